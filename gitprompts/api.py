@@ -1,0 +1,104 @@
+"""The prompt half of the public API, shaped like ``mlflow.genai``.
+
+Every function works on the current registry (see ``config``); replace
+``mlflow.genai.`` with ``gitprompts.`` and the same calls work.
+
+>>> import gitprompts
+>>> p = gitprompts.register_prompt("greet", "Hello {{ name }}!")     # doctest: +SKIP
+>>> gitprompts.load_prompt("prompts:/greet/1").format(name="Ada")    # doctest: +SKIP
+'Hello Ada!'
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .config import get_registry
+from .errors import InvalidInputError, NotFoundError
+from .prompt import Prompt, PromptVersion
+from .search import compile_filter
+from .uri import resolve_ref
+
+
+def register_prompt(
+    name: str,
+    template: str | list[dict[str, str]],
+    commit_message: str | None = None,
+    tags: dict[str, str] | None = None,
+    response_format: Any = None,
+    model_config: dict[str, Any] | None = None,
+) -> PromptVersion:
+    """Register a new version of ``name`` (version 1 if the prompt is new).
+
+    ``template`` is a string with ``{{ variables }}`` or a chat template (a list
+    of ``{"role": ..., "content": ...}``); ``response_format`` is a dict or a
+    pydantic model class (stored as its JSON schema).
+
+    >>> register_prompt("summarize", "Summarize {{ text }} in {{ n }} sentences.")  # doctest: +SKIP
+    <PromptVersion: name='summarize', version=1, ...>
+    """
+    return get_registry().register(
+        name, template, commit_message, tags, response_format, model_config
+    )
+
+
+def load_prompt(
+    name_or_uri: str, version: str | int | None = None, allow_missing: bool = False
+) -> PromptVersion | None:
+    """Load ``prompts:/name/N``, ``prompts:/name@alias``, ``prompts:/name@latest``, or ``name`` + ``version``.
+
+    With ``allow_missing=True`` a prompt, version or alias that does not exist
+    gives None instead of an error (a malformed URI still raises).
+
+    >>> load_prompt("prompts:/summarize@production")  # doctest: +SKIP
+    """
+    ref = resolve_ref(name_or_uri, version)
+    try:
+        return get_registry().resolve(ref)
+    except NotFoundError:
+        if allow_missing:
+            return None
+        raise
+
+
+def search_prompts(filter_string: str | None = None, max_results: int | None = None) -> list[Prompt]:
+    """Prompts matching an MLflow-style filter, sorted by name.
+
+    >>> search_prompts("name LIKE 'summ%' AND tags.team = 'nlp'")  # doctest: +SKIP
+    [<Prompt: name='summarize', latest_version=3>]
+    """
+    if max_results is not None and (
+        isinstance(max_results, bool) or not isinstance(max_results, int) or max_results < 1
+    ):
+        raise InvalidInputError(f"max_results must be a positive integer, not {max_results!r}")
+    matches = compile_filter(filter_string)
+    found = [p for p in get_registry().prompts() if matches(p.name, p.tags)]
+    return found if max_results is None else found[:max_results]
+
+
+def set_prompt_alias(name: str, alias: str, version: int | str) -> None:
+    """Point ``prompts:/name@alias`` at ``version`` (a commit on main records the move).
+
+    >>> set_prompt_alias("summarize", "production", 2)  # doctest: +SKIP
+    """
+    get_registry().set_alias(name, alias, version)
+
+
+def delete_prompt_alias(name: str, alias: str) -> None:
+    """Remove an alias; loading ``@alias`` afterwards raises AliasNotFoundError."""
+    get_registry().delete_alias(name, alias)
+
+
+def delete_prompt_version(name: str, version: int | str) -> None:
+    """Delete a version: it no longer loads and its number is never reused."""
+    get_registry().delete_version(name, version)
+
+
+def set_prompt_version_tag(name: str, version: int | str, key: str, value: str) -> None:
+    """Set tag ``key`` on a version (the version's template stays immutable)."""
+    get_registry().set_version_tag(name, version, key, value)
+
+
+def delete_prompt_version_tag(name: str, version: int | str, key: str) -> None:
+    """Remove tag ``key`` from a version."""
+    get_registry().delete_version_tag(name, version, key)

@@ -1,0 +1,71 @@
+"""Where things live: ``GITPROMPTS_HOME``, the default registry, and ``set_registry``.
+
+Resolution order for the registry: ``set_registry(path)`` in this process,
+then ``$GITPROMPTS_REGISTRY``, then ``$GITPROMPTS_HOME/registry.git``
+(``~/.gitprompts/registry.git`` when ``GITPROMPTS_HOME`` is unset), created on
+first use.
+
+>>> set_registry("/tmp/team-prompts.git")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .registry import Registry
+
+_chosen: str | None = None
+_open: dict[str, Registry] = {}
+_open_lock = threading.Lock()
+
+
+def home() -> Path:
+    """``$GITPROMPTS_HOME``, or ``~/.gitprompts``."""
+    value = os.environ.get("GITPROMPTS_HOME")
+    return Path(value).expanduser() if value else Path.home() / ".gitprompts"
+
+
+def registry_location() -> str:
+    """The registry this process uses, as the user gave it (a path; later a URL)."""
+    if _chosen is not None:
+        return _chosen
+    return os.environ.get("GITPROMPTS_REGISTRY") or str(home() / "registry.git")
+
+
+def set_registry(path: str | os.PathLike[str] | None) -> None:
+    """Use the registry at ``path`` for the rest of this process (None: back to the default).
+
+    >>> import gitprompts
+    >>> gitprompts.set_registry("/srv/prompts.git")  # doctest: +SKIP
+    """
+    global _chosen
+    _chosen = None if path is None else os.fspath(path)
+
+
+def get_registry(location: str | os.PathLike[str] | None = None) -> Registry:
+    """The ``Registry`` for ``location`` (default: the current one), opened once per process."""
+    key = os.fspath(location) if location is not None else registry_location()
+    # Hot path of every load_prompt: a dict hit, no path arithmetic or stat.
+    registry = _open.get(key)
+    if registry is not None:
+        return registry
+    from .registry import Registry
+
+    with _open_lock:
+        registry = _open.get(key)
+        if registry is None:
+            registry = Registry(key)
+            _open[key] = registry
+        return registry
+
+
+def forget_registries() -> None:
+    """Drop every open registry handle (tests call this between cases)."""
+    global _chosen
+    with _open_lock:
+        _open.clear()
+    _chosen = None

@@ -1,0 +1,267 @@
+"""Every error gitprompts raises on purpose.
+
+One base class, so callers (and the CLI) can catch everything we mean to
+raise with a single ``except GitPromptsError``; anything else is a bug and
+should show its traceback.
+
+    GitPromptsError
+    ├── InvalidInputError (also ValueError)
+    │   ├── InvalidPromptNameError      .name
+    │   ├── InvalidURIError             .uri
+    │   ├── InvalidTemplateError        .template
+    │   ├── InvalidVersionError         .version
+    │   ├── InvalidFilterError          .filter_string
+    │   ├── MissingVariablesError       .missing
+    │   └── InvalidModelError           .model
+    ├── NotFoundError (also LookupError)
+    │   ├── PromptNotFoundError         .name
+    │   ├── PromptVersionNotFoundError  .name .version
+    │   ├── AliasNotFoundError          .name .alias
+    │   └── ModelNotFoundError          .uri
+    ├── RegistryError
+    │   ├── NotARegistryError           .path
+    │   ├── ConcurrentUpdateError       .ref .expected .got
+    │   └── CorruptPromptFileError      .path .reason
+    └── ModelError
+        ├── IntegrityError              .path .expected .got
+        ├── ManifestError               .path .reason
+        └── UnpinnedPromptError         .uri
+
+Messages name the offending input and say what would have been valid, e.g.::
+
+    >>> raise InvalidPromptNameError("../x")
+    InvalidPromptNameError: invalid prompt name '../x': ...
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "AliasNotFoundError",
+    "ConcurrentUpdateError",
+    "CorruptPromptFileError",
+    "GitPromptsError",
+    "IntegrityError",
+    "InvalidFilterError",
+    "InvalidInputError",
+    "InvalidModelError",
+    "InvalidPromptNameError",
+    "InvalidTemplateError",
+    "InvalidURIError",
+    "InvalidVersionError",
+    "ManifestError",
+    "MissingVariablesError",
+    "ModelError",
+    "ModelNotFoundError",
+    "NotARegistryError",
+    "NotFoundError",
+    "PromptNotFoundError",
+    "PromptVersionNotFoundError",
+    "RegistryError",
+    "UnpinnedPromptError",
+]
+
+
+class GitPromptsError(Exception):
+    """Base class of every error gitprompts raises on purpose."""
+
+
+# -- bad input ---------------------------------------------------------------
+
+
+class InvalidInputError(GitPromptsError, ValueError):
+    """An argument was malformed; nothing was read or written."""
+
+
+class InvalidPromptNameError(InvalidInputError):
+    def __init__(self, name: object, reason: str = "") -> None:
+        self.name = name
+        detail = f" ({reason})" if reason else ""
+        super().__init__(
+            f"invalid prompt name {name!r}{detail}: use 1-255 bytes of letters, digits, "
+            "'-', '_' and '.', not starting with '.', without '..' and not ending in '.lock'"
+        )
+
+
+class InvalidURIError(InvalidInputError):
+    def __init__(self, uri: object, expected: str | None = None) -> None:
+        self.uri = uri
+        self.expected = expected or (
+            "'prompts:/<name>/<version>', 'prompts:/<name>@<alias>' or 'prompts:/<name>@latest'"
+        )
+        super().__init__(f"invalid URI {uri!r}: expected {self.expected}")
+
+
+class InvalidTemplateError(InvalidInputError):
+    def __init__(self, template: object, reason: str) -> None:
+        self.template = template
+        self.reason = reason
+        shown = repr(template)
+        if len(shown) > 80:
+            shown = shown[:77] + "..."
+        super().__init__(f"invalid template {shown}: {reason}")
+
+
+class InvalidVersionError(InvalidInputError):
+    def __init__(self, version: object, reason: str = "") -> None:
+        self.version = version
+        extra = f" ({reason})" if reason else ""
+        super().__init__(
+            f"invalid version {version!r}{extra}: expected a positive integer such as 1 or '3'"
+        )
+
+
+class InvalidFilterError(InvalidInputError):
+    def __init__(self, filter_string: str, reason: str) -> None:
+        self.filter_string = filter_string
+        super().__init__(
+            f"invalid filter {filter_string!r}: {reason}; expected clauses such as "
+            "\"name LIKE 'summar%'\" or \"tags.team = 'nlp'\" joined by AND"
+        )
+
+
+class MissingVariablesError(InvalidInputError):
+    def __init__(self, missing: list[str], uri: str = "") -> None:
+        self.missing = list(missing)
+        where = f" of {uri}" if uri else ""
+        names = ", ".join(repr(m) for m in self.missing)
+        super().__init__(
+            f"missing value for template variable(s) {names}{where}: pass them to format(), "
+            "or use allow_partial=True to leave them in place"
+        )
+
+
+class InvalidModelError(InvalidInputError):
+    def __init__(self, model: object, reason: str) -> None:
+        self.model = model
+        self.reason = reason
+        shown = repr(model)
+        if len(shown) > 80:
+            shown = shown[:77] + "..."
+        super().__init__(f"cannot log model {shown}: {reason}")
+
+
+# -- lookups -----------------------------------------------------------------
+
+
+class NotFoundError(GitPromptsError, LookupError):
+    """Something that was asked for by name does not exist."""
+
+    def __str__(self) -> str:
+        # LookupError subclasses (KeyError) would quote the message; keep it plain.
+        return str(self.args[0]) if self.args else ""
+
+
+class PromptNotFoundError(NotFoundError):
+    def __init__(self, name: str) -> None:
+        self.name = name
+        super().__init__(
+            f"prompt {name!r} not found: register it first with register_prompt({name!r}, ...)"
+        )
+
+
+class PromptVersionNotFoundError(NotFoundError):
+    def __init__(self, name: str, version: int, reason: str = "", latest: int | None = None) -> None:
+        self.name = name
+        self.version = version
+        self.latest = latest
+        valid = f"; existing versions go up to {latest}" if latest else ""
+        why = f" ({reason})" if reason else ""
+        super().__init__(f"version {version} of prompt {name!r} not found{why}{valid}")
+
+
+class AliasNotFoundError(NotFoundError):
+    def __init__(self, name: str, alias: str, known: list[str] | None = None) -> None:
+        self.name = name
+        self.alias = alias
+        self.known = sorted(known or [])
+        valid = ", ".join(self.known) if self.known else "none set"
+        super().__init__(
+            f"alias {alias!r} of prompt {name!r} not found (aliases: {valid}; "
+            "'latest' is always available)"
+        )
+
+
+class ModelNotFoundError(NotFoundError):
+    def __init__(self, uri: str, reason: str = "") -> None:
+        self.uri = uri
+        why = f": {reason}" if reason else ""
+        super().__init__(
+            f"model {uri!r} not found{why} (expected 'models:/<model_id>', "
+            "'runs:/<run_id>/<name>' or a directory written by save_model)"
+        )
+
+
+# -- the repository ----------------------------------------------------------
+
+
+class RegistryError(GitPromptsError):
+    """The registry repository is missing, busy or damaged."""
+
+
+class NotARegistryError(RegistryError):
+    def __init__(self, path: object, reason: str = "") -> None:
+        self.path = path
+        why = f" ({reason})" if reason else ""
+        super().__init__(
+            f"{path} is not a gitprompts registry{why}: expected a bare git repository "
+            "(create one with `gitprompts init PATH`) or a path that does not exist yet"
+        )
+
+
+class ConcurrentUpdateError(RegistryError):
+    def __init__(self, ref: str, expected: Any, got: Any) -> None:
+        self.ref = ref
+        self.expected = expected
+        self.got = got
+        super().__init__(
+            f"{ref} moved while writing (expected {expected}, found {got}): "
+            "another writer changed the registry; retry the operation"
+        )
+
+
+class CorruptPromptFileError(RegistryError):
+    def __init__(self, path: str, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        super().__init__(
+            f"cannot parse {path}: {reason} (a prompt file is '---', YAML front matter, "
+            "'---', then the template)"
+        )
+
+
+# -- logged models -----------------------------------------------------------
+
+
+class ModelError(GitPromptsError):
+    """A logged model cannot be stored, verified or loaded."""
+
+
+class IntegrityError(ModelError):
+    def __init__(self, path: str, expected: str, got: str) -> None:
+        self.path = path
+        self.expected = expected
+        self.got = got
+        super().__init__(
+            f"{path} does not match its manifest: expected sha256 {expected}, got {got}; "
+            "the file was changed or damaged, so nothing was loaded"
+        )
+
+
+class ManifestError(ModelError):
+    def __init__(self, path: str, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        super().__init__(f"bad model manifest {path}: {reason}")
+
+
+class UnpinnedPromptError(ModelError):
+    def __init__(self, uri: str, model: str = "") -> None:
+        self.uri = uri
+        self.model = model
+        of = f" {model}" if model else ""
+        super().__init__(
+            f"{uri} is not pinned in the manifest of model{of} (strict=True): "
+            "log the model with this prompt in prompts=[...] or load it with strict=False"
+        )

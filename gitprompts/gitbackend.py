@@ -1,0 +1,342 @@
+"""The git backend: the only module that touches git objects and refs (through pygit2).
+
+It knows nothing about prompts: it reads files at commits, writes trees,
+commits and annotated tags, and moves refs compare-and-swap. pygit2 is
+imported here and nowhere else, and this module is imported lazily, so
+``import gitprompts`` does not pay for libgit2.
+
+Ref updates go through a libgit2 transaction that takes git's own
+``<ref>.lock`` files, so they are also safe against a plain ``git`` process
+writing the same repository. Before a transaction starts, its intent is
+written to ``gitprompts.txn`` (a tiny write-ahead log): if the writer dies
+between taking the locks and renaming them into place, the next writer (who
+holds the registry lock, so the dead writer's lock files are provably stale)
+finishes the update instead of leaving a lock behind forever.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import socket
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pygit2
+from pygit2.enums import ObjectType
+
+from .errors import ConcurrentUpdateError, NotARegistryError
+
+MAIN = "refs/heads/main"
+TXN_FILE = "gitprompts.txn"
+
+_BLOB = pygit2.enums.FileMode.BLOB
+_TREE = pygit2.enums.FileMode.TREE
+_ZERO = timedelta(0)
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str
+    email: str
+    time: int  # seconds since the epoch
+    offset: int = 0  # minutes east of UTC
+
+    def signature(self) -> pygit2.Signature:
+        return pygit2.Signature(self.name, self.email, self.time, self.offset)
+
+
+@dataclass(frozen=True)
+class TagInfo:
+    """A version tag peeled to its commit."""
+
+    ref_target: str  # the tag object (annotated) or the commit (lightweight)
+    commit: str
+    tagger: Person
+    message: str
+
+
+@dataclass(frozen=True)
+class CommitInfo:
+    oid: str
+    parents: tuple[str, ...]
+    author: Person
+    message: str
+
+
+def _person(sig: pygit2.Signature) -> Person:
+    return Person(sig.name, sig.email, sig.time, sig.offset)
+
+
+def init_bare(path: Path) -> None:
+    """Create a bare repository at ``path`` atomically (safe if two processes race)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+    try:
+        pygit2.init_repository(str(tmp), bare=True, initial_head="main")
+        try:
+            os.rename(tmp, path)
+        except OSError:
+            if not (path / "HEAD").exists():
+                raise
+            # Another process created it first; theirs is as good as ours.
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+class GitRepo:
+    """A bare repository opened once and reused (libgit2 caches objects per handle)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            self._repo = pygit2.Repository(str(path))
+        except pygit2.GitError as exc:
+            raise NotARegistryError(path, str(exc)) from None
+        if not self._repo.is_bare:
+            raise NotARegistryError(path, "it has a work tree")
+
+    # -- reading -------------------------------------------------------------
+
+    def ref(self, name: str) -> str | None:
+        """The object id a direct ref points at, or None (a single-ref probe)."""
+        ref = self._repo.references.get(name)
+        if ref is None:
+            return None
+        return str(ref.target)
+
+    def refs_with_prefix(self, prefix: str) -> list[str]:
+        """Names of refs under ``prefix``; costs a scan of packed refs, so not for hot paths."""
+        iterator = self._repo.references.iterator()
+        return [r.name for r in iterator if r.name.startswith(prefix)]
+
+    def peel_tag(self, name: str) -> TagInfo | None:
+        ref = self._repo.references.get(name)
+        if ref is None:
+            return None
+        target = self._repo[ref.target]
+        if isinstance(target, pygit2.Tag):
+            commit = target.peel(pygit2.Commit)
+            tagger = target.tagger or commit.committer
+            return TagInfo(str(target.id), str(commit.id), _person(tagger), target.message or "")
+        commit = target.peel(pygit2.Commit)
+        return TagInfo(str(commit.id), str(commit.id), _person(commit.committer), commit.message)
+
+    def blob_at(self, commit: str, path: str) -> str | None:
+        """Object id of the file at ``path`` in ``commit``, or None."""
+        try:
+            entry = self._repo[commit].peel(pygit2.Tree)[path]
+        except KeyError:
+            return None
+        return str(entry.id) if entry.type == ObjectType.BLOB else None
+
+    def read_blob(self, oid: str) -> bytes:
+        data: bytes = self._repo[oid].read_raw()
+        return data
+
+    def tree_entries(self, commit: str, directory: str) -> Iterator[tuple[str, str]]:
+        """``(name, blob id)`` of the files directly under ``directory`` in ``commit``."""
+        try:
+            tree = self._repo[commit].peel(pygit2.Tree)[directory]
+        except KeyError:
+            return
+        for entry in self._repo[tree.id]:
+            if entry.type == ObjectType.BLOB:
+                yield entry.name, str(entry.id)
+
+    def commit_info(self, oid: str) -> CommitInfo:
+        commit = self._repo[oid].peel(pygit2.Commit)
+        return CommitInfo(
+            str(commit.id),
+            tuple(str(p) for p in commit.parent_ids),
+            _person(commit.author),
+            commit.message,
+        )
+
+    def is_ancestor(self, ancestor: str, descendant: str) -> bool:
+        return ancestor == descendant or bool(self._repo.descendant_of(descendant, ancestor))
+
+    def walk(self, tip: str) -> Iterator[CommitInfo]:
+        """Commits reachable from ``tip``, newest first."""
+        for commit in self._repo.walk(tip, pygit2.enums.SortMode.TOPOLOGICAL):
+            yield CommitInfo(
+                str(commit.id),
+                tuple(str(p) for p in commit.parent_ids),
+                _person(commit.author),
+                commit.message,
+            )
+
+    def note(self, notes_ref: str, commit: str) -> str | None:
+        try:
+            return str(self._repo.lookup_note(commit, notes_ref).message)
+        except KeyError:
+            return None
+
+    def identity(self) -> Person:
+        """Who is writing: git's environment variables, then git config, then the OS user."""
+        env = os.environ
+        name = env.get("GIT_AUTHOR_NAME") or env.get("GIT_COMMITTER_NAME")
+        email = env.get("GIT_AUTHOR_EMAIL") or env.get("GIT_COMMITTER_EMAIL")
+        if not (name and email):
+            config = self._repo.config
+            name = name or _config_get(config, "user.name")
+            email = email or _config_get(config, "user.email")
+        if not name:
+            name = getpass.getuser()
+        if not email:
+            email = f"{getpass.getuser()}@{socket.gethostname()}"
+        stamp = time.time()
+        offset = round((datetime.fromtimestamp(stamp).astimezone().utcoffset() or _ZERO).total_seconds() / 60)
+        return Person(name, email, int(stamp), offset)
+
+    # -- writing objects (content-addressed, so safe to write at any time) ----
+
+    def write_blob(self, data: bytes) -> str:
+        return str(self._repo.create_blob(data))
+
+    def write_commit(
+        self,
+        parent: str | None,
+        changes: Mapping[str, bytes | None],
+        message: str,
+        author: Person,
+    ) -> str:
+        """A commit on ``parent`` with files set (bytes) or removed (None); no ref moves."""
+        base = self._repo[parent].peel(pygit2.Tree) if parent else None
+        tree = self._apply(base, _nest(changes))
+        sig = author.signature()
+        parents = [parent] if parent else []
+        return str(self._repo.create_commit(None, sig, sig, message, tree, parents))
+
+    def _apply(self, base: pygit2.Tree | None, changes: dict[str, object]) -> pygit2.Oid:
+        builder = self._repo.TreeBuilder(base) if base is not None else self._repo.TreeBuilder()
+        for name, change in changes.items():
+            if isinstance(change, dict):
+                sub = None
+                if base is not None and name in base:
+                    obj = self._repo[base[name].id]
+                    sub = obj if isinstance(obj, pygit2.Tree) else None
+                oid = self._apply(sub, change)
+                if len(self._repo[oid]) == 0:
+                    if builder.get(name) is not None:
+                        builder.remove(name)
+                else:
+                    builder.insert(name, oid, _TREE)
+            elif change is None:
+                if builder.get(name) is not None:
+                    builder.remove(name)
+            else:
+                assert isinstance(change, bytes)
+                builder.insert(name, self._repo.create_blob(change), _BLOB)
+        return builder.write()
+
+    def write_tag_object(self, name: str, commit: str, message: str, tagger: Person) -> str:
+        """An annotated tag object, without its ref (the ref moves in ``update_refs``)."""
+        sign = "-" if tagger.offset < 0 else "+"
+        hours, minutes = divmod(abs(tagger.offset), 60)
+        if not message.endswith("\n"):
+            message += "\n"
+        raw = (
+            f"object {commit}\ntype commit\ntag {name}\n"
+            f"tagger {tagger.name} <{tagger.email}> {tagger.time} {sign}{hours:02d}{minutes:02d}\n"
+            f"\n{message}"
+        ).encode()
+        return str(self._repo.odb.write(ObjectType.TAG, raw))
+
+    def write_note(self, notes_ref: str, commit: str, text: str, author: Person) -> None:
+        sig = author.signature()
+        self._repo.create_note(text, sig, sig, commit, notes_ref, True)
+
+    # -- moving refs -----------------------------------------------------------
+
+    def update_refs(self, updates: Mapping[str, tuple[str | None, str | None]], message: str) -> None:
+        """Move refs compare-and-swap: ``{ref: (expected, new)}``, None meaning absent.
+
+        All refs are locked first, then each is checked against what the
+        caller expects; any mismatch aborts before anything moves.
+        """
+        log = self.path / TXN_FILE
+        _atomic_write(log, json.dumps({r: list(v) for r, v in updates.items()}).encode())
+        try:
+            with self._repo.transaction() as txn:
+                for ref in sorted(updates):
+                    try:
+                        txn.lock_ref(ref)
+                    except pygit2.GitError as exc:
+                        raise ConcurrentUpdateError(ref, "unlocked", f"locked ({exc})") from None
+                for ref, (expected, _new) in updates.items():
+                    got = self.ref(ref)
+                    if got != expected:
+                        raise ConcurrentUpdateError(ref, expected or "absent", got or "absent")
+                for ref, (_expected, new) in updates.items():
+                    if new is None:
+                        txn.remove(ref)
+                    else:
+                        txn.set_target(ref, new, message=message)
+        finally:
+            log.unlink(missing_ok=True)
+
+    def recover(self) -> list[str]:
+        """Finish a ref update whose writer died; call only while holding the writer lock.
+
+        Returns the refs that were repaired.
+        """
+        log = self.path / TXN_FILE
+        try:
+            updates = json.loads(log.read_bytes())
+        except FileNotFoundError:
+            return []
+        except ValueError:
+            # Died while writing the log itself: nothing was locked yet.
+            log.unlink(missing_ok=True)
+            return []
+        repaired = []
+        for ref in updates:
+            (self.path / (ref + ".lock")).unlink(missing_ok=True)
+        for ref, (expected, new) in updates.items():
+            got = self.ref(ref)
+            if got == expected and got != new:
+                if new is None:
+                    self._repo.references.delete(ref)
+                else:
+                    self._repo.references.create(ref, new, force=True)
+                repaired.append(ref)
+        log.unlink(missing_ok=True)
+        return repaired
+
+
+def _config_get(config: pygit2.Config, key: str) -> str | None:
+    try:
+        return str(config[key])
+    except KeyError:
+        return None
+
+
+def _nest(changes: Mapping[str, bytes | None]) -> dict[str, object]:
+    tree: dict[str, object] = {}
+    for path, data in changes.items():
+        parts = path.split("/")
+        node = tree
+        for part in parts[:-1]:
+            child = node.setdefault(part, {})
+            assert isinstance(child, dict)
+            node = child
+        node[parts[-1]] = data
+    return tree
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "wb") as f:
+        f.write(data)
+    # No fsync: like git's own ref updates (core.fsync unset) this guards
+    # against a killed process, where os.replace is already atomic.
+    os.replace(tmp, path)
+

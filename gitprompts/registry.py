@@ -1,0 +1,494 @@
+"""The prompt registry: prompt semantics on top of the git backend.
+
+Layout of the bare repository (a contract plain git users rely on):
+
+- ``main`` holds ``prompts/<name>.prompt`` (the newest version's file) and
+  ``state/<name>.json`` (aliases, deleted versions, edited tags, the highest
+  number given out);
+- version N of ``name`` is the annotated tag ``prompts/<name>/<N>`` on the
+  commit that wrote that version; the tag message is the commit message;
+- ``@latest`` is computed: the highest version whose tag exists and which was
+  not deleted.
+
+Reads take no lock. Writes take ``gitprompts.lock`` (a filelock in the
+repository), re-read ``main`` under it and move refs compare-and-swap, so
+two writers can never both create version N.
+
+>>> reg = Registry(tmp_path / "r.git")          # doctest: +SKIP
+>>> reg.register("greet", "Hello {{ name }}").version  # doctest: +SKIP
+1
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from . import promptfile, state
+from .errors import (
+    AliasNotFoundError,
+    InvalidInputError,
+    NotARegistryError,
+    PromptNotFoundError,
+    PromptVersionNotFoundError,
+    RegistryError,
+)
+from .prompt import Prompt, PromptVersion
+from .state import State
+from .uri import LATEST, PromptRef, parse_version, validate_alias, validate_name
+
+if TYPE_CHECKING:
+    import filelock
+
+    from .gitbackend import GitRepo, Person, TagInfo
+
+LOCK_FILE = "gitprompts.lock"
+LOCK_TIMEOUT = float(os.environ.get("GITPROMPTS_LOCK_TIMEOUT", "120"))
+
+
+def tag_ref(name: str, version: int) -> str:
+    return f"refs/tags/prompts/{name}/{version}"
+
+
+def prompt_path(name: str) -> str:
+    return f"prompts/{name}.prompt"
+
+
+def state_path(name: str) -> str:
+    return f"state/{name}.json"
+
+
+class _Version:
+    """What never changes about a version: its file and its git facts (cached by number)."""
+
+    __slots__ = ("blob", "commit", "file", "tag")
+
+    def __init__(self, file: promptfile.PromptFile, tag: TagInfo, blob: str) -> None:
+        self.file = file
+        self.tag = tag
+        self.commit = tag.commit
+        self.blob = blob
+
+
+class Registry:
+    """A prompt registry in the bare git repository at ``path`` (created if missing)."""
+
+    def __init__(self, path: str | os.PathLike[str], *, create: bool = True) -> None:
+        from . import gitbackend
+
+        self.path = Path(path).expanduser().absolute()
+        if not (self.path / "HEAD").exists():
+            if self.path.exists() and (not self.path.is_dir() or any(self.path.iterdir())):
+                raise NotARegistryError(self.path, "it is not a bare git repository")
+            if not create:
+                raise NotARegistryError(self.path, "it does not exist")
+            gitbackend.init_bare(self.path)
+        self._git: GitRepo = gitbackend.GitRepo(self.path)
+        self._lock_object: filelock.BaseFileLock | None = None
+        self._versions: dict[tuple[str, int], _Version] = {}
+        self._main: str | None = None
+        self._states: dict[str, State] = {}
+        self._state_blobs: dict[str, State] = {}
+        self._listing: list[Prompt] | None = None
+
+    def __repr__(self) -> str:
+        return f"Registry({str(self.path)!r})"
+
+    # -- reading -------------------------------------------------------------
+
+    def _refresh(self) -> str | None:
+        """Read ``main`` (one ref probe) and drop what was derived from an older tip."""
+        from .gitbackend import MAIN
+
+        main = self._git.ref(MAIN)
+        if main != self._main:
+            self._main = main
+            self._states = {}
+            self._listing = None
+        return main
+
+    def _state(self, name: str, main: str | None) -> State:
+        cached = self._states.get(name)
+        if cached is not None:
+            return cached
+        result = state.EMPTY
+        if main is not None:
+            blob = self._git.blob_at(main, state_path(name))
+            if blob is not None:
+                result = self._state_blobs.get(blob) or state.decode(
+                    self._git.read_blob(blob), state_path(name)
+                )
+                self._state_blobs[blob] = result
+        self._states[name] = result
+        return result
+
+    def _tag_exists(self, name: str, version: int) -> bool:
+        return self._git.ref(tag_ref(name, version)) is not None
+
+    def _latest(self, name: str, st: State) -> int:
+        """Highest live version: from the state record, then probing single tag refs."""
+        number = st.latest
+        # Versions tagged by hand (or by another tool) past the recorded number.
+        while self._tag_exists(name, number + 1):
+            number += 1
+        while number > 0 and (number in st.deleted or not self._tag_exists(name, number)):
+            number -= 1
+        return number
+
+    def _version(self, name: str, number: int) -> _Version | None:
+        cached = self._versions.get((name, number))
+        if cached is not None:
+            return cached
+        tag = self._git.peel_tag(tag_ref(name, number))
+        if tag is None:
+            return None
+        path = prompt_path(name)
+        blob = self._git.blob_at(tag.commit, path)
+        if blob is None:
+            raise RegistryError(
+                f"tag prompts/{name}/{number} points at commit {tag.commit}, which has no {path}"
+            )
+        parsed = promptfile.decode(self._git.read_blob(blob), f"{path} at prompts/{name}/{number}")
+        record = _Version(parsed, tag, blob)
+        self._versions[(name, number)] = record
+        return record
+
+    def _make(self, name: str, number: int, record: _Version, st: State) -> PromptVersion:
+        file = record.file
+        tagger = record.tag.tagger
+        return PromptVersion(
+            name,
+            number,
+            file.template,
+            commit_message=file.commit_message,
+            creation_timestamp=tagger.time * 1000,
+            tags=st.version_tags.get(str(number), file.tags),
+            aliases=sorted(a for a, v in st.aliases.items() if v == number),
+            user_id=f"{tagger.name} <{tagger.email}>",
+            response_format=file.response_format,
+            model_config=file.model_config,
+            commit_id=record.commit,
+            blob_id=record.blob,
+        )
+
+    def get(self, name: str, version: object) -> PromptVersion:
+        """Version ``version`` of ``name``; raises if it does not exist or was deleted."""
+        return self._get(validate_name(name), parse_version(version))
+
+    def _get(self, name: str, number: int) -> PromptVersion:
+        main = self._refresh()
+        st = self._state(name, main)
+        record = self._version(name, number)
+        if record is None or number in st.deleted:
+            self._raise_missing(name, number, st, deleted=record is not None)
+        assert record is not None
+        return self._make(name, number, record, st)
+
+    def _raise_missing(self, name: str, number: int, st: State, *, deleted: bool) -> None:
+        latest = self._latest(name, st)
+        if latest == 0 and not deleted:
+            raise PromptNotFoundError(name)
+        raise PromptVersionNotFoundError(
+            name, number, "it was deleted" if deleted else "", latest or None
+        )
+
+    def resolve(self, ref: PromptRef) -> PromptVersion:
+        """What a parsed URI points at now (aliases and @latest read ``main`` afresh)."""
+        if ref.version is not None:
+            return self._get(ref.name, ref.version)
+        main = self._refresh()
+        st = self._state(ref.name, main)
+        if ref.alias == LATEST:
+            number = self._latest(ref.name, st)
+            if number == 0:
+                raise PromptNotFoundError(ref.name)
+        else:
+            assert ref.alias is not None
+            found = st.aliases.get(ref.alias)
+            if found is None:
+                if self._latest(ref.name, st) == 0:
+                    raise PromptNotFoundError(ref.name)
+                raise AliasNotFoundError(ref.name, ref.alias, list(st.aliases))
+            number = found
+        return self._get(ref.name, number)
+
+    def latest_version(self, name: str) -> int:
+        """The newest live version number of ``name`` (0 when it has none)."""
+        validate_name(name)
+        return self._latest(name, self._state(name, self._refresh()))
+
+    def versions(self, name: str) -> list[PromptVersion]:
+        """Every live version of ``name``, oldest first."""
+        validate_name(name)
+        main = self._refresh()
+        st = self._state(name, main)
+        latest = self._latest(name, st)
+        if latest == 0:
+            raise PromptNotFoundError(name)
+        found = []
+        for number in range(1, latest + 1):
+            record = None if number in st.deleted else self._version(name, number)
+            if record is not None:
+                found.append(self._make(name, number, record, st))
+        return found
+
+    def aliases(self, name: str) -> dict[str, int]:
+        validate_name(name)
+        st = self._state(name, self._refresh())
+        if self._latest(name, st) == 0:
+            raise PromptNotFoundError(name)
+        return dict(sorted(st.aliases.items()))
+
+    def names(self) -> list[str]:
+        """Names of the prompts on ``main``, sorted."""
+        main = self._refresh()
+        if main is None:
+            return []
+        suffix = ".prompt"
+        return sorted(
+            n[: -len(suffix)] for n, _ in self._git.tree_entries(main, "prompts") if n.endswith(suffix)
+        )
+
+    def prompts(self) -> list[Prompt]:
+        """Every prompt with a live version (cached until ``main`` moves)."""
+        main = self._refresh()
+        if self._listing is not None:
+            return self._listing
+        listing = []
+        for name in self.names():
+            st = self._state(name, main)
+            latest = self._latest(name, st)
+            record = self._version(name, latest) if latest else None
+            if record is None:
+                continue
+            listing.append(
+                Prompt(
+                    name,
+                    latest,
+                    dict(sorted(st.aliases.items())),
+                    st.version_tags.get(str(latest), record.file.tags),
+                    record.tag.tagger.time * 1000,
+                )
+            )
+        self._listing = listing
+        return listing
+
+    # -- writing -------------------------------------------------------------
+
+    @property
+    def _lock(self) -> filelock.BaseFileLock:
+        """The writer lock; filelock is imported on the first write (import time matters)."""
+        if self._lock_object is None:
+            import filelock
+
+            self._lock_object = filelock.FileLock(str(self.path / LOCK_FILE), timeout=LOCK_TIMEOUT)
+        return self._lock_object
+
+    def _author(self) -> Person:
+        return self._git.identity()
+
+    def register(
+        self,
+        name: str,
+        template: object,
+        commit_message: str | None = None,
+        tags: dict[str, Any] | None = None,
+        response_format: Any = None,
+        model_config: dict[str, Any] | None = None,
+    ) -> PromptVersion:
+        """Write the next version of ``name`` (creating the prompt if it is new)."""
+        validate_name(name)
+        kind, checked = promptfile.check_template(template)
+        if commit_message is not None and not isinstance(commit_message, str):
+            raise InvalidInputError(
+                f"commit_message must be a string or None, not {type(commit_message).__name__}"
+            )
+        file = promptfile.PromptFile(
+            type=kind,
+            template=checked,
+            commit_message=commit_message,
+            tags=_check_tags(tags),
+            model_config=_check_mapping("model_config", model_config),
+            response_format=_response_format_dict(response_format),
+        )
+        data = _encode_checked(file)
+        author = self._author()
+        from .gitbackend import MAIN
+
+        with self._lock:
+            self._git.recover()
+            main = self._refresh()
+            st = self._state(name, main)
+            number = st.latest + 1
+            while self._tag_exists(name, number):
+                number += 1
+            new_state = state.State(
+                latest=number,
+                aliases=st.aliases,
+                deleted=st.deleted,
+                version_tags=st.version_tags,
+            )
+            message = commit_message or f"Register {name} version {number}"
+            commit = self._git.write_commit(
+                main,
+                {prompt_path(name): data, state_path(name): state.encode(new_state)},
+                message,
+                author,
+            )
+            ref = tag_ref(name, number)
+            tag = self._git.write_tag_object(ref[len("refs/tags/") :], commit, message, author)
+            self._git.update_refs({ref: (None, tag), MAIN: (main, commit)}, message)
+        return self._get(name, number)
+
+    def _update_state(
+        self, name: str, change: Callable[[State, int], State], message: str
+    ) -> State:
+        """Apply ``change(state, latest)`` to ``state/<name>.json`` as one commit on main."""
+        from .gitbackend import MAIN
+
+        author = self._author()
+        with self._lock:
+            self._git.recover()
+            main = self._refresh()
+            st = self._state(name, main)
+            latest = self._latest(name, st)
+            if latest == 0:
+                raise PromptNotFoundError(name)
+            new = change(st, latest)
+            if new == st:
+                return st
+            commit = self._git.write_commit(
+                main, {state_path(name): state.encode(new)}, message, author
+            )
+            self._git.update_refs({MAIN: (main, commit)}, message)
+            return new
+
+    def _live(self, name: str, version: object, st: State) -> int:
+        number = parse_version(version)
+        if number in st.deleted or self._version(name, number) is None:
+            self._raise_missing(name, number, st, deleted=number in st.deleted)
+        return number
+
+    def set_alias(self, name: str, alias: str, version: object) -> None:
+        validate_name(name)
+        validate_alias(alias)
+
+        def change(st: State, latest: int) -> State:
+            number = self._live(name, version, st)
+            return _replace(st, aliases={**st.aliases, alias: number})
+
+        self._update_state(name, change, f"Set alias {alias} of {name} to version {version}")
+
+    def delete_alias(self, name: str, alias: str) -> None:
+        validate_name(name)
+        validate_alias(alias)
+
+        def change(st: State, latest: int) -> State:
+            if alias not in st.aliases:
+                raise AliasNotFoundError(name, alias, list(st.aliases))
+            return _replace(st, aliases={a: v for a, v in st.aliases.items() if a != alias})
+
+        self._update_state(name, change, f"Delete alias {alias} of {name}")
+
+    def delete_version(self, name: str, version: object) -> None:
+        """Mark a version deleted; its number is never given out again.
+
+        The tag stays (published history is immutable and server hooks refuse
+        tag deletion); loading the version raises, and aliases on it go away.
+        """
+        validate_name(name)
+
+        def change(st: State, latest: int) -> State:
+            number = self._live(name, version, st)
+            tags = {k: v for k, v in st.version_tags.items() if k != str(number)}
+            return _replace(
+                st,
+                latest=max(st.latest, latest),
+                deleted=sorted({*st.deleted, number}),
+                aliases={a: v for a, v in st.aliases.items() if v != number},
+                version_tags=tags,
+            )
+
+        self._update_state(name, change, f"Delete {name} version {version}")
+
+    def set_version_tag(self, name: str, version: object, key: str, value: object) -> None:
+        validate_name(name)
+        _check_tags({key: value})
+
+        def change(st: State, latest: int) -> State:
+            number = self._live(name, version, st)
+            current = self._make(name, number, self._versions[(name, number)], st).tags
+            tags = {**st.version_tags, str(number): {**current, key: str(value)}}
+            return _replace(st, version_tags=tags)
+
+        self._update_state(name, change, f"Set tag {key} on {name} version {version}")
+
+    def delete_version_tag(self, name: str, version: object, key: str) -> None:
+        validate_name(name)
+
+        def change(st: State, latest: int) -> State:
+            number = self._live(name, version, st)
+            current = self._make(name, number, self._versions[(name, number)], st).tags
+            if key not in current:
+                raise InvalidInputError(
+                    f"version {number} of prompt {name!r} has no tag {key!r} "
+                    f"(its tags: {', '.join(sorted(current)) or 'none'})"
+                )
+            remaining = {k: v for k, v in current.items() if k != key}
+            return _replace(st, version_tags={**st.version_tags, str(number): remaining})
+
+        self._update_state(name, change, f"Delete tag {key} from {name} version {version}")
+
+
+def _replace(st: State, **changes: Any) -> State:
+    import msgspec
+
+    return msgspec.structs.replace(st, **changes)
+
+
+def _check_tags(tags: object) -> dict[str, str]:
+    if tags is None:
+        return {}
+    if not isinstance(tags, dict):
+        raise InvalidInputError(f"tags must be a dict of str to str, not {type(tags).__name__}")
+    for key, value in tags.items():
+        if not isinstance(key, str) or not key:
+            raise InvalidInputError(f"tag key {key!r} must be a non-empty string")
+        if not isinstance(value, (str, int, float, bool)):
+            raise InvalidInputError(
+                f"tag {key!r} has a {type(value).__name__} value; tag values are strings"
+            )
+    return {k: str(v) for k, v in tags.items()}
+
+
+def _check_mapping(what: str, value: object) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    if hasattr(value, "model_dump"):  # a pydantic model instance (e.g. MLflow's PromptModelConfig)
+        value = value.model_dump(exclude_none=True)
+    if not isinstance(value, dict):
+        raise InvalidInputError(f"{what} must be a dict, not {type(value).__name__}")
+    return value
+
+
+def _response_format_dict(value: object) -> dict[str, Any] | None:
+    """A dict as given, or a pydantic model class turned into its JSON schema (as MLflow does)."""
+    if isinstance(value, type) and hasattr(value, "model_json_schema"):
+        schema: dict[str, Any] = value.model_json_schema()
+        return schema
+    return _check_mapping("response_format", value)
+
+
+def _encode_checked(file: promptfile.PromptFile) -> bytes:
+    import yaml
+
+    try:
+        return promptfile.encode(file)
+    except yaml.YAMLError as exc:
+        raise InvalidInputError(
+            f"model_config, response_format and tags must hold only strings, numbers, "
+            f"booleans, lists and dicts: {exc}"
+        ) from None
+
