@@ -1,0 +1,3 @@
+from gitprompts.cli import main
+
+main(prog_name="gitprompts")
