@@ -45,7 +45,7 @@ def register_prompt(
 def load_prompt(
     name_or_uri: str, version: str | int | None = None, allow_missing: bool = False
 ) -> PromptVersion | None:
-    """Load ``prompts:/name/N``, ``prompts:/name@alias``, ``prompts:/name@latest``, or ``name`` + ``version``.
+    """Load ``prompts:/name/N``, ``prompts:/name@alias``, ``@latest``, or ``name`` + ``version``.
 
     With ``allow_missing=True`` a prompt, version or alias that does not exist
     gives None instead of an error (a malformed URI still raises).
@@ -61,7 +61,9 @@ def load_prompt(
         raise
 
 
-def search_prompts(filter_string: str | None = None, max_results: int | None = None) -> list[Prompt]:
+def search_prompts(
+    filter_string: str | None = None, max_results: int | None = None
+) -> list[Prompt]:
     """Prompts matching an MLflow-style filter, sorted by name.
 
     >>> search_prompts("name LIKE 'summ%' AND tags.team = 'nlp'")  # doctest: +SKIP

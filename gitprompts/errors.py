@@ -8,6 +8,7 @@ should show its traceback.
     ├── InvalidInputError (also ValueError)
     │   ├── InvalidPromptNameError      .name
     │   ├── InvalidURIError             .uri
+    │   ├── InvalidAliasError           .alias
     │   ├── InvalidTemplateError        .template
     │   ├── InvalidVersionError         .version
     │   ├── InvalidFilterError          .filter_string
@@ -43,6 +44,7 @@ __all__ = [
     "CorruptPromptFileError",
     "GitPromptsError",
     "IntegrityError",
+    "InvalidAliasError",
     "InvalidFilterError",
     "InvalidInputError",
     "InvalidModelError",
@@ -91,6 +93,15 @@ class InvalidURIError(InvalidInputError):
             "'prompts:/<name>/<version>', 'prompts:/<name>@<alias>' or 'prompts:/<name>@latest'"
         )
         super().__init__(f"invalid URI {uri!r}: expected {self.expected}")
+
+
+class InvalidAliasError(InvalidInputError):
+    def __init__(self, alias: object) -> None:
+        self.alias = alias
+        super().__init__(
+            f"invalid alias {alias!r}: use 1-255 letters, digits, '-' or '_' "
+            "(and not 'latest', which is computed)"
+        )
 
 
 class InvalidTemplateError(InvalidInputError):
@@ -162,7 +173,9 @@ class PromptNotFoundError(NotFoundError):
 
 
 class PromptVersionNotFoundError(NotFoundError):
-    def __init__(self, name: str, version: int, reason: str = "", latest: int | None = None) -> None:
+    def __init__(
+        self, name: str, version: int, reason: str = "", latest: int | None = None
+    ) -> None:
         self.name = name
         self.version = version
         self.latest = latest

@@ -19,8 +19,9 @@ from __future__ import annotations
 import getpass
 import json
 import os
-import socket
 import shutil
+import signal
+import socket
 import tempfile
 import time
 from collections.abc import Iterator, Mapping
@@ -144,12 +145,15 @@ class GitRepo:
     def tree_entries(self, commit: str, directory: str) -> Iterator[tuple[str, str]]:
         """``(name, blob id)`` of the files directly under ``directory`` in ``commit``."""
         try:
-            tree = self._repo[commit].peel(pygit2.Tree)[directory]
+            entry = self._repo[commit].peel(pygit2.Tree)[directory]
         except KeyError:
             return
-        for entry in self._repo[tree.id]:
-            if entry.type == ObjectType.BLOB:
-                yield entry.name, str(entry.id)
+        tree = self._repo[entry.id]
+        if not isinstance(tree, pygit2.Tree):
+            return
+        for child in tree:
+            if child.type == ObjectType.BLOB and child.name is not None:
+                yield child.name, str(child.id)
 
     def commit_info(self, oid: str) -> CommitInfo:
         commit = self._repo[oid].peel(pygit2.Commit)
@@ -193,7 +197,9 @@ class GitRepo:
         if not email:
             email = f"{getpass.getuser()}@{socket.gethostname()}"
         stamp = time.time()
-        offset = round((datetime.fromtimestamp(stamp).astimezone().utcoffset() or _ZERO).total_seconds() / 60)
+        offset = round(
+            (datetime.fromtimestamp(stamp).astimezone().utcoffset() or _ZERO).total_seconds() / 60
+        )
         return Person(name, email, int(stamp), offset)
 
     # -- writing objects (content-addressed, so safe to write at any time) ----
@@ -224,7 +230,7 @@ class GitRepo:
                     obj = self._repo[base[name].id]
                     sub = obj if isinstance(obj, pygit2.Tree) else None
                 oid = self._apply(sub, change)
-                if len(self._repo[oid]) == 0:
+                if len(self._repo[oid].peel(pygit2.Tree)) == 0:
                     if builder.get(name) is not None:
                         builder.remove(name)
                 else:
@@ -256,14 +262,18 @@ class GitRepo:
 
     # -- moving refs -----------------------------------------------------------
 
-    def update_refs(self, updates: Mapping[str, tuple[str | None, str | None]], message: str) -> None:
+    def update_refs(
+        self, updates: Mapping[str, tuple[str | None, str | None]], message: str
+    ) -> None:
         """Move refs compare-and-swap: ``{ref: (expected, new)}``, None meaning absent.
 
         All refs are locked first, then each is checked against what the
         caller expects; any mismatch aborts before anything moves.
         """
         log = self.path / TXN_FILE
+        _crash_point("before-log")
         _atomic_write(log, json.dumps({r: list(v) for r, v in updates.items()}).encode())
+        _crash_point("before-lock")
         try:
             with self._repo.transaction() as txn:
                 for ref in sorted(updates):
@@ -271,6 +281,7 @@ class GitRepo:
                         txn.lock_ref(ref)
                     except pygit2.GitError as exc:
                         raise ConcurrentUpdateError(ref, "unlocked", f"locked ({exc})") from None
+                _crash_point("refs-locked")
                 for ref, (expected, _new) in updates.items():
                     got = self.ref(ref)
                     if got != expected:
@@ -312,6 +323,16 @@ class GitRepo:
         return repaired
 
 
+def _crash_point(name: str) -> None:
+    """Die here with SIGKILL when ``GITPROMPTS_CRASH_AT`` names this point (crash tests).
+
+    The crash tests kill real writer processes at random moments too; these
+    named points make sure the narrow windows between steps are hit every run.
+    """
+    if os.environ.get("GITPROMPTS_CRASH_AT") == name:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
 def _config_get(config: pygit2.Config, key: str) -> str | None:
     try:
         return str(config[key])
@@ -339,4 +360,3 @@ def _atomic_write(path: Path, data: bytes) -> None:
     # No fsync: like git's own ref updates (core.fsync unset) this guards
     # against a killed process, where os.replace is already atomic.
     os.replace(tmp, path)
-

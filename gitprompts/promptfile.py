@@ -56,7 +56,7 @@ class PromptFile(msgspec.Struct, frozen=True, kw_only=True):
     response_format: dict[str, Any] | None = None
 
 
-class _LiteralDumper(_Dumper):  # type: ignore[misc,valid-type]
+class _LiteralDumper(_Dumper):
     """Writes multi-line strings as ``|`` blocks so chat messages stay readable.
 
     The emitter falls back to a quoted style by itself whenever a block
@@ -64,7 +64,7 @@ class _LiteralDumper(_Dumper):  # type: ignore[misc,valid-type]
     """
 
 
-def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+def _represent_str(dumper: _LiteralDumper, value: str) -> yaml.ScalarNode:
     style = "|" if "\n" in value else None
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
@@ -104,7 +104,9 @@ def _check_text(template: object, text: str) -> None:
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        raise InvalidTemplateError(template, "contains characters that are not valid Unicode")
+        raise InvalidTemplateError(
+            template, "contains characters that are not valid Unicode"
+        ) from None
     start = text.find("{{")
     while start >= 0:
         close = text.find("}}", start + 2)

@@ -248,7 +248,9 @@ class Registry:
             return []
         suffix = ".prompt"
         return sorted(
-            n[: -len(suffix)] for n, _ in self._git.tree_entries(main, "prompts") if n.endswith(suffix)
+            n[: -len(suffix)]
+            for n, _ in self._git.tree_entries(main, "prompts")
+            if n.endswith(suffix)
         )
 
     def prompts(self) -> list[Prompt]:
@@ -277,14 +279,18 @@ class Registry:
 
     # -- writing -------------------------------------------------------------
 
-    @property
-    def _lock(self) -> filelock.BaseFileLock:
-        """The writer lock; filelock is imported on the first write (import time matters)."""
+    def writer_lock(self) -> Any:
+        """Hold the registry's writer lock: ``with registry.writer_lock(): ...``.
+
+        filelock is imported on the first write (import time matters). The
+        poll interval is short because writers hold the lock for a few ms and
+        filelock's default 50 ms poll would leave it idle most of the time.
+        """
         if self._lock_object is None:
             import filelock
 
             self._lock_object = filelock.FileLock(str(self.path / LOCK_FILE), timeout=LOCK_TIMEOUT)
-        return self._lock_object
+        return self._lock_object.acquire(poll_interval=0.002)
 
     def _author(self) -> Person:
         return self._git.identity()
@@ -317,7 +323,7 @@ class Registry:
         author = self._author()
         from .gitbackend import MAIN
 
-        with self._lock:
+        with self.writer_lock():
             self._git.recover()
             main = self._refresh()
             st = self._state(name, main)
@@ -349,7 +355,7 @@ class Registry:
         from .gitbackend import MAIN
 
         author = self._author()
-        with self._lock:
+        with self.writer_lock():
             self._git.recover()
             main = self._refresh()
             st = self._state(name, main)
@@ -491,4 +497,3 @@ def _encode_checked(file: promptfile.PromptFile) -> bytes:
             f"model_config, response_format and tags must hold only strings, numbers, "
             f"booleans, lists and dicts: {exc}"
         ) from None
-

@@ -15,7 +15,7 @@ import re
 from functools import lru_cache
 from typing import NamedTuple
 
-from .errors import InvalidPromptNameError, InvalidURIError, InvalidVersionError
+from .errors import InvalidAliasError, InvalidPromptNameError, InvalidURIError, InvalidVersionError
 
 SCHEME = "prompts:/"
 LATEST = "latest"
@@ -59,11 +59,10 @@ def validate_name(name: object) -> str:
 
 def validate_alias(alias: object, *, allow_latest: bool = False) -> str:
     """Return ``alias`` if it can be set as an alias name."""
-    expected = "an alias of 1-255 letters, digits, '-' or '_' (not 'latest', which is computed)"
     if not isinstance(alias, str) or not _ALIAS.fullmatch(alias):
-        raise InvalidURIError(alias, expected)
+        raise InvalidAliasError(alias)
     if alias == LATEST and not allow_latest:
-        raise InvalidURIError(alias, expected)
+        raise InvalidAliasError(alias)
     return alias
 
 
@@ -92,7 +91,10 @@ def parse_prompt_uri(uri: str) -> PromptRef:
         if not alias or "@" in alias or "/" in alias:
             raise InvalidURIError(uri)
         _checked_name(name, uri)
-        validate_alias(alias, allow_latest=True)
+        try:
+            validate_alias(alias, allow_latest=True)
+        except InvalidAliasError as exc:
+            raise InvalidURIError(uri, f"a valid alias in the URI: {exc}") from None
         return PromptRef(name, None, alias)
     name, slash, version = body.partition("/")
     if not slash or not version or "/" in version:

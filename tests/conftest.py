@@ -45,7 +45,9 @@ def _real_home_untouched() -> Iterator[None]:
 def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     fake_home = tmp_path / "fake-home"
     fake_home.mkdir()
-    (fake_home / ".gitprompts").write_text("tests must set GITPROMPTS_HOME, not use ~/.gitprompts\n")
+    (fake_home / ".gitprompts").write_text(
+        "tests must set GITPROMPTS_HOME, not use ~/.gitprompts\n"
+    )
     home = tmp_path / "gitprompts-home"
     monkeypatch.setenv("HOME", str(fake_home))
     monkeypatch.setenv("GITPROMPTS_HOME", str(home))

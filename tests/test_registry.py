@@ -112,10 +112,15 @@ def test_search_prompts(registry: gitprompts.Registry) -> None:
 def test_default_registry_is_created_in_gitprompts_home(home: Path) -> None:
     gitprompts.register_prompt("p", "x")
     assert (home / "registry.git" / "HEAD").is_file()
-    assert git("--git-dir", str(home / "registry.git"), "rev-parse", "--is-bare-repository").strip() == "true"
+    assert (
+        git("--git-dir", str(home / "registry.git"), "rev-parse", "--is-bare-repository").strip()
+        == "true"
+    )
 
 
-def test_set_registry_and_env_choose_another(home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_set_registry_and_env_choose_another(
+    home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     other = tmp_path / "team.git"
     gitprompts.set_registry(other)
     gitprompts.register_prompt("p", "in team")
@@ -128,7 +133,14 @@ def test_set_registry_and_env_choose_another(home: Path, tmp_path: Path, monkeyp
 
 @pytest.mark.parametrize(
     "template",
-    ["", "no newline at end", "line\r\nwith CRLF\r\n", "---\nlooks like front matter\n---\nbody", "ünïcødé ✓ 漢字\n\n", "  \n\t"],
+    [
+        "",
+        "no newline at end",
+        "line\r\nwith CRLF\r\n",
+        "---\nlooks like front matter\n---\nbody",
+        "ünïcødé ✓ 漢字\n\n",
+        "  \n\t",
+    ],
 )
 def test_template_bytes_round_trip(registry: gitprompts.Registry, template: str) -> None:
     gitprompts.register_prompt("p", template)

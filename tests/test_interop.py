@@ -1,0 +1,70 @@
+"""The registry is a plain git repository: the git CLI reads it and can write versions by hand."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import gitprompts
+from tests.conftest import git
+
+
+@pytest.fixture
+def clone(registry: gitprompts.Registry, tmp_path: Path) -> Path:
+    gitprompts.register_prompt("summarize", "v1 {{ text }}", commit_message="first")
+    gitprompts.register_prompt("summarize", "v2 {{ text }}\nno newline at end")
+    gitprompts.set_prompt_alias("summarize", "production", 1)
+    work = tmp_path / "work"
+    git("clone", "-q", str(registry.path), str(work))
+    return work
+
+
+def test_git_show_tag_gives_that_version(clone: Path) -> None:
+    shown = git("show", "prompts/summarize/1:prompts/summarize.prompt", cwd=clone)
+    assert shown.endswith("---\nv1 {{ text }}")
+    assert "commit_message: first" in shown
+    assert git("cat-file", "-t", "prompts/summarize/2", cwd=clone).strip() == "tag"
+    assert (
+        git("tag", "-l", "--format=%(contents:subject)", "prompts/summarize/1", cwd=clone).strip()
+        == "first"
+    )
+
+
+def test_git_log_is_the_prompts_history(clone: Path) -> None:
+    log = git("log", "--format=%s", "--", "prompts/summarize.prompt", cwd=clone).splitlines()
+    assert log == ["Register summarize version 2", "first"]
+    # Alias moves are commits too, on the prompt's state record.
+    state_log = git("log", "--format=%s", "--", "state/summarize.json", cwd=clone)
+    assert "Set alias production of summarize to version 1" in state_log
+
+
+def test_version_made_by_hand_loads_like_any_other(
+    clone: Path, registry: gitprompts.Registry
+) -> None:
+    path = clone / "prompts" / "summarize.prompt"
+    path.write_bytes(
+        b"---\ntype: text\ncommit_message: by hand\n---\nv3 written in an editor {{ text }}\n"
+    )
+    git("commit", "-qam", "Edit summarize by hand", cwd=clone)
+    git("tag", "-a", "prompts/summarize/3", "-m", "by hand", cwd=clone)
+    git("push", "-q", "origin", "main", "prompts/summarize/3", cwd=clone)
+
+    loaded = gitprompts.load_prompt("prompts:/summarize@latest")
+    assert loaded.version == 3
+    assert loaded.template == "v3 written in an editor {{ text }}\n"
+    assert loaded.commit_message == "by hand"
+    # The next version registered through the API skips the hand-made number.
+    assert gitprompts.register_prompt("summarize", "v4").version == 4
+    assert git("fsck", "--strict", cwd=registry.path, check=True) is not None
+
+
+def test_plain_text_file_without_front_matter_is_a_text_prompt(clone: Path) -> None:
+    (clone / "prompts" / "handmade.prompt").write_bytes(b"Just text, {{ x }}")
+    git("add", ".", cwd=clone)
+    git("commit", "-qm", "Add handmade", cwd=clone)
+    git("tag", "prompts/handmade/1", cwd=clone)  # even a lightweight tag works
+    git("push", "-q", "origin", "main", "prompts/handmade/1", cwd=clone)
+    loaded = gitprompts.load_prompt("handmade/1")
+    assert loaded.template == "Just text, {{ x }}"
+    assert [p.name for p in gitprompts.search_prompts("name = 'handmade'")] == ["handmade"]
