@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import threading
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -33,7 +34,16 @@ def registry_location() -> str:
     """The registry this process uses, as the user gave it (a path; later a URL)."""
     if _chosen is not None:
         return _chosen
-    return os.environ.get("GITPROMPTS_REGISTRY") or str(home() / "registry.git")
+    # On every load_prompt: plain string work, no pathlib (it costs more than the load).
+    explicit = os.environ.get("GITPROMPTS_REGISTRY")
+    if explicit:
+        return explicit
+    return _default_location(os.environ.get("GITPROMPTS_HOME"))
+
+
+@lru_cache(maxsize=8)
+def _default_location(home_env: str | None) -> str:
+    return str(home() / "registry.git")
 
 
 def set_registry(path: str | os.PathLike[str] | None) -> None:

@@ -44,6 +44,7 @@ if TYPE_CHECKING:
 
     from .gitbackend import GitRepo, Person, TagInfo
 
+MAIN = "refs/heads/main"
 LOCK_FILE = "gitprompts.lock"
 LOCK_TIMEOUT = float(os.environ.get("GITPROMPTS_LOCK_TIMEOUT", "120"))
 
@@ -92,6 +93,8 @@ class Registry:
         self._states: dict[str, State] = {}
         self._state_blobs: dict[str, State] = {}
         self._listing: list[Prompt] | None = None
+        # The last PromptVersion handed out per version, with the state it was made from.
+        self._made: dict[tuple[str, int], tuple[State, PromptVersion]] = {}
 
     def __repr__(self) -> str:
         return f"Registry({str(self.path)!r})"
@@ -100,8 +103,6 @@ class Registry:
 
     def _refresh(self) -> str | None:
         """Read ``main`` (one ref probe) and drop what was derived from an older tip."""
-        from .gitbackend import MAIN
-
         main = self._git.ref(MAIN)
         if main != self._main:
             self._main = main
@@ -156,6 +157,14 @@ class Registry:
         return record
 
     def _make(self, name: str, number: int, record: _Version, st: State) -> PromptVersion:
+        made = self._made.get((name, number))
+        if made is not None and made[0] is st:
+            return made[1]
+        version = self._build(name, number, record, st)
+        self._made[(name, number)] = (st, version)
+        return version
+
+    def _build(self, name: str, number: int, record: _Version, st: State) -> PromptVersion:
         file = record.file
         tagger = record.tag.tagger
         return PromptVersion(
@@ -321,8 +330,6 @@ class Registry:
         )
         data = _encode_checked(file)
         author = self._author()
-        from .gitbackend import MAIN
-
         with self.writer_lock():
             self._git.recover()
             main = self._refresh()
@@ -352,8 +359,6 @@ class Registry:
         self, name: str, change: Callable[[State, int], State], message: str
     ) -> State:
         """Apply ``change(state, latest)`` to ``state/<name>.json`` as one commit on main."""
-        from .gitbackend import MAIN
-
         author = self._author()
         with self.writer_lock():
             self._git.recover()
