@@ -17,6 +17,7 @@ True
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 import msgspec
@@ -28,6 +29,8 @@ SCHEMA_VERSION = 1
 FILE_NAME = "manifest.json"
 
 Source = Literal["explicit", "auto"]
+
+_HEX64 = re.compile(r"[0-9a-f]{64}")
 
 
 class FileEntry(msgspec.Struct, frozen=True, kw_only=True):
@@ -115,6 +118,32 @@ def decode(data: bytes, path: str = FILE_NAME) -> Manifest:
             f"({SCHEMA_VERSION}); upgrade gitprompts to load this model",
         )
     try:
-        return _decoder.decode(data)
+        manifest = _decoder.decode(data)
     except (msgspec.ValidationError, msgspec.DecodeError) as exc:
         raise ManifestError(path, f"invalid manifest ({exc})") from None
+    _check(manifest, path)
+    return manifest
+
+
+def _check(manifest: Manifest, path: str) -> None:
+    """Refuse what could escape the model's directory or name a file that is not there."""
+    from .errors import InvalidPromptNameError
+    from .uri import validate_name
+
+    for entry in manifest.files:
+        parts = entry.path.split("/")
+        if entry.path.startswith("/") or "\\" in entry.path or any(
+            p in ("", ".", "..") for p in parts
+        ):
+            raise ManifestError(path, f"file path {entry.path!r} is not a plain relative path")
+        if not _HEX64.fullmatch(entry.sha256):
+            raise ManifestError(path, f"sha256 of {entry.path!r} is not 64 hex digits")
+    for prompt in manifest.prompts:
+        try:
+            validate_name(prompt.name)
+        except InvalidPromptNameError as exc:
+            raise ManifestError(path, str(exc)) from None
+        if prompt.version < 1 or not _HEX64.fullmatch(prompt.sha256):
+            raise ManifestError(path, f"prompt entry {prompt.uri!r} has a bad version or sha256")
+    if manifest.entry not in {f.path for f in manifest.files}:
+        raise ManifestError(path, f"entry {manifest.entry!r} is not one of its files")
