@@ -171,6 +171,7 @@ def write(
     prompts: dict[tuple[str, int], bytes],
 ) -> tuple[str, Manifest]:
     """Store a model; returns its id and its manifest (the first one, if it was logged before)."""
+    manifest = mf.canonical(manifest)
     model_id = mf.model_id(manifest)
     path = manifest_path(store, model_id)
     if path.is_file():
