@@ -12,7 +12,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(1, str(Path(__file__).resolve().parent.parent))
 
-from _common import chat_model, use_private_home  # noqa: E402
+from _common import chat_model, use_private_home
 
 print("GITPROMPTS_HOME:", use_private_home())
 

@@ -18,6 +18,7 @@ import contextlib
 import functools
 import json
 import os
+import warnings
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -74,16 +75,20 @@ def _namespaces(node: Any, found: set[str]) -> set[str]:
 def deserialise(loader: str, data: bytes, where: str) -> Any:
     if loader != "langchain-json":
         return pyfunc.deserialise(loader, data, where)
+    from langchain_core._api.beta_decorator import LangChainBetaWarning
     from langchain_core.load import loads
 
     text = data.decode()
     namespaces = sorted(_namespaces(json.loads(text), set()) - {"langchain", "langchain_core"})
     try:
-        # The bytes were verified against the model's manifest; what they may
-        # construct is what was logged, so every class they name is allowed.
-        return loads(
-            text, allowed_objects="all", valid_namespaces=namespaces, secrets_from_env=True
-        )
+        with warnings.catch_warnings():
+            # loads() is marked beta; that is LangChain's notice, not the user's problem.
+            warnings.simplefilter("ignore", category=LangChainBetaWarning)
+            # The bytes were verified against the model's manifest; what they may
+            # construct is what was logged, so every class they name is allowed.
+            return loads(
+                text, allowed_objects="all", valid_namespaces=namespaces, secrets_from_env=True
+            )
     except Exception as exc:
         raise ModelError(f"{where}: LangChain could not load the model ({exc})") from exc
 

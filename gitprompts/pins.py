@@ -143,6 +143,15 @@ def install(code_dir: str, pins: PinSet) -> None:
         _by_file.clear()
 
 
+def forget() -> None:
+    """Uninstall every model's pins and switch the hook off (tests call this between cases)."""
+    global hooked
+    with _install_lock:
+        _code_dirs.clear()
+        _by_file.clear()
+        hooked = False
+
+
 def _pins_for_caller() -> PinSet | None:
     if not _code_dirs:
         return None

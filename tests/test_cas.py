@@ -38,7 +38,9 @@ def test_atomic_write_leaves_no_partial_file(tmp_path: Path) -> None:
     assert [p.name for p in target.parent.iterdir()] == ["file"]
 
 
-def test_root_follows_environment(tmp_path: Path, home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_root_follows_environment(
+    tmp_path: Path, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     assert default_root() == home / "artifacts"
     monkeypatch.setenv("GITPROMPTS_ARTIFACTS", str(tmp_path / "shared"))
     assert Store().root == tmp_path / "shared"

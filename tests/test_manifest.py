@@ -20,9 +20,18 @@ def _manifest(**changes: object) -> Manifest:
             FileEntry(path="code/a.py", sha256=H, size=1),
         ],
         prompts=[
-            PromptEntry(uri="prompts:/b/1", name="b", version=1, commit_id="c", blob_id="d", sha256=H),
-            PromptEntry(uri="a@production", name="a", version=2, commit_id="c", blob_id="d",
-                        sha256=H, source="auto"),
+            PromptEntry(
+                uri="prompts:/b/1", name="b", version=1, commit_id="c", blob_id="d", sha256=H
+            ),
+            PromptEntry(
+                uri="a@production",
+                name="a",
+                version=2,
+                commit_id="c",
+                blob_id="d",
+                sha256=H,
+                source="auto",
+            ),
         ],
         python="3.11.7",
         created_at="2025-01-01T00:00:00+00:00",

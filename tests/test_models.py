@@ -12,7 +12,7 @@ import gitprompts
 from gitprompts import config, errors
 from gitprompts.cas import sha256
 
-MODEL_CODE = '''
+MODEL_CODE = """
 import gitprompts
 
 AT_IMPORT = gitprompts.load_prompt("prompts:/chat@production")
@@ -25,7 +25,7 @@ class Bot:
 
 
 gitprompts.set_model(Bot())
-'''
+"""
 
 
 @pytest.fixture
@@ -46,11 +46,16 @@ def script(tmp_path: Path) -> Path:
 
 def _artifact_files(home: Path) -> list[str]:
     root = home / "artifacts"
-    return sorted(str(p.relative_to(root)) for p in root.rglob("*")
-                  if p.is_file() and p.parts[len(root.parts)] in ("objects", "models"))
+    return sorted(
+        str(p.relative_to(root))
+        for p in root.rglob("*")
+        if p.is_file() and p.parts[len(root.parts)] in ("objects", "models")
+    )
 
 
-def test_models_from_code_captures_prompts_automatically(chat: gitprompts.Registry, script: Path) -> None:
+def test_models_from_code_captures_prompts_automatically(
+    chat: gitprompts.Registry, script: Path
+) -> None:
     with gitprompts.start_run(run_name="bot") as run:
         info = gitprompts.log_model(str(script), name="bot")
     assert info.flavor == "pyfunc"
@@ -58,7 +63,11 @@ def test_models_from_code_captures_prompts_automatically(chat: gitprompts.Regist
     assert info.run_id == run.info.run_id and info.name == "bot"
     [entry] = info.manifest.prompts
     assert (entry.uri, entry.name, entry.version, entry.source) == (
-        "prompts:/chat@production", "chat", 1, "auto")
+        "prompts:/chat@production",
+        "chat",
+        1,
+        "auto",
+    )
     pinned = gitprompts.load_prompt("chat", version=1)
     assert (entry.commit_id, entry.blob_id) == (pinned.commit_id, pinned.blob_id)
     assert [f.path for f in info.manifest.files] == ["code/bot.py"]
@@ -103,7 +112,9 @@ def test_explicit_prompts_keep_uri_as_written_and_resolved(chat: gitprompts.Regi
     assert model.metadata.model_id == info.model_id
 
 
-def test_reload_with_the_registry_deleted(chat: gitprompts.Registry, script: Path, home: Path) -> None:
+def test_reload_with_the_registry_deleted(
+    chat: gitprompts.Registry, script: Path, home: Path
+) -> None:
     info = gitprompts.log_model(str(script), name="bot")
     shutil.rmtree(chat.path)
     config.forget_registries()
@@ -118,7 +129,10 @@ def test_exported_directory_loads_in_a_fresh_home(
     info = gitprompts.log_model(str(script), name="bot")
     exported = gitprompts.save_model(info.model_uri, tmp_path / "export")
     assert sorted(str(p.relative_to(exported)) for p in exported.rglob("*") if p.is_file()) == [
-        "files/code/bot.py", "manifest.json", "prompts/chat/1.prompt"]
+        "files/code/bot.py",
+        "manifest.json",
+        "prompts/chat/1.prompt",
+    ]
     with pytest.raises(errors.InvalidInputError, match="not an empty directory"):
         gitprompts.save_model(info.model_uri, exported)
     fresh = tmp_path / "elsewhere"
@@ -161,7 +175,9 @@ def test_one_changed_byte_refuses_to_load(
     assert not marker.exists()
 
 
-def test_same_model_twice_same_id_nothing_new(chat: gitprompts.Registry, script: Path, home: Path) -> None:
+def test_same_model_twice_same_id_nothing_new(
+    chat: gitprompts.Registry, script: Path, home: Path
+) -> None:
     first = gitprompts.log_model(str(script), name="bot")
     before = _artifact_files(home)
     second = gitprompts.log_model(str(script), name="bot")
@@ -176,9 +192,12 @@ def test_search_models_and_get_model_info_agree(chat: gitprompts.Registry, scrip
     by_object = gitprompts.log_model(lambda q: q, name="echo", prompts=["chat/2"])
     assert [m.model_id for m in gitprompts.search_models(prompt="chat/1")] == [by_code.model_id]
     assert [m.model_id for m in gitprompts.search_models(prompt="prompts:/chat/2")] == [
-        by_object.model_id]
+        by_object.model_id
+    ]
     assert {m.model_id for m in gitprompts.search_models(prompt="chat")} == {
-        by_code.model_id, by_object.model_id}
+        by_code.model_id,
+        by_object.model_id,
+    }
     for model in gitprompts.search_models(prompt="chat"):
         info = gitprompts.get_model_info(model.model_uri)
         assert [p.uri for p in info.prompts] == [p.uri for p in model.prompts]
@@ -189,7 +208,9 @@ def test_search_models_and_get_model_info_agree(chat: gitprompts.Registry, scrip
     assert gitprompts.search_models(prompt="chat@production")[0].model_id == by_code.model_id
 
 
-def test_unpinned_call_time_prompt_warns_or_fails_when_strict(chat: gitprompts.Registry, tmp_path: Path) -> None:
+def test_unpinned_call_time_prompt_warns_or_fails_when_strict(
+    chat: gitprompts.Registry, tmp_path: Path
+) -> None:
     gitprompts.register_prompt("other", "Other text.")
     code = tmp_path / "m.py"
     code.write_text(
@@ -214,8 +235,12 @@ def test_bad_inputs_name_themselves_and_write_nothing(
             gitprompts.log_model(*args, **kwargs)
         assert not (home / "artifacts" / "models").exists()
 
-    fails(errors.PromptVersionNotFoundError, "version 9 of prompt 'chat'", lambda q: q,
-          prompts=["prompts:/chat/9"])
+    fails(
+        errors.PromptVersionNotFoundError,
+        "version 9 of prompt 'chat'",
+        lambda q: q,
+        prompts=["prompts:/chat/9"],
+    )
     fails(errors.AliasNotFoundError, "alias 'nope'", lambda q: q, prompts=["chat@nope"])
     fails(errors.InvalidInputError, "prompts entry 3", lambda q: q, prompts=[3])
     fails(errors.InvalidInputError, "list of prompt URIs", lambda q: q, prompts="chat/1")
@@ -244,18 +269,24 @@ def test_missing_models_and_newer_manifests(
             gitprompts.load_model(uri)
     with gitprompts.start_run() as run:
         gitprompts.log_model(str(script), name="bot")
-    with pytest.raises(errors.ModelNotFoundError, match="no model named 'other'.*names: bot"):
+    with pytest.raises(errors.ModelNotFoundError, match=r"no model named 'other'.*names: bot"):
         gitprompts.load_model(f"runs:/{run.info.run_id}/other")
     info = gitprompts.log_model(str(script), name="bot")
     exported = gitprompts.save_model(info.model_uri, tmp_path / "export")
     manifest = exported / "manifest.json"
-    manifest.write_bytes(manifest.read_bytes().replace(b'"schema_version":1', b'"schema_version":2'))
+    manifest.write_bytes(
+        manifest.read_bytes().replace(b'"schema_version":1', b'"schema_version":2')
+    )
     with pytest.raises(errors.ManifestError, match="schema_version 2 is newer"):
         gitprompts.load_model(exported)
 
 
 def test_artifact_store_location_is_configurable(
-    chat: gitprompts.Registry, script: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, home: Path
+    chat: gitprompts.Registry,
+    script: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    home: Path,
 ) -> None:
     monkeypatch.setenv("GITPROMPTS_ARTIFACTS", str(tmp_path / "shared"))
     info = gitprompts.log_model(str(script))

@@ -18,8 +18,14 @@ def _pinset(registry: gitprompts.Registry, *uris: str, strict: bool = False) -> 
         _, data = registry.prompt_file(version.name, version.version)
         files[(version.name, version.version)] = data
         entries.append(
-            PromptEntry(uri=uri, name=version.name, version=version.version,
-                        commit_id=version.commit_id, blob_id=git_blob_id(data), sha256=sha256(data))
+            PromptEntry(
+                uri=uri,
+                name=version.name,
+                version=version.version,
+                commit_id=version.commit_id,
+                blob_id=git_blob_id(data),
+                sha256=sha256(data),
+            )
         )
     return pins.PinSet("test-model", entries, files, strict=strict)
 
@@ -53,8 +59,9 @@ def test_active_pins_answer_every_form_then_stop(three: gitprompts.Registry) -> 
 
 
 def test_strict_pins_refuse_unpinned(three: gitprompts.Registry) -> None:
-    with pins.activate(_pinset(three, "prompts:/p/1", strict=True)), pytest.raises(
-        errors.UnpinnedPromptError, match="p/2 is not pinned"
+    with (
+        pins.activate(_pinset(three, "prompts:/p/1", strict=True)),
+        pytest.raises(errors.UnpinnedPromptError, match="p/2 is not pinned"),
     ):
         gitprompts.load_prompt("p", version=2)
 
