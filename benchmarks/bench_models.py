@@ -110,6 +110,8 @@ def bench_mlflow(reps: int, python: str, store: str) -> dict[str, list[float]]:
         input=script,
         capture_output=True,
         text=True,
+        # MLflow puts artifacts under ./mlruns of the working directory.
+        cwd=tempfile.mkdtemp(prefix="bench-mlflow-cwd-"),
     )
     if result.returncode != 0:
         raise SystemExit(f"the MLflow side failed:\n{result.stderr[-3000:]}")

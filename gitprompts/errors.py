@@ -28,7 +28,7 @@ should show its traceback.
         ├── ModelScriptError            .path
         └── UnpinnedPromptError         .uri .model
 
-    UnpinnedPromptWarning (a UserWarning, not an error): a loaded model's code
+    UnpinnedPromptWarning (also a UserWarning, issued with warnings.warn): a loaded model's code
     asked for a prompt its manifest does not pin, and got the registry's.
 
 Messages name the offending input and say what would have been valid, e.g.::
@@ -283,5 +283,5 @@ class ModelScriptError(ModelError):
         )
 
 
-class UnpinnedPromptWarning(UserWarning):
+class UnpinnedPromptWarning(GitPromptsError, UserWarning):
     """A loaded model loaded a prompt its manifest does not pin (it came from the registry)."""
