@@ -13,11 +13,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import pins
 from .config import get_registry
 from .errors import InvalidInputError, NotFoundError
 from .prompt import Prompt, PromptVersion
 from .search import compile_filter
-from .uri import resolve_ref
+from .uri import PromptRef, resolve_ref
 
 
 def register_prompt(
@@ -53,6 +54,15 @@ def load_prompt(
     >>> load_prompt("prompts:/summarize@production")  # doctest: +SKIP
     """
     ref = resolve_ref(name_or_uri, version)
+    # The model hook (pinned answers for loaded models, recording for
+    # models-from-code) costs one flag check until a model is involved.
+    if pins.hooked:
+        written = pins.quote(ref, name_or_uri, version)
+        return pins.intercept(ref, written, allow_missing, _from_registry)
+    return _from_registry(ref, allow_missing)
+
+
+def _from_registry(ref: PromptRef, allow_missing: bool) -> PromptVersion | None:
     try:
         return get_registry().resolve(ref)
     except NotFoundError:

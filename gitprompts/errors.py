@@ -13,7 +13,7 @@ should show its traceback.
     │   ├── InvalidVersionError         .version
     │   ├── InvalidFilterError          .filter_string
     │   ├── MissingVariablesError       .missing
-    │   └── InvalidModelError           .model
+    │   └── InvalidModelError           .model .reason
     ├── NotFoundError (also LookupError)
     │   ├── PromptNotFoundError         .name
     │   ├── PromptVersionNotFoundError  .name .version
@@ -26,7 +26,11 @@ should show its traceback.
     └── ModelError
         ├── IntegrityError              .path .expected .got
         ├── ManifestError               .path .reason
-        └── UnpinnedPromptError         .uri
+        ├── ModelScriptError            .path
+        └── UnpinnedPromptError         .uri .model
+
+    UnpinnedPromptWarning (also a UserWarning, issued with warnings.warn): a loaded model's code
+    asked for a prompt its manifest does not pin, and got the registry's.
 
 Messages name the offending input and say what would have been valid, e.g.::
 
@@ -56,12 +60,14 @@ __all__ = [
     "MissingVariablesError",
     "ModelError",
     "ModelNotFoundError",
+    "ModelScriptError",
     "NotARegistryError",
     "NotFoundError",
     "PromptNotFoundError",
     "PromptVersionNotFoundError",
     "RegistryError",
     "UnpinnedPromptError",
+    "UnpinnedPromptWarning",
 ]
 
 
@@ -278,3 +284,17 @@ class UnpinnedPromptError(ModelError):
             f"{uri} is not pinned in the manifest of model{of} (strict=True): "
             "log the model with this prompt in prompts=[...] or load it with strict=False"
         )
+
+
+class ModelScriptError(ModelError):
+    def __init__(self, path: str, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        super().__init__(
+            f"model script {path} failed: {reason} (a models-from-code script must run on its "
+            "own and call gitprompts.set_model(model) once)"
+        )
+
+
+class UnpinnedPromptWarning(GitPromptsError, UserWarning):
+    """A loaded model loaded a prompt its manifest does not pin (it came from the registry)."""

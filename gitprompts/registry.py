@@ -46,6 +46,7 @@ if TYPE_CHECKING:
 
 MAIN = "refs/heads/main"
 LOCK_FILE = "gitprompts.lock"
+MODELS_NOTES = "refs/notes/gitprompts-models"
 LOCK_TIMEOUT = float(os.environ.get("GITPROMPTS_LOCK_TIMEOUT", "120"))
 
 
@@ -286,6 +287,46 @@ class Registry:
         self._listing = listing
         return listing
 
+    def prompt_file(self, name: str, version: object) -> tuple[PromptVersion, bytes]:
+        """Version ``version`` of ``name`` and the exact bytes of its ``.prompt`` file."""
+        found = self.get(name, version)
+        assert found.blob_id is not None
+        return found, self._git.read_blob(found.blob_id)
+
+    def linked_models(self, name: str, version: object = None) -> dict[int, list[str]]:
+        """Model ids recorded (git notes) on the versions of ``name``: ``{version: [ids]}``.
+
+        Deleted versions count too: a model that pinned one still uses it.
+        """
+        validate_name(name)
+        main = self._refresh()
+        st = self._state(name, main)
+        if version is not None:
+            numbers = [parse_version(version)]
+        else:
+            numbers = list(range(1, max(st.latest, self._latest(name, st)) + 1))
+        found: dict[int, list[str]] = {}
+        for number in numbers:
+            record = self._version(name, number)
+            if record is None:
+                continue
+            note = self._git.note(MODELS_NOTES, record.commit)
+            if note:
+                found[number] = _note_ids(note)
+        return found
+
+    def link_model(self, commits: list[str], model_id: str) -> None:
+        """Add ``model_id`` to the models note of each commit (merged, under the writer lock)."""
+        author = self._author()
+        with self._lock:
+            for commit in sorted(set(commits)):
+                note = self._git.note(MODELS_NOTES, commit) or ""
+                ids = _note_ids(note)
+                if model_id in ids:
+                    continue
+                text = "".join(f"{i}\n" for i in sorted({*ids, model_id}))
+                self._git.write_note(MODELS_NOTES, commit, text, author)
+
     # -- writing -------------------------------------------------------------
 
     def writer_lock(self) -> Any:
@@ -451,6 +492,10 @@ class Registry:
             return _replace(st, version_tags={**st.version_tags, str(number): remaining})
 
         self._update_state(name, change, f"Delete tag {key} from {name} version {version}")
+
+
+def _note_ids(note: str) -> list[str]:
+    return sorted({line.strip() for line in note.splitlines() if line.strip()})
 
 
 def _replace(st: State, **changes: Any) -> State:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 import gitprompts
-from gitprompts import config
+from gitprompts import config, pins
 
 IDENTITY = {
     "GIT_AUTHOR_NAME": "Test Author",
@@ -60,6 +60,7 @@ def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]
     config.forget_registries()
     yield home
     config.forget_registries()
+    pins.forget()
 
 
 @pytest.fixture

@@ -1,0 +1,146 @@
+"""Benchmark: log_model and load_model of a models-from-code pyfunc model.
+
+    python benchmarks/bench_models.py [--reps 7] [--vs-mlflow]
+
+Each repetition logs a different script (a changed comment), so nothing is
+served from the content-addressed store's dedup; one warm-up call is not
+counted; medians are reported. With ``--vs-mlflow`` the same is done with
+``mlflow.pyfunc.log_model(python_model="<script>", pip_requirements=[...])``
+(given requirements, so MLflow skips inferring them) on a local store in a
+temporary directory (sqlite tracking, local artifacts; ``--mlflow-store file``
+for the deprecated file store), in the MLflow virtualenv (``--mlflow-python``), or in
+this interpreter if mlflow imports here, and the ratios are printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+SCRIPT = """\
+# rep {rep}
+import {module}
+
+PROMPT = {module}.load_prompt("prompts:/bench-prompt/1")
+
+
+def predict(model_input):
+    return [PROMPT.format(question=q) for q in model_input]
+
+
+{module}.{set_model}(predict)
+"""
+
+MLFLOW_SIDE = r"""
+import json, os, statistics, sys, tempfile, time, warnings
+warnings.filterwarnings("ignore")
+import logging
+logging.disable(logging.WARNING)
+reps = int(sys.argv[1])
+tmp = tempfile.mkdtemp(prefix="bench-mlflow-")
+import mlflow
+store = sys.argv[2]
+if store == "file":
+    os.environ["MLFLOW_ALLOW_FILE_STORE"] = "true"
+mlflow.set_tracking_uri(
+    "sqlite:///" + os.path.join(tmp, "mlflow.db") if store == "sqlite" else "file://" + tmp
+)
+mlflow.set_experiment("bench")
+mlflow.genai.register_prompt(name="bench-prompt", template="Answer {{ question }}")
+script = sys.stdin.read()
+log, load = [], []
+for rep in range(reps + 1):
+    path = os.path.join(tmp, f"model_{rep}.py")
+    with open(path, "w") as f:
+        f.write(script.replace("{rep}", str(rep)))
+    with mlflow.start_run():
+        t = time.perf_counter()
+        info = mlflow.pyfunc.log_model(python_model=path, name="model", pip_requirements=["mlflow"])
+        log.append(time.perf_counter() - t)
+    t = time.perf_counter()
+    model = mlflow.pyfunc.load_model(info.model_uri)
+    load.append(time.perf_counter() - t)
+    assert model.predict(["x"]) == ["Answer x"], model.predict(["x"])
+print(json.dumps({"log": log[1:], "load": load[1:], "version": mlflow.__version__}))
+"""
+
+
+def bench_gitprompts(reps: int) -> dict[str, list[float]]:
+    home = tempfile.mkdtemp(prefix="bench-gitprompts-")
+    os.environ["GITPROMPTS_HOME"] = home
+    sys.path.insert(0, str(ROOT))
+    import gitprompts
+
+    gitprompts.register_prompt("bench-prompt", "Answer {{ question }}")
+    log, load = [], []
+    for rep in range(reps + 1):
+        path = Path(home) / f"model_{rep}.py"
+        path.write_text(SCRIPT.format(rep=rep, module="gitprompts", set_model="set_model"))
+        t = time.perf_counter()
+        info = gitprompts.pyfunc.log_model(str(path), name="model")
+        log.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        model = gitprompts.pyfunc.load_model(info.model_uri)
+        load.append(time.perf_counter() - t)
+        assert model.predict(["x"]) == ["Answer x"]
+    return {"log": log[1:], "load": load[1:]}
+
+
+def bench_mlflow(reps: int, python: str, store: str) -> dict[str, list[float]]:
+    script = SCRIPT.replace("{rep}", "{{rep}}").format(
+        module="mlflow", set_model="models.set_model", rep="{rep}"
+    )
+    try:
+        import mlflow  # noqa: F401
+
+        python = sys.executable
+    except ImportError:
+        pass
+    result = subprocess.run(
+        [python, "-c", MLFLOW_SIDE, str(reps), store],
+        input=script,
+        capture_output=True,
+        text=True,
+        # MLflow puts artifacts under ./mlruns of the working directory.
+        cwd=tempfile.mkdtemp(prefix="bench-mlflow-cwd-"),
+    )
+    if result.returncode != 0:
+        raise SystemExit(f"the MLflow side failed:\n{result.stderr[-3000:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def _ms(values: list[float]) -> str:
+    return f"{statistics.median(values) * 1000:8.1f} ms (min {min(values) * 1000:.1f})"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reps", type=int, default=7)
+    parser.add_argument("--vs-mlflow", action="store_true")
+    parser.add_argument("--mlflow-python", default="/work/mlflow-venv/bin/python")
+    parser.add_argument("--mlflow-store", choices=["sqlite", "file"], default="sqlite")
+    args = parser.parse_args()
+    ours = bench_gitprompts(args.reps)
+    print(f"gitprompts log_model  (models-from-code pyfunc): {_ms(ours['log'])}")
+    print(f"gitprompts load_model (models-from-code pyfunc): {_ms(ours['load'])}")
+    if args.vs_mlflow:
+        theirs = bench_mlflow(args.reps, args.mlflow_python, args.mlflow_store)
+        label = f"mlflow {theirs.get('version')} ({args.mlflow_store} store)"
+        print(f"{label} log_model:  {_ms(theirs['log'])}")
+        print(f"{label} load_model: {_ms(theirs['load'])}")
+        for what in ("log", "load"):
+            ratio = statistics.median(theirs[what]) / statistics.median(ours[what])
+            print(f"{what}_model: gitprompts is {ratio:.1f}x faster (median vs median)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,124 @@
+"""The content-addressed artifact store: every file of every model, stored once by sha256.
+
+Layout under the store's root (``$GITPROMPTS_ARTIFACTS``, default
+``$GITPROMPTS_HOME/artifacts``)::
+
+    objects/ab/cdef...   file contents, named by their sha256
+    models/<id>.json     model manifests (the id is the manifest's sha256)
+    runs/<run_id>.json   which models a run logged, under which names
+    unpacked/<id>/       verified copies of a model's code, for import
+    tmp/                 writes in progress
+
+Every write goes to ``tmp/`` first and is renamed into place, so a crash
+never leaves a half-written file under its final name, and two processes
+writing the same object both end up with the same complete file.
+
+>>> store = Store(tmp_path)                     # doctest: +SKIP
+>>> digest = store.put(b"hello")                # doctest: +SKIP
+>>> store.get(digest)                           # doctest: +SKIP
+b'hello'
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from .config import home
+from .errors import IntegrityError
+
+
+def default_root() -> Path:
+    """``$GITPROMPTS_ARTIFACTS``, or ``$GITPROMPTS_HOME/artifacts``."""
+    value = os.environ.get("GITPROMPTS_ARTIFACTS")
+    return Path(value).expanduser() if value else home() / "artifacts"
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def git_blob_id(data: bytes) -> str:
+    """The id git gives ``data`` as a blob (a pinned prompt is checked against it too)."""
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+
+
+def verified(data: bytes, expected: str, path: str) -> bytes:
+    """``data`` if its sha256 is ``expected``; IntegrityError naming ``path`` otherwise."""
+    got = sha256(data)
+    if got != expected:
+        raise IntegrityError(path, expected, got)
+    return data
+
+
+def atomic_write(path: Path, data: bytes, tmp_dir: Path | None = None) -> None:
+    """Write ``data`` to ``path`` through a temporary file and a rename."""
+    directory = tmp_dir or path.parent
+    directory.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+class Store:
+    """An artifact store rooted at ``root`` (created on the first write)."""
+
+    def __init__(self, root: str | os.PathLike[str] | None = None) -> None:
+        self.root = Path(root).expanduser().absolute() if root is not None else default_root()
+
+    def __repr__(self) -> str:
+        return f"Store({str(self.root)!r})"
+
+    @property
+    def tmp(self) -> Path:
+        return self.root / "tmp"
+
+    def object_path(self, digest: str) -> Path:
+        return self.root / "objects" / digest[:2] / digest[2:]
+
+    def has(self, digest: str) -> bool:
+        return self.object_path(digest).is_file()
+
+    def put(self, data: bytes) -> str:
+        """Store ``data`` (once) and return its sha256."""
+        digest = sha256(data)
+        path = self.object_path(digest)
+        if not path.is_file():
+            atomic_write(path, data, self.tmp)
+        return digest
+
+    def get(self, digest: str, name: str = "") -> bytes:
+        """The bytes stored under ``digest``, verified; IntegrityError if they were changed."""
+        path = self.object_path(digest)
+        shown = f"{name} ({path})" if name else str(path)
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            raise IntegrityError(shown, digest, "missing file") from None
+        return verified(data, digest, shown)
+
+    def write_tree(self, final: Path, files: dict[str, bytes]) -> None:
+        """Create directory ``final`` holding ``files`` at once (temp dir, then rename)."""
+        self.tmp.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".tree-", dir=self.tmp))
+        try:
+            for rel, data in files.items():
+                target = staging / rel
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(data)
+            final.parent.mkdir(parents=True, exist_ok=True)
+            if final.exists():
+                shutil.rmtree(final)
+            os.replace(staging, final)
+        finally:
+            if staging.exists():
+                shutil.rmtree(staging, ignore_errors=True)

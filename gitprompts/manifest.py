@@ -1,0 +1,149 @@
+"""The model manifest: what a logged model is made of, encoded in exactly one way.
+
+The manifest lists every file of the model with its sha256 and size, every
+pinned prompt (the URI as written, what it resolved to, and the hashes of
+the pinned copy), the flavor and how to load it, and the Python and package
+versions. It is written as canonical JSON (sorted keys, no whitespace
+variation, lists in a fixed order), so equal manifests are equal bytes.
+
+The model id is the sha256 of the canonical manifest with ``created_at``
+blanked: the creation time is recorded, but logging the same model twice
+gives the same id (and the first creation time is kept).
+
+>>> m = Manifest(flavor="pyfunc", loader="pickle", entry="model.pkl")
+>>> decode(encode(m)) == m
+True
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+import msgspec
+
+from .cas import sha256
+from .errors import ManifestError
+
+SCHEMA_VERSION = 1
+FILE_NAME = "manifest.json"
+
+Source = Literal["explicit", "auto"]
+
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+
+
+class FileEntry(msgspec.Struct, frozen=True, kw_only=True):
+    """One file of the model, by its path relative to the model's ``files/``."""
+
+    path: str
+    sha256: str
+    size: int
+
+
+class PromptEntry(msgspec.Struct, frozen=True, kw_only=True):
+    """One pinned prompt version; ``sha256`` and ``blob_id`` are of its ``.prompt`` file."""
+
+    uri: str  # as written: prompts:/x@production, prompts:/x/2, or x@latest
+    name: str
+    version: int
+    commit_id: str
+    blob_id: str
+    sha256: str
+    source: Source = "explicit"
+
+    @property
+    def resolved_uri(self) -> str:
+        return f"prompts:/{self.name}/{self.version}"
+
+    @property
+    def copy_path(self) -> str:
+        """Where the pinned copy sits in an exported model directory."""
+        return f"prompts/{self.name}/{self.version}.prompt"
+
+
+class Manifest(msgspec.Struct, frozen=True, kw_only=True):
+    schema_version: int = SCHEMA_VERSION
+    flavor: str
+    loader: str  # "pickle", "code" or "langchain-json"
+    entry: str  # the file the loader starts from
+    files: list[FileEntry] = msgspec.field(default_factory=list)
+    prompts: list[PromptEntry] = msgspec.field(default_factory=list)
+    python: str = ""
+    packages: dict[str, str] = msgspec.field(default_factory=dict)
+    created_at: str = ""  # ISO 8601, UTC; not part of the model id
+
+    def prompt_names(self) -> set[str]:
+        return {p.name for p in self.prompts}
+
+
+class _Header(msgspec.Struct, kw_only=True):
+    schema_version: int = SCHEMA_VERSION
+
+
+_encoder = msgspec.json.Encoder(order="sorted")
+_decoder = msgspec.json.Decoder(Manifest)
+_header = msgspec.json.Decoder(_Header)
+
+
+def canonical(manifest: Manifest) -> Manifest:
+    """The same manifest with its lists in canonical order."""
+    return msgspec.structs.replace(
+        manifest,
+        files=sorted(manifest.files, key=lambda f: f.path),
+        prompts=sorted(manifest.prompts, key=lambda p: (p.name, p.version, p.uri)),
+    )
+
+
+def encode(manifest: Manifest) -> bytes:
+    """Canonical JSON bytes of ``manifest``."""
+    return _encoder.encode(canonical(manifest)) + b"\n"
+
+
+def model_id(manifest: Manifest) -> str:
+    """sha256 of the canonical manifest without its creation time."""
+    return sha256(encode(msgspec.structs.replace(manifest, created_at="")))
+
+
+def decode(data: bytes, path: str = FILE_NAME) -> Manifest:
+    """Parse manifest bytes; a newer schema or bad content raises ManifestError naming ``path``."""
+    try:
+        header = _header.decode(data)
+    except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+        raise ManifestError(path, f"not a gitprompts manifest ({exc})") from None
+    if header.schema_version > SCHEMA_VERSION:
+        raise ManifestError(
+            path,
+            f"schema_version {header.schema_version} is newer than this gitprompts understands "
+            f"({SCHEMA_VERSION}); upgrade gitprompts to load this model",
+        )
+    try:
+        manifest = _decoder.decode(data)
+    except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+        raise ManifestError(path, f"invalid manifest ({exc})") from None
+    _check(manifest, path)
+    return manifest
+
+
+def _check(manifest: Manifest, path: str) -> None:
+    """Refuse what could escape the model's directory or name a file that is not there."""
+    from .errors import InvalidPromptNameError
+    from .uri import validate_name
+
+    for entry in manifest.files:
+        parts = entry.path.split("/")
+        if entry.path.startswith("/") or "\\" in entry.path or any(
+            p in ("", ".", "..") for p in parts
+        ):
+            raise ManifestError(path, f"file path {entry.path!r} is not a plain relative path")
+        if not _HEX64.fullmatch(entry.sha256):
+            raise ManifestError(path, f"sha256 of {entry.path!r} is not 64 hex digits")
+    for prompt in manifest.prompts:
+        try:
+            validate_name(prompt.name)
+        except InvalidPromptNameError as exc:
+            raise ManifestError(path, str(exc)) from None
+        if prompt.version < 1 or not _HEX64.fullmatch(prompt.sha256):
+            raise ManifestError(path, f"prompt entry {prompt.uri!r} has a bad version or sha256")
+    if manifest.entry not in {f.path for f in manifest.files}:
+        raise ManifestError(path, f"entry {manifest.entry!r} is not one of its files")

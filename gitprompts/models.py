@@ -1,0 +1,419 @@
+"""Logged models: ``log_model``, ``load_model``, ``save_model`` and the prompt links.
+
+A logged model is a manifest (see ``manifest``) plus content-addressed files
+(see ``cas``); its id is the manifest's sha256. Logging pins every prompt the
+model uses, by content; loading verifies every hash before anything runs,
+then runs the model with those pins answering ``load_prompt``.
+
+>>> with gitprompts.start_run(run_name="summarizer-model"):          # doctest: +SKIP
+...     info = gitprompts.log_model(chain, name="model",
+...                                 prompts=["prompts:/summarization-prompt/2"])
+>>> chain = gitprompts.load_model(info.model_uri)                    # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from . import modelstore, pins, runs, scripts
+from .cas import Store, sha256
+from .errors import InvalidInputError, InvalidModelError, ManifestError, ModelNotFoundError
+from .manifest import FileEntry, Manifest, PromptEntry
+from .prompt import PromptVersion
+from .scripts import set_model
+from .uri import parse_prompt_uri, resolve_ref
+
+__all__ = [
+    "ModelInfo",
+    "get_model_info",
+    "load_model",
+    "log_model",
+    "save_model",
+    "search_models",
+    "set_model",
+]
+
+FLAVORS = ("pyfunc", "langchain")
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """What ``log_model`` returns and ``get_model_info`` reports.
+
+    ``prompts`` are the pinned prompt versions, read from the copies stored
+    with the model (so this works with the registry gone).
+    """
+
+    model_id: str
+    model_uri: str
+    flavor: str
+    prompts: list[PromptVersion]
+    manifest: Manifest
+    name: str | None = None
+    run_id: str | None = None
+
+    @property
+    def created_at(self) -> str:
+        return self.manifest.created_at
+
+    @property
+    def prompt_uris(self) -> list[str]:
+        """``prompts:/name/N`` of every pinned version."""
+        return sorted({p.resolved_uri for p in self.manifest.prompts})
+
+    def __repr__(self) -> str:
+        return (
+            f"<ModelInfo: model_uri={self.model_uri!r}, flavor={self.flavor!r}, "
+            f"prompts={self.prompt_uris}>"
+        )
+
+
+def _flavor_module(flavor: str) -> ModuleType:
+    if flavor == "pyfunc":
+        from . import pyfunc
+
+        return pyfunc
+    if flavor == "langchain":
+        from . import langchain
+
+        return langchain
+    raise InvalidInputError(f"unknown flavor {flavor!r}: expected one of {', '.join(FLAVORS)}")
+
+
+def detect_flavor(model: Any) -> str:
+    """``langchain`` for LangChain runnables and LangGraph graphs, else ``pyfunc``."""
+    runnables = sys.modules.get("langchain_core.runnables")
+    if runnables is not None and isinstance(model, runnables.Runnable):
+        return "langchain"
+    if callable(model) or callable(getattr(model, "predict", None)):
+        return "pyfunc"
+    raise InvalidModelError(
+        model,
+        "expected a callable, an object with predict(), a LangChain runnable or a LangGraph graph, "
+        "or the path of a script that calls gitprompts.set_model(...)",
+    )
+
+
+def _package_versions(names: tuple[str, ...]) -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = {}
+    for name in names:
+        if name not in _versions:
+            try:
+                _versions[name] = version(name)
+            except PackageNotFoundError:
+                _versions[name] = ""
+        if _versions[name]:
+            found[name] = _versions[name]
+    return found
+
+
+_versions: dict[str, str] = {}
+
+
+def _own_version() -> str:
+    from . import __version__
+
+    return __version__
+
+
+# -- logging -----------------------------------------------------------------
+
+
+def _explicit_prompts(prompts: object) -> list[tuple[str, PromptVersion]]:
+    from .config import get_registry
+
+    if prompts is None:
+        return []
+    if isinstance(prompts, (str, PromptVersion)) or not isinstance(prompts, (list, tuple)):
+        raise InvalidInputError(
+            f"prompts must be a list of prompt URIs or PromptVersion objects, not {prompts!r}"
+        )
+    found = []
+    for item in prompts:
+        if isinstance(item, PromptVersion):
+            found.append((item.uri, get_registry().get(item.name, item.version)))
+            if item.blob_id is not None and found[-1][1].blob_id != item.blob_id:
+                raise InvalidInputError(
+                    f"prompts entry {item!r} does not match {item.uri} in the registry "
+                    f"(blob {item.blob_id} there is {found[-1][1].blob_id})"
+                )
+        elif isinstance(item, str):
+            ref = parse_prompt_uri(item) if "/" in item or "@" in item else resolve_ref(item)
+            found.append((item, get_registry().resolve(ref)))
+        else:
+            raise InvalidInputError(
+                f"prompts entry {item!r} is neither a prompt URI such as 'prompts:/name/2' "
+                "nor a PromptVersion"
+            )
+    return found
+
+
+def _pin(
+    loads: list[tuple[str, PromptVersion, str]],
+) -> tuple[list[PromptEntry], dict[tuple[str, int], bytes]]:
+    from .config import get_registry
+
+    entries: dict[tuple[str, str, int], PromptEntry] = {}
+    copies: dict[tuple[str, int], bytes] = {}
+    for written, version, source in loads:
+        key = (written, version.name, version.version)
+        if key in entries and entries[key].source == "explicit":
+            continue
+        if (version.name, version.version) not in copies:
+            _, copies[(version.name, version.version)] = get_registry().prompt_file(
+                version.name, version.version
+            )
+        data = copies[(version.name, version.version)]
+        assert version.commit_id is not None and version.blob_id is not None
+        entries[key] = PromptEntry(
+            uri=written,
+            name=version.name,
+            version=version.version,
+            commit_id=version.commit_id,
+            blob_id=version.blob_id,
+            sha256=sha256(data),
+            source="explicit" if source == "explicit" else "auto",
+        )
+    return list(entries.values()), copies
+
+
+def _code_files(script: Path, code_paths: object) -> dict[str, bytes]:
+    files = {f"code/{script.name}": script.read_bytes()}
+    if code_paths is None:
+        return files
+    if isinstance(code_paths, (str, os.PathLike)) or not isinstance(code_paths, (list, tuple)):
+        raise InvalidInputError(f"code_paths must be a list of paths, not {code_paths!r}")
+    for item in code_paths:
+        path = Path(item)
+        if path.is_file():
+            files[f"code/{path.name}"] = path.read_bytes()
+        elif path.is_dir():
+            for found in sorted(path.rglob("*")):
+                if found.is_file() and "__pycache__" not in found.parts:
+                    rel = found.relative_to(path.parent).as_posix()
+                    files[f"code/{rel}"] = found.read_bytes()
+        else:
+            raise InvalidInputError(f"code_paths entry {os.fspath(item)!r} does not exist")
+    return files
+
+
+def log_model(
+    model: Any,
+    name: str = "model",
+    prompts: list[str | PromptVersion] | None = None,
+    code_paths: list[str | os.PathLike[str]] | None = None,
+    *,
+    flavor: str | None = None,
+) -> ModelInfo:
+    """Log ``model`` with its prompts pinned; returns its ``ModelInfo``.
+
+    ``model`` is an object (a callable, an object with ``predict``, a
+    LangChain runnable or LangGraph graph) or the path of a script that calls
+    ``gitprompts.set_model(model)`` (models-from-code: every prompt the script
+    loads is pinned automatically). ``prompts=`` adds URIs or
+    ``PromptVersion`` objects; aliases are resolved now and the manifest keeps
+    both what was written and what it resolved to. Outside ``start_run`` a
+    run is opened for this model alone.
+
+    >>> info = gitprompts.log_model("chatbot.py", name="graph")    # doctest: +SKIP
+    >>> info.prompt_uris                                            # doctest: +SKIP
+    ['prompts:/chat-prompt/1']
+    """
+    name = modelstore.check_name(name)
+    explicit = _explicit_prompts(prompts)
+    auto: list[tuple[str, PromptVersion]] = []
+    if isinstance(model, (str, os.PathLike)):
+        script = Path(model)
+        if not script.is_file():
+            raise InvalidModelError(os.fspath(model), "no such script file")
+        files = _code_files(script, code_paths)
+        source = files[f"code/{script.name}"]
+        sys_path = sorted({str(script.parent.absolute())} | {
+            str(Path(p).absolute().parent) for p in code_paths or []
+        })
+        with pins.recording() as recorder:
+            obj = scripts.run(
+                script.absolute(), source, f"gitprompts_logging_{script.stem}", sys_path
+            )
+        sys.modules.pop(f"gitprompts_logging_{script.stem}", None)
+        auto = recorder.loads
+        flavor = flavor or detect_flavor(obj)
+        loader, entry = "code", f"code/{script.name}"
+    else:
+        if code_paths is not None:
+            raise InvalidInputError("code_paths= is only for models logged from a script path")
+        flavor = flavor or detect_flavor(model)
+        loader, entry, files = _flavor_module(flavor).serialise(model)
+    module = _flavor_module(flavor)
+    entries, copies = _pin(
+        [(w, v, "explicit") for w, v in explicit] + [(w, v, "auto") for w, v in auto]
+    )
+    manifest = Manifest(
+        flavor=flavor,
+        loader=loader,
+        entry=entry,
+        files=[FileEntry(path=p, sha256=sha256(d), size=len(d)) for p, d in files.items()],
+        prompts=entries,
+        python=platform.python_version(),
+        packages={"gitprompts": _own_version(), **_package_versions(module.PACKAGES)},
+        created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    )
+    store = Store()
+    model_id, manifest = modelstore.write(store, manifest, files, copies)
+    run = runs.active_run()
+    if run is None:
+        with runs.start_run(store=store) as run:
+            runs.record_model(run, name, model_id)
+    else:
+        runs.record_model(run, name, model_id)
+    _link(manifest, model_id)
+    located = modelstore.Located(f"models:/{model_id}", manifest, model_id, store=store)
+    return _info(located, copies, name=name, run_id=run.run_id)
+
+
+def _link(manifest: Manifest, model_id: str) -> None:
+    if not manifest.prompts:
+        return
+    from .config import get_registry
+
+    get_registry().link_model([p.commit_id for p in manifest.prompts], model_id)
+
+
+def _info(
+    located: modelstore.Located,
+    copies: dict[tuple[str, int], bytes] | None = None,
+    name: str | None = None,
+    run_id: str | None = None,
+) -> ModelInfo:
+    if copies is None:
+        copies = {(p.name, p.version): located.read_prompt(p) for p in located.manifest.prompts}
+    pinset = pins.PinSet(located.model_id, located.manifest.prompts, copies)
+    seen: dict[tuple[str, int], PromptVersion] = {}
+    for entry in located.manifest.prompts:
+        seen.setdefault((entry.name, entry.version), pinset.prompt(entry))
+    return ModelInfo(
+        model_id=located.model_id,
+        model_uri=f"models:/{located.model_id}",
+        flavor=located.manifest.flavor,
+        prompts=list(seen.values()),
+        manifest=located.manifest,
+        name=name or located.name,
+        run_id=run_id or located.run_id,
+    )
+
+
+# -- loading -----------------------------------------------------------------
+
+
+def load_raw(
+    model_uri: str | os.PathLike[str], strict: bool = False, flavor: str | None = None
+) -> tuple[Any, pins.PinSet, ModelInfo]:
+    """The model object as logged, its pins, and its info (every hash verified first)."""
+    located = modelstore.locate(model_uri)
+    manifest = located.manifest
+    if flavor is not None and flavor != "pyfunc" and flavor != manifest.flavor:
+        raise InvalidInputError(
+            f"{model_uri} was logged with flavor {manifest.flavor!r}, not {flavor!r}: "
+            f"load it with gitprompts.{manifest.flavor}.load_model or gitprompts.load_model"
+        )
+    files, copies = located.read_all()
+    pinset = pins.PinSet(located.model_id, manifest.prompts, copies, strict=strict)
+    info = _info(located, copies)
+    if manifest.entry not in files:
+        raise ManifestError(str(model_uri), f"entry {manifest.entry!r} is not among its files")
+    with pins.activate(pinset):
+        if manifest.loader == "code":
+            code_dir = located.code_dir(files)
+            pins.install(str(code_dir), pinset)
+            script = code_dir / manifest.entry
+            obj = scripts.run(
+                script,
+                files[manifest.entry],
+                f"gitprompts_model_{located.model_id[:12]}_{script.stem}",
+                [str(script.parent)],
+                keep_path=True,
+            )
+        else:
+            obj = _flavor_module(manifest.flavor).deserialise(
+                manifest.loader, files[manifest.entry], str(model_uri)
+            )
+    return obj, pinset, info
+
+
+def load_model(model_uri: str | os.PathLike[str], strict: bool = False) -> Any:
+    """Load a logged model with its prompts pinned; the flavor decides what comes back.
+
+    ``model_uri`` is ``models:/<id>``, ``runs:/<run_id>/<name>`` or a
+    directory written by ``save_model``. Every file and pinned prompt is
+    verified first. Every ``load_prompt`` the model's code makes (at import
+    or at call time, by number, alias or ``@latest``) returns the pinned
+    version; a prompt it did not pin comes from the registry with an
+    ``UnpinnedPromptWarning`` (``strict=True``: ``UnpinnedPromptError``).
+
+    >>> graph = gitprompts.load_model(info.model_uri)               # doctest: +SKIP
+    >>> graph.invoke({"messages": [{"role": "user", "content": "Hi"}]})  # doctest: +SKIP
+    """
+    obj, pinset, info = load_raw(model_uri, strict)
+    return _flavor_module(info.flavor).wrap(obj, pinset, info)
+
+
+def get_model_info(model_uri: str | os.PathLike[str]) -> ModelInfo:
+    """The model's manifest and pinned prompts, without loading it.
+
+    >>> [p.uri for p in gitprompts.get_model_info(info.model_uri).prompts]  # doctest: +SKIP
+    ['prompts:/summarization-prompt/2']
+    """
+    return _info(modelstore.locate(model_uri))
+
+
+def save_model(model_uri: str | os.PathLike[str], path: str | os.PathLike[str]) -> Path:
+    """Export a logged model as a self-contained directory (files, manifest, pinned prompts).
+
+    ``load_model(path)`` loads it anywhere, with no registry and an empty
+    ``GITPROMPTS_HOME``.
+
+    >>> gitprompts.save_model(info.model_uri, "export/summarizer")    # doctest: +SKIP
+    """
+    target = Path(path).expanduser().absolute()
+    modelstore.export(modelstore.locate(model_uri), target)
+    return target
+
+
+def search_models(prompt: str) -> list[ModelInfo]:
+    """Models logged with ``prompt``: ``name/2``, ``prompts:/name/2``, or any version of ``name``.
+
+    Read from the git notes on the versions' commits; models that are not in
+    this machine's artifact store are left out.
+
+    >>> gitprompts.search_models(prompt="summarization-prompt")  # doctest: +SKIP
+    """
+    from .config import get_registry
+
+    if not isinstance(prompt, str):
+        raise InvalidInputError(f"prompt must be 'name', 'name/N' or 'name@alias', not {prompt!r}")
+    registry = get_registry()
+    if "/" in prompt.removeprefix("prompts:/") or "@" in prompt:
+        version = registry.resolve(parse_prompt_uri(prompt)).version
+        links = registry.linked_models(parse_prompt_uri(prompt).name, version)
+    else:
+        links = registry.linked_models(resolve_ref(prompt).name)
+    store = Store()
+    found: dict[str, ModelInfo] = {}
+    for ids in links.values():
+        for model_id in ids:
+            if model_id in found:
+                continue
+            try:
+                found[model_id] = _info(modelstore.locate(f"models:/{model_id}", store))
+            except ModelNotFoundError:
+                continue
+    return sorted(found.values(), key=lambda m: (m.created_at, m.model_id))

@@ -1,0 +1,222 @@
+"""Where a logged model's bytes come from: the artifact store, or a directory from ``save_model``.
+
+Both sources hand out verified bytes only: every read is checked against the
+manifest's sha256 (and, for pinned prompts, the git blob id too), so nothing
+is executed from a file that was changed.
+
+An exported directory looks like::
+
+    manifest.json
+    files/<path>                   the model's files (code/, model.pkl ...)
+    prompts/<name>/<version>.prompt   the pinned prompt copies
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+from pathlib import Path
+
+from . import manifest as mf
+from .cas import Store, git_blob_id, verified
+from .errors import IntegrityError, InvalidInputError, ManifestError, ModelNotFoundError
+from .manifest import FileEntry, Manifest, PromptEntry
+
+_MODEL_ID = re.compile(r"[0-9a-f]{64}")
+_RUN_ID = re.compile(r"[0-9a-f]{32}")
+_ARTIFACT_NAME = re.compile(r"[A-Za-z0-9_.\-]{1,255}")
+
+
+def check_name(name: object) -> str:
+    """A model's name within its run (``runs:/<run_id>/<name>``)."""
+    if not isinstance(name, str) or not _ARTIFACT_NAME.fullmatch(name) or name.startswith("."):
+        raise InvalidInputError(
+            f"invalid model name {name!r}: use 1-255 letters, digits, '-', '_' and '.', "
+            "not starting with '.'"
+        )
+    return name
+
+
+class Located:
+    """One model, found: its manifest, its id, and where its bytes live."""
+
+    def __init__(
+        self,
+        uri: str,
+        manifest: Manifest,
+        model_id: str,
+        store: Store | None = None,
+        directory: Path | None = None,
+        name: str | None = None,
+        run_id: str | None = None,
+    ) -> None:
+        self.uri = uri
+        self.manifest = manifest
+        self.model_id = model_id
+        self.store = store
+        self.directory = directory
+        self.name = name
+        self.run_id = run_id
+
+    def _where(self, rel: str) -> str:
+        base = self.directory if self.directory is not None else f"models:/{self.model_id}"
+        return f"{base}/{rel}"
+
+    def read_file(self, entry: FileEntry) -> bytes:
+        if self.directory is not None:
+            return _read_verified(self.directory / "files" / entry.path, entry.sha256)
+        assert self.store is not None
+        return self.store.get(entry.sha256, self._where(f"files/{entry.path}"))
+
+    def read_prompt(self, entry: PromptEntry) -> bytes:
+        rel = entry.copy_path
+        if self.directory is not None:
+            data = _read_verified(self.directory / rel, entry.sha256)
+        else:
+            assert self.store is not None
+            data = self.store.get(entry.sha256, self._where(rel))
+        blob = git_blob_id(data)
+        if blob != entry.blob_id:
+            raise IntegrityError(self._where(rel) + " (git blob id)", entry.blob_id, blob)
+        return data
+
+    def read_all(self) -> tuple[dict[str, bytes], dict[tuple[str, int], bytes]]:
+        """Every file and pinned prompt, verified, before anything is executed."""
+        files = {e.path: self.read_file(e) for e in self.manifest.files}
+        prompts = {(p.name, p.version): self.read_prompt(p) for p in self.manifest.prompts}
+        return files, prompts
+
+    def code_dir(self, files: dict[str, bytes]) -> Path:
+        """A directory holding the model's verified files (scripts import from it)."""
+        if self.directory is not None:
+            return self.directory / "files"
+        assert self.store is not None
+        target = self.store.root / "unpacked" / self.model_id
+        # The copy is derived data: if anything in it differs from the verified
+        # bytes it is rebuilt rather than trusted.
+        for rel, data in files.items():
+            try:
+                if (target / rel).read_bytes() != data:
+                    break
+            except OSError:
+                break
+        else:
+            return target
+        self.store.write_tree(target, files)
+        return target
+
+
+def _read_verified(path: Path, digest: str) -> bytes:
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise IntegrityError(str(path), digest, "missing file") from None
+    return verified(data, digest, str(path))
+
+
+def manifest_path(store: Store, model_id: str) -> Path:
+    return store.root / "models" / f"{model_id}.json"
+
+
+def locate(model_uri: object, store: Store | None = None) -> Located:
+    """Find ``models:/<id>``, ``runs:/<run_id>/<name>`` or a ``save_model`` directory."""
+    from . import runs
+
+    if isinstance(model_uri, os.PathLike):
+        model_uri = os.fspath(model_uri)
+    if not isinstance(model_uri, str):
+        raise ModelNotFoundError(repr(model_uri), "not a string")
+    store = store or Store()
+    if model_uri.startswith("models:/"):
+        model_id = model_uri[len("models:/") :]
+        if not _MODEL_ID.fullmatch(model_id):
+            raise ModelNotFoundError(model_uri, "a model id is 64 hex digits")
+        return _from_store(model_uri, store, model_id)
+    if model_uri.startswith("runs:/"):
+        run_id, _, name = model_uri[len("runs:/") :].partition("/")
+        if not _RUN_ID.fullmatch(run_id) or not _ARTIFACT_NAME.fullmatch(name):
+            raise ModelNotFoundError(model_uri, "a run id is 32 hex digits, then '/<name>'")
+        model_id = runs.resolve(store, run_id, name)
+        located = _from_store(model_uri, store, model_id)
+        located.name, located.run_id = name, run_id
+        return located
+    directory = Path(model_uri).expanduser()
+    if (directory / mf.FILE_NAME).is_file():
+        data = (directory / mf.FILE_NAME).read_bytes()
+        manifest = mf.decode(data, str(directory / mf.FILE_NAME))
+        return Located(model_uri, manifest, mf.model_id(manifest), directory=directory.absolute())
+    why = "no such directory" if not directory.exists() else f"no {mf.FILE_NAME} in it"
+    raise ModelNotFoundError(model_uri, why)
+
+
+def _from_store(uri: str, store: Store, model_id: str) -> Located:
+    path = manifest_path(store, model_id)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ModelNotFoundError(uri, f"no such model in {store.root}") from None
+    manifest = mf.decode(data, str(path))
+    got = mf.model_id(manifest)
+    if got != model_id:
+        raise IntegrityError(str(path), model_id, got)
+    return Located(uri, manifest, model_id, store=store)
+
+
+def write(
+    store: Store,
+    manifest: Manifest,
+    files: dict[str, bytes],
+    prompts: dict[tuple[str, int], bytes],
+) -> tuple[str, Manifest]:
+    """Store a model; returns its id and its manifest (the first one, if it was logged before)."""
+    manifest = mf.canonical(manifest)
+    model_id = mf.model_id(manifest)
+    path = manifest_path(store, model_id)
+    if path.is_file():
+        try:
+            existing = _from_store(f"models:/{model_id}", store, model_id)
+            existing.read_all()
+            return model_id, existing.manifest
+        except (IntegrityError, ManifestError):
+            pass  # damaged: write it again below
+    for data in files.values():
+        store.put(data)
+    for data in prompts.values():
+        store.put(data)
+    # The manifest goes last: until it exists the model does not, and its
+    # objects are complete files that a later log may reuse.
+    from .cas import atomic_write
+
+    atomic_write(path, mf.encode(manifest), store.tmp)
+    return model_id, manifest
+
+
+def export(located: Located, path: Path) -> None:
+    """Write ``located`` as a self-contained directory at ``path`` (all or nothing)."""
+    if path.exists() and (not path.is_dir() or any(path.iterdir())):
+        raise InvalidInputError(
+            f"cannot save model to {path}: it exists and is not an empty directory; "
+            "choose a new path"
+        )
+    files, prompts = located.read_all()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+    try:
+        for rel, data in files.items():
+            _write(staging / "files" / rel, data)
+        for entry in located.manifest.prompts:
+            _write(staging / entry.copy_path, prompts[(entry.name, entry.version)])
+        _write(staging / mf.FILE_NAME, mf.encode(located.manifest))
+        if path.exists():
+            path.rmdir()
+        os.replace(staging, path)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def _write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)

@@ -1,0 +1,124 @@
+"""Runs: a named group of logged models, like an MLflow run (``runs:/<run_id>/<name>``).
+
+A run is a small record in the artifact store (``runs/<run_id>.json``) that
+maps the names models were logged under to their model ids.
+
+>>> with start_run(run_name="summarizer-model") as run:   # doctest: +SKIP
+...     info = gitprompts.log_model(chain, name="model")
+>>> info.model_uri, f"runs:/{run.info.run_id}/model"      # both load the same model
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import msgspec
+
+from .cas import Store, atomic_write
+from .errors import InvalidInputError, ModelNotFoundError
+
+SCHEMA_VERSION = 1
+
+
+class RunRecord(msgspec.Struct, kw_only=True):
+    schema_version: int = SCHEMA_VERSION
+    run_id: str
+    run_name: str | None = None
+    start_time: int = 0  # milliseconds since the epoch, as in MLflow
+    models: dict[str, str] = msgspec.field(default_factory=dict)  # name -> model id
+
+
+class Run:
+    """An active or finished run; ``run.info.run_id`` as in MLflow."""
+
+    def __init__(self, record: RunRecord, store: Store) -> None:
+        self._record = record
+        self._store = store
+
+    @property
+    def info(self) -> Run:
+        return self
+
+    @property
+    def run_id(self) -> str:
+        return self._record.run_id
+
+    @property
+    def run_name(self) -> str | None:
+        return self._record.run_name
+
+    @property
+    def models(self) -> dict[str, str]:
+        return dict(self._record.models)
+
+    def __repr__(self) -> str:
+        return f"<Run: run_id={self.run_id!r}, run_name={self.run_name!r}>"
+
+
+_stack: list[Run] = []
+_write_lock = threading.Lock()
+_encoder = msgspec.json.Encoder(order="sorted")
+_decoder = msgspec.json.Decoder(RunRecord)
+
+
+def _path(store: Store, run_id: str) -> Path:
+    return store.root / "runs" / f"{run_id}.json"
+
+
+def _save(store: Store, record: RunRecord) -> None:
+    atomic_write(_path(store, record.run_id), _encoder.encode(record), store.tmp)
+
+
+def active_run() -> Run | None:
+    """The innermost run opened with ``start_run`` in this process, or None."""
+    return _stack[-1] if _stack else None
+
+
+@contextmanager
+def start_run(run_name: str | None = None, store: Store | None = None) -> Iterator[Run]:
+    """Open a run; models logged inside it are found as ``runs:/<run_id>/<name>``.
+
+    >>> with start_run(run_name="summarizer-model") as run:   # doctest: +SKIP
+    ...     print(run.info.run_id)
+    """
+    if run_name is not None and not isinstance(run_name, str):
+        raise InvalidInputError(f"run_name must be a string or None, not {run_name!r}")
+    record = RunRecord(
+        run_id=uuid.uuid4().hex, run_name=run_name, start_time=int(time.time() * 1000)
+    )
+    run = Run(record, store or Store())
+    _stack.append(run)
+    try:
+        yield run
+    finally:
+        _stack.remove(run)
+
+
+def record_model(run: Run, name: str, model_id: str) -> None:
+    """Remember that ``run`` logged ``model_id`` as ``name`` (written at once)."""
+    with _write_lock:
+        run._record.models[name] = model_id
+        _save(run._store, run._record)
+
+
+def resolve(store: Store, run_id: str, name: str) -> str:
+    """The model id logged as ``runs:/<run_id>/<name>``."""
+    uri = f"runs:/{run_id}/{name}"
+    try:
+        with open(_path(store, run_id), "rb") as f:
+            record = _decoder.decode(f.read())
+    except FileNotFoundError:
+        raise ModelNotFoundError(uri, f"no run {run_id!r} in {store.root}") from None
+    except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+        raise ModelNotFoundError(uri, f"run record is damaged ({exc})") from None
+    model = record.models.get(name)
+    if model is None:
+        known = ", ".join(sorted(record.models)) or "none"
+        reason = f"run {run_id} logged no model named {name!r} (names: {known})"
+        raise ModelNotFoundError(uri, reason)
+    return model
