@@ -318,7 +318,7 @@ class Registry:
     def link_model(self, commits: list[str], model_id: str) -> None:
         """Add ``model_id`` to the models note of each commit (merged, under the writer lock)."""
         author = self._author()
-        with self._lock:
+        with self.writer_lock():
             for commit in sorted(set(commits)):
                 note = self._git.note(MODELS_NOTES, commit) or ""
                 ids = _note_ids(note)
