@@ -135,7 +135,9 @@ def _debug(ctx: click.Context) -> bool:
     "[env: GITPROMPTS_HOME; default: ~/.gitprompts].",
 )
 @click.option("--debug", is_flag=True, help="Show the traceback of errors.")
-@click.version_option(__version__, "-V", "--version", prog_name="gitprompts")
+@click.version_option(
+    __version__, "-V", "--version", prog_name="gitprompts", message="%(prog)s %(version)s"
+)
 @click.pass_context
 def main(ctx: click.Context, registry: str | None, home: str | None, debug: bool) -> None:
     """gitprompts: a prompt registry in a git repository.

@@ -87,7 +87,14 @@ def register(
                     "no template: give --file FILE, --template TEXT, or pipe it on standard input"
                 )
             source = sys.stdin.buffer
-        body, meta = read_template(source, file_format)
+            body, meta = read_template(source, file_format)
+            if not body:
+                raise click.UsageError(
+                    "standard input was empty: give the template with --file, --template "
+                    "or on standard input"
+                )
+        else:
+            body, meta = read_template(source, file_format)
     config = _mapping(model_config, "--model-config") if model_config else meta.get("model_config")
     fmt = (
         _mapping(response_format, "--response-format")
