@@ -169,10 +169,11 @@ def verify_model(uri: str, as_json: bool) -> None:
     """Re-hash every file and pinned prompt of a model; report each mismatch (exit 1 if any)."""
     verify = _api("verify_model")
     if "progress" in inspect.signature(verify).parameters and not as_json:
-        total = len(_get(_api("get_model_info")(uri), "files") or []) + len(
-            _get(_api("get_model_info")(uri), "prompts") or []
-        )
-        with progress(total, "verifying") as advance:
+        # verify_model(uri, progress=callback) calls callback(done, total) once per
+        # file or pinned prompt it has checked; a bar shows only on a terminal.
+        info = _api("get_model_info")(uri)
+        total = len(_get(info, "files") or []) + len(_get(info, "prompts") or [])
+        with progress(total, f"verifying {uri}") as advance:
             problems = list(verify(uri, progress=lambda done, total: advance(1)))
     else:
         problems = list(verify(uri))
