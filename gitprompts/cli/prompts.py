@@ -79,8 +79,9 @@ def show(uri: str, raw: bool, as_json: bool) -> None:
         rows.append(("response_format", _compact(version.response_format)))
     rows.append(("commit", version.commit_id or "-"))
     click.secho(version.uri, bold=True)
+    width = max(len(key) for key, _ in rows) + 2
     for key, value in rows:
-        click.echo(f"{key + ':':<11}{value}")
+        click.echo(f"{key + ':':<{width}}{value}")
     click.echo()
     if isinstance(version.template, str):
         click.echo(version.template, nl=not version.template.endswith("\n"))
