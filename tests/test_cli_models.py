@@ -182,3 +182,23 @@ def test_demo_tells_the_model_story(home: Path) -> None:
     result = run("demo")
     assert result.exit_code == 0, result.output
     assert "(still the pinned text of prompts:/demo-summarize/2" in result.stdout
+
+
+def test_verify_progress_bar_only_on_a_terminal(
+    fake_api: list[tuple[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def verify_model(uri: str, progress: Any = None) -> list[str]:
+        for done in (1, 2):
+            if progress is not None:
+                progress(done, 2)
+        return []
+
+    monkeypatch.setattr(gitprompts, "verify_model", verify_model, raising=False)
+    piped = run("models", "verify", "models:/m1")
+    assert (piped.exit_code, piped.stderr) == (0, "")
+    from gitprompts.cli import _common
+
+    monkeypatch.setattr(_common, "stderr_is_tty", lambda: True)
+    on_terminal = run("models", "verify", "models:/m1")
+    assert on_terminal.exit_code == 0
+    assert "verifying models:/m1" in on_terminal.stderr
