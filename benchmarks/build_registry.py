@@ -27,10 +27,10 @@ import argparse
 import hashlib
 import os
 import struct
-import zlib
 import subprocess
 import sys
 import time
+import zlib
 
 AUTHOR = b"Prompt Bot <bot@example.com>"
 T0 = 1_600_000_000  # base timestamp, +60 s per commit

@@ -132,8 +132,10 @@ def _check(manifest: Manifest, path: str) -> None:
 
     for entry in manifest.files:
         parts = entry.path.split("/")
-        if entry.path.startswith("/") or "\\" in entry.path or any(
-            p in ("", ".", "..") for p in parts
+        if (
+            entry.path.startswith("/")
+            or "\\" in entry.path
+            or any(p in ("", ".", "..") for p in parts)
         ):
             raise ManifestError(path, f"file path {entry.path!r} is not a plain relative path")
         if not _HEX64.fullmatch(entry.sha256):

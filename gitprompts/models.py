@@ -13,9 +13,11 @@ then runs the model with those pins answering ``load_prompt``.
 
 from __future__ import annotations
 
+import functools
 import os
 import platform
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -24,7 +26,15 @@ from typing import Any
 
 from . import modelstore, pins, runs, scripts
 from .cas import Store, sha256
-from .errors import InvalidInputError, InvalidModelError, ManifestError, ModelNotFoundError
+from .errors import (
+    GitPromptsError,
+    IntegrityError,
+    InvalidInputError,
+    InvalidModelError,
+    ManifestError,
+    ModelNotFoundError,
+    PromptNotFoundError,
+)
 from .manifest import FileEntry, Manifest, PromptEntry
 from .prompt import PromptVersion
 from .scripts import set_model
@@ -62,6 +72,16 @@ class ModelInfo:
     @property
     def created_at(self) -> str:
         return self.manifest.created_at
+
+    @property
+    def files(self) -> list[FileEntry]:
+        """The model's files with their sha256 and size, from the manifest."""
+        return list(self.manifest.files)
+
+    @property
+    def pins(self) -> list[PromptEntry]:
+        """The manifest's prompt entries: URI as written, resolved version, hashes, source."""
+        return list(self.manifest.prompts)
 
     @property
     def prompt_uris(self) -> list[str]:
@@ -237,9 +257,10 @@ def log_model(
             raise InvalidModelError(os.fspath(model), "no such script file")
         files = _code_files(script, code_paths)
         source = files[f"code/{script.name}"]
-        sys_path = sorted({str(script.parent.absolute())} | {
-            str(Path(p).absolute().parent) for p in code_paths or []
-        })
+        sys_path = sorted(
+            {str(script.parent.absolute())}
+            | {str(Path(p).absolute().parent) for p in code_paths or []}
+        )
         with pins.recording() as recorder:
             obj = scripts.run(
                 script.absolute(), source, f"gitprompts_logging_{script.stem}", sys_path
@@ -388,16 +409,26 @@ def save_model(model_uri: str | os.PathLike[str], path: str | os.PathLike[str]) 
     return target
 
 
-def search_models(prompt: str) -> list[ModelInfo]:
+def search_models(prompt: str | None = None) -> list[ModelInfo]:
     """Models logged with ``prompt``: ``name/2``, ``prompts:/name/2``, or any version of ``name``.
 
     Read from the git notes on the versions' commits; models that are not in
-    this machine's artifact store are left out.
+    this machine's artifact store are left out. With no ``prompt``: every
+    model in the artifact store.
 
     >>> gitprompts.search_models(prompt="summarization-prompt")  # doctest: +SKIP
     """
     from .config import get_registry
 
+    if prompt is None:
+        store = Store()
+        every = []
+        for path in sorted((store.root / "models").glob("*.json")):
+            try:
+                every.append(_info(modelstore.locate(f"models:/{path.stem}", store)))
+            except GitPromptsError:
+                continue  # a damaged model is reported by verify_model, not listed
+        return sorted(every, key=lambda m: (m.created_at, m.model_id))
     if not isinstance(prompt, str):
         raise InvalidInputError(f"prompt must be 'name', 'name/N' or 'name@alias', not {prompt!r}")
     registry = get_registry()
@@ -405,7 +436,10 @@ def search_models(prompt: str) -> list[ModelInfo]:
         version = registry.resolve(parse_prompt_uri(prompt)).version
         links = registry.linked_models(parse_prompt_uri(prompt).name, version)
     else:
-        links = registry.linked_models(resolve_ref(prompt).name)
+        name = resolve_ref(prompt).name
+        links = registry.linked_models(name)
+        if not links and registry.latest_version(name) == 0:
+            raise PromptNotFoundError(name)
     store = Store()
     found: dict[str, ModelInfo] = {}
     for ids in links.values():
@@ -417,3 +451,29 @@ def search_models(prompt: str) -> list[ModelInfo]:
             except ModelNotFoundError:
                 continue
     return sorted(found.values(), key=lambda m: (m.created_at, m.model_id))
+
+
+def verify_model(
+    model_uri: str | os.PathLike[str], progress: Callable[[int, int], None] | None = None
+) -> list[str]:
+    """Re-hash every file and pinned prompt of a model; one line per problem ([] when intact).
+
+    ``progress(done, total)`` is called after each item (the CLI draws a bar with it).
+
+    >>> gitprompts.verify_model("models:/3f2a...")  # doctest: +SKIP
+    []
+    """
+    located = modelstore.locate(model_uri)
+    items: list[Callable[[], object]] = [
+        functools.partial(located.read_file, entry) for entry in located.manifest.files
+    ]
+    items += [functools.partial(located.read_prompt, entry) for entry in located.manifest.prompts]
+    problems = []
+    for done, check in enumerate(items, 1):
+        try:
+            check()
+        except IntegrityError as exc:
+            problems.append(str(exc))
+        if progress is not None:
+            progress(done, len(items))
+    return problems

@@ -163,9 +163,7 @@ def _pins_for_caller() -> PinSet | None:
         try:
             found = _by_file[filename]
         except KeyError:
-            found = next(
-                (p for d, p in _code_dirs.items() if filename.startswith(d)), None
-            )
+            found = next((p for d, p in _code_dirs.items() if filename.startswith(d)), None)
             _by_file[filename] = found
         if found is not None:
             return found

@@ -3,23 +3,82 @@
 Commands live in modules of this package and are imported only when run
 (``LAZY_COMMANDS``), so ``gitprompts --help`` stays fast and never imports
 pygit2. A command parses its arguments, calls one API function and formats
-the result; a ``GitPromptsError`` becomes one line on stderr and exit code 1.
+the result; what every command shares (global options, ``--json``, output
+helpers, completion) is in ``_common``.
+
+Exit codes: 0 ok; 1 a user error (a ``GitPromptsError``: one line on stderr
+naming the input, no traceback unless ``--debug``); 2 a usage error (click's).
 """
 
 from __future__ import annotations
 
 import importlib
 import sys
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
+from gitprompts import __version__
+from gitprompts.errors import GitPromptsError
+
+from ._common import Options
+
 # name -> "module:attribute" of a click command or group; imported on demand.
-LAZY_COMMANDS: dict[str, str] = {}
+LAZY_COMMANDS: dict[str, str] = {
+    "init": "gitprompts.cli.prompts:init",
+    "register": "gitprompts.cli.register:register",
+    "show": "gitprompts.cli.prompts:show",
+    "list": "gitprompts.cli.prompts:list_prompts",
+    "log": "gitprompts.cli.prompts:log",
+    "render": "gitprompts.cli.prompts:render",
+    "delete-version": "gitprompts.cli.prompts:delete_version",
+    "diff": "gitprompts.cli.diff:diff",
+    "alias": "gitprompts.cli.aliases:alias",
+    "models": "gitprompts.cli.models:models",
+    "demo": "gitprompts.cli.demo:demo",
+}
+
+# One-line summaries for ``gitprompts --help``, so listing the commands does
+# not import their modules (and pygit2 with them).
+SUMMARIES: dict[str, str] = {
+    "init": "Create a registry (default: the embedded one).",
+    "register": "Register a new version of a prompt.",
+    "show": "Show a prompt version: template and metadata.",
+    "list": "List prompts with their latest version and aliases.",
+    "log": "List the versions of a prompt.",
+    "render": "Fill a prompt's template with values.",
+    "delete-version": "Delete a version of a prompt.",
+    "diff": "Show what changed between two prompt versions.",
+    "alias": "Set, remove and list aliases such as production.",
+    "models": "Logged models: their pinned prompts and files.",
+    "demo": "A guided tour of the core story, in a few seconds.",
+}
+
+
+class UserError(click.ClickException):
+    """A ``GitPromptsError`` (or an OS error on a named file) shown as one line, exit 1."""
+
+    exit_code = 1
+
+    def __init__(self, error: BaseException, debug: bool) -> None:
+        if isinstance(error, OSError) and not isinstance(error, GitPromptsError):
+            message = f"{error.strerror or error}: {error.filename}"
+        else:
+            message = str(error)
+        super().__init__(" ".join(line.strip() for line in message.splitlines() if line.strip()))
+        self.error = error
+        self.debug = debug
+
+    def show(self, file: Any = None) -> None:
+        if self.debug:
+            import traceback
+
+            traceback.print_exception(type(self.error), self.error, self.error.__traceback__)
+        click.echo(f"Error: {self.format_message()}", err=True)
 
 
 class LazyGroup(click.Group):
-    """A group whose subcommands are imported only when listed or invoked."""
+    """A group whose subcommands are imported only when invoked (or completed)."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
@@ -31,16 +90,77 @@ class LazyGroup(click.Group):
             return command
         return super().get_command(ctx, cmd_name)
 
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # Same layout as click's, from SUMMARIES: --help imports no command module.
+        rows = [
+            (name, SUMMARIES.get(name) or self._short_help(ctx, name))
+            for name in self.list_commands(ctx)
+        ]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
 
-@click.group(cls=LazyGroup)
-@click.version_option(package_name="gitprompts")
-def main() -> None:
-    """gitprompts: a prompt registry in a git repository."""
+    def _short_help(self, ctx: click.Context, name: str) -> str:
+        command = self.get_command(ctx, name)
+        return command.get_short_help_str() if command is not None else ""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except GitPromptsError as exc:
+            raise UserError(exc, _debug(ctx)) from exc
+        except OSError as exc:
+            if isinstance(exc, BrokenPipeError) or exc.filename is None:
+                raise  # click handles a closed pipe; anything else is a bug
+            raise UserError(exc, _debug(ctx)) from exc
 
 
-def run(*args: Any) -> None:  # pragma: no cover - thin wrapper for python -m
-    main(*args)
+def _debug(ctx: click.Context) -> bool:
+    obj = ctx.find_root().obj
+    return isinstance(obj, Options) and obj.debug
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--registry",
+    metavar="PATH/URL",
+    envvar="GITPROMPTS_REGISTRY",
+    help="Registry to use [env: GITPROMPTS_REGISTRY; default: HOME/registry.git].",
+)
+@click.option(
+    "--home",
+    metavar="DIR",
+    envvar="GITPROMPTS_HOME",
+    help="gitprompts home: default registry and model artifacts "
+    "[env: GITPROMPTS_HOME; default: ~/.gitprompts].",
+)
+@click.option("--debug", is_flag=True, help="Show the traceback of errors.")
+@click.version_option(
+    __version__, "-V", "--version", prog_name="gitprompts", message="%(prog)s %(version)s"
+)
+@click.pass_context
+def main(ctx: click.Context, registry: str | None, home: str | None, debug: bool) -> None:
+    """gitprompts: a prompt registry in a git repository.
+
+    Prompts are referred to as NAME/VERSION, NAME@ALIAS, NAME (the latest
+    version) or prompts:/NAME/VERSION. Every read command takes --json.
+    """
+    # A value from the environment is already in effect; only flags given on
+    # the command line need applying (and --home must beat an inherited
+    # GITPROMPTS_REGISTRY).
+    source = ctx.get_parameter_source
+    options = Options(
+        registry=registry if source("registry") == click.core.ParameterSource.COMMANDLINE else None,
+        home=home if source("home") == click.core.ParameterSource.COMMANDLINE else None,
+        debug=debug,
+    )
+    options.apply()
+    ctx.obj = options
+
+
+def run() -> NoReturn:  # pragma: no cover - the entry point of python -m gitprompts
+    sys.exit(main(prog_name="gitprompts"))
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    run()

@@ -1,0 +1,314 @@
+"""What every command shares: the global options, ``--json``, output and errors.
+
+Command modules (``prompts``, ``aliases``, ``models``, later ``sync`` and
+``serve``) import from here only; this module imports click and the standard
+library at module level and the public API lazily, so it costs nothing on
+``gitprompts --help``.
+
+A command is written like this::
+
+    @click.command()
+    @click.argument("uri", shell_complete=complete_uri)
+    @json_option
+    def show(uri: str, as_json: bool) -> None:
+        import gitprompts
+        version = gitprompts.load_prompt(uri)   # a GitPromptsError becomes exit 1
+        if as_json:
+            emit_json(version_json(version))
+
+Machine output (``--json``) is one JSON document on stdout with the keys
+documented in the README ("JSON output"); new keys may be added, documented
+keys are never renamed or removed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+if TYPE_CHECKING:
+    from click.shell_completion import CompletionItem
+
+    from gitprompts.prompt import Prompt, PromptVersion
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+# -- the global options ------------------------------------------------------
+
+
+@dataclass
+class Options:
+    """The global options, stored as the root context's ``obj``."""
+
+    registry: str | None = None
+    home: str | None = None
+    debug: bool = False
+
+    def apply(self) -> None:
+        """Point the public API at the registry and home these options name.
+
+        An option given on the command line beats the environment: ``--home``
+        given explicitly wins over a ``GITPROMPTS_REGISTRY`` from the
+        environment, ``--registry`` wins over everything.
+        """
+        from gitprompts import config
+
+        if self.home is not None:
+            # The artifact store (logged models) lives under the home too, and
+            # it reads the environment, so the home travels that way.
+            os.environ["GITPROMPTS_HOME"] = self.home
+        if self.registry is not None:
+            config.set_registry(self.registry)
+        elif self.home is not None:
+            config.set_registry(os.path.join(self.home, "registry.git"))
+        else:
+            config.set_registry(None)
+
+
+def options_from(ctx: click.Context) -> Options:
+    """The global options of this invocation (defaults when run outside ``main``)."""
+    obj = ctx.find_root().obj
+    return obj if isinstance(obj, Options) else Options()
+
+
+def apply_for_completion(ctx: click.Context) -> None:
+    """During tab completion ``main`` does not run: apply its parsed options here."""
+    params = ctx.find_root().params
+    registry = params.get("registry")
+    home = params.get("home")
+    Options(registry=registry, home=home).apply()
+
+
+# -- output ------------------------------------------------------------------
+
+
+def json_option(func: F) -> F:
+    """``--json``: one JSON document on stdout instead of the human format."""
+    return click.option(
+        "--json",
+        "as_json",
+        is_flag=True,
+        help="Print machine-readable JSON (keys documented in the README).",
+    )(func)
+
+
+def emit_json(data: Any) -> None:
+    """Print ``data`` as indented JSON, non-ASCII kept as is, one trailing newline."""
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def write_exact(text: str) -> None:
+    """Write ``text`` byte for byte (UTF-8, no newline added, CRLF kept).
+
+    On a terminal a final newline is added when the text has none, so the
+    shell prompt does not end up glued to it; piped output is exact.
+    """
+    stream = sys.stdout.buffer
+    data = text.encode("utf-8")
+    if stdout_is_tty() and not data.endswith(b"\n"):
+        data += b"\n"
+    stream.write(data)
+    stream.flush()
+
+
+def stdout_is_tty() -> bool:
+    return _isatty(sys.stdout)
+
+
+def stderr_is_tty() -> bool:
+    return _isatty(sys.stderr)
+
+
+def _isatty(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
+def table(rows: list[list[str]], header: list[str]) -> str:
+    """Left-aligned columns separated by two spaces; the last column is not padded."""
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    lines = []
+    for row in [header, *rows]:
+        cells = [cell.ljust(widths[i]) for i, cell in enumerate(row[:-1])]
+        lines.append("  ".join([*cells, row[-1]]).rstrip())
+    return "\n".join(lines)
+
+
+@contextmanager
+def progress(total: int, label: str) -> Iterator[Callable[[int], None]]:
+    """A progress bar on stderr when it is a terminal; nothing at all when piped.
+
+    Yields ``advance(n)``; call it as work gets done.
+    """
+    if not stderr_is_tty() or total <= 0:
+        yield lambda n: None
+        return
+    with click.progressbar(length=total, label=label, file=sys.stderr) as bar:
+        yield bar.update
+
+
+# -- formatting API objects --------------------------------------------------
+
+
+def iso_time(ms: int | None) -> str | None:
+    """Milliseconds since the epoch as ISO 8601 in UTC (``2025-01-31T09:30:00Z``)."""
+    if not ms:
+        return None
+    stamp = datetime.fromtimestamp(ms / 1000, tz=timezone.utc)
+    return stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def local_time(ms: int | None) -> str:
+    """Milliseconds since the epoch as ``YYYY-MM-DD HH:MM`` in local time, for people."""
+    if not ms:
+        return "-"
+    return datetime.fromtimestamp(ms / 1000).strftime("%Y-%m-%d %H:%M")
+
+
+def version_json(version: PromptVersion, *, template: bool = True) -> dict[str, Any]:
+    """The documented JSON form of one prompt version."""
+    data: dict[str, Any] = {
+        "name": version.name,
+        "version": version.version,
+        "uri": version.uri,
+        "type": version.prompt_type,
+    }
+    if template:
+        data["template"] = version.template
+    data.update(
+        {
+            "variables": sorted(version.variables),
+            "commit_message": version.commit_message,
+            "tags": dict(sorted(version.tags.items())),
+            "aliases": sorted(version.aliases),
+            "created": iso_time(version.creation_timestamp),
+            "creation_timestamp": version.creation_timestamp,
+            "user_id": version.user_id,
+            "model_config": version.model_config,
+            "response_format": version.response_format,
+            "commit_id": version.commit_id,
+            "blob_id": version.blob_id,
+        }
+    )
+    return data
+
+
+def prompt_json(prompt: Prompt) -> dict[str, Any]:
+    """The documented JSON form of one prompt as ``list`` shows it."""
+    return {
+        "name": prompt.name,
+        "latest_version": prompt.latest_version,
+        "uri": prompt.uri,
+        "aliases": dict(sorted(prompt.aliases.items())),
+        "tags": dict(sorted(prompt.tags.items())),
+        "updated": iso_time(prompt.creation_timestamp),
+        "updated_timestamp": prompt.creation_timestamp,
+    }
+
+
+def author_name(user_id: str | None) -> str:
+    """``Ada Lovelace <ada@example.com>`` → ``Ada Lovelace``."""
+    if not user_id:
+        return "-"
+    return user_id.split(" <", 1)[0]
+
+
+# -- reading user input ------------------------------------------------------
+
+
+def key_values(pairs: tuple[str, ...], option: str) -> dict[str, str]:
+    """``("a=1", "b=x=y")`` → ``{"a": "1", "b": "x=y"}``; a pair without ``=`` is a usage error."""
+    result: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise click.BadParameter(f"{pair!r} is not KEY=VALUE", param_hint=f"'{option}'")
+        result[key] = value
+    return result
+
+
+# -- tab completion (names and aliases read through the public API) ----------
+
+
+def _prompts(ctx: click.Context) -> list[Prompt]:
+    try:
+        apply_for_completion(ctx)
+        import gitprompts
+
+        return gitprompts.search_prompts()
+    except Exception:  # completion must never print a traceback into the shell
+        return []
+
+
+def complete_name(
+    ctx: click.Context, param: click.Parameter, incomplete: str
+) -> list[CompletionItem]:
+    """Prompt names."""
+    from click.shell_completion import CompletionItem
+
+    return [
+        CompletionItem(p.name, help=f"latest version {p.latest_version}")
+        for p in _prompts(ctx)
+        if p.name.startswith(incomplete)
+    ]
+
+
+def complete_uri(
+    ctx: click.Context, param: click.Parameter, incomplete: str
+) -> list[CompletionItem]:
+    """``name``, then ``name@alias`` / ``name/N`` once the name is typed."""
+    from click.shell_completion import CompletionItem
+
+    body = incomplete.removeprefix("prompts:/")
+    scheme = incomplete[: len(incomplete) - len(body)]
+    items: list[CompletionItem] = []
+    for p in _prompts(ctx):
+        if body.startswith(p.name + "@") or body.startswith(p.name + "/"):
+            candidates = [f"{p.name}@{a}" for a in [*p.aliases, "latest"]]
+            candidates += [f"{p.name}/{n}" for n in range(p.latest_version, 0, -1)]
+            items += [CompletionItem(scheme + c) for c in candidates if c.startswith(body)]
+        elif p.name.startswith(body):
+            items.append(CompletionItem(scheme + p.name))
+    return items
+
+
+def complete_alias(
+    ctx: click.Context, param: click.Parameter, incomplete: str
+) -> list[CompletionItem]:
+    """Aliases of the prompt named by the ``name`` argument already typed."""
+    from click.shell_completion import CompletionItem
+
+    name = ctx.params.get("name")
+    for p in _prompts(ctx):
+        if p.name == name:
+            return [CompletionItem(a) for a in p.aliases if a.startswith(incomplete)]
+    return []
+
+
+def complete_version_or_alias(
+    ctx: click.Context, param: click.Parameter, incomplete: str
+) -> list[CompletionItem]:
+    """Version numbers and aliases of the prompt named by ``name``."""
+    from click.shell_completion import CompletionItem
+
+    name = ctx.params.get("name")
+    for p in _prompts(ctx):
+        if p.name == name:
+            choices = [*p.aliases, "latest", *map(str, range(p.latest_version, 0, -1))]
+            return [CompletionItem(c) for c in choices if c.startswith(incomplete)]
+    return []
+
+
+def stdin_is_tty() -> bool:
+    return _isatty(sys.stdin)

@@ -1,0 +1,60 @@
+"""``gitprompts alias set|rm|list``: the movable names of prompt versions."""
+
+from __future__ import annotations
+
+import click
+
+from ._common import complete_alias, complete_name, emit_json, json_option, table
+
+
+@click.group()
+def alias() -> None:
+    """Set, remove and list aliases (production, staging, ...).
+
+    Every move is a commit in the registry: who moved it, when, from which version.
+    """
+
+
+@alias.command("set")
+@click.argument("name", shell_complete=complete_name)
+@click.argument("alias_name", metavar="ALIAS", shell_complete=complete_alias)
+@click.argument("version")
+def set_alias(name: str, alias_name: str, version: str) -> None:
+    """Point NAME@ALIAS at VERSION."""
+    import gitprompts
+
+    gitprompts.set_prompt_alias(name, alias_name, version)
+    click.echo(f"prompts:/{name}@{alias_name} -> prompts:/{name}/{int(version)}")
+
+
+@alias.command("rm")
+@click.argument("name", shell_complete=complete_name)
+@click.argument("alias_name", metavar="ALIAS", shell_complete=complete_alias)
+def remove_alias(name: str, alias_name: str) -> None:
+    """Remove NAME@ALIAS."""
+    import gitprompts
+
+    gitprompts.delete_prompt_alias(name, alias_name)
+    click.echo(f"Removed prompts:/{name}@{alias_name}")
+
+
+@alias.command("list")
+@click.argument("name", required=False, shell_complete=complete_name)
+@json_option
+def list_aliases(name: str | None, as_json: bool) -> None:
+    """List the aliases of NAME (of every prompt without NAME)."""
+    import gitprompts
+
+    if name is not None:
+        pairs = [(name, a, v) for a, v in gitprompts.get_registry().aliases(name).items()]
+    else:
+        pairs = [(p.name, a, v) for p in gitprompts.search_prompts() for a, v in p.aliases.items()]
+    if as_json:
+        emit_json(
+            [{"name": n, "alias": a, "version": v, "uri": f"prompts:/{n}/{v}"} for n, a, v in pairs]
+        )
+        return
+    if not pairs:
+        click.echo("No aliases.", err=True)
+        return
+    click.echo(table([[n, a, str(v)] for n, a, v in pairs], ["NAME", "ALIAS", "VERSION"]))

@@ -1,0 +1,217 @@
+"""Reading and managing prompts.
+
+``init``, ``show``, ``list``, ``log``, ``render`` and ``delete-version``.
+"""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+from ._common import (
+    author_name,
+    complete_name,
+    complete_uri,
+    emit_json,
+    json_option,
+    key_values,
+    local_time,
+    prompt_json,
+    table,
+    version_json,
+    write_exact,
+)
+
+
+@click.command()
+@click.argument("path", required=False, type=click.Path(file_okay=False))
+@json_option
+@click.pass_context
+def init(ctx: click.Context, path: str | None, as_json: bool) -> None:
+    """Create a registry at PATH (default: the one --registry/--home names).
+
+    Creating a registry that already exists is not an error.
+    """
+    import gitprompts
+    from gitprompts import config
+
+    location = path if path is not None else config.registry_location()
+    existed = os.path.exists(os.path.join(location, "HEAD"))
+    registry = gitprompts.get_registry(location)
+    if as_json:
+        emit_json({"path": str(registry.path), "created": not existed})
+    else:
+        what = "Existing" if existed else "Initialized empty"
+        click.echo(f"{what} gitprompts registry in {registry.path}")
+
+
+@click.command()
+@click.argument("uri", shell_complete=complete_uri)
+@click.option("--raw", is_flag=True, help="Print the template alone, byte for byte.")
+@json_option
+def show(uri: str, raw: bool, as_json: bool) -> None:
+    """Show a prompt version: URI is NAME/N, NAME@ALIAS or NAME (latest).
+
+    A chat prompt's --raw output is its messages as JSON.
+    """
+    import gitprompts
+
+    version = gitprompts.load_prompt(uri)
+    assert version is not None
+    if as_json:
+        emit_json(version_json(version))
+        return
+    if raw:
+        write_exact(_raw(version.template))
+        return
+    rows = [
+        ("type", version.prompt_type),
+        ("created", f"{local_time(version.creation_timestamp)} by {version.user_id or '-'}"),
+        ("message", version.commit_message or "-"),
+        ("aliases", ", ".join(version.aliases) or "-"),
+        ("tags", ", ".join(f"{k}={v}" for k, v in sorted(version.tags.items())) or "-"),
+        ("variables", ", ".join(sorted(version.variables)) or "-"),
+    ]
+    if version.model_config is not None:
+        rows.append(("model_config", _compact(version.model_config)))
+    if version.response_format is not None:
+        rows.append(("response_format", _compact(version.response_format)))
+    rows.append(("commit", version.commit_id or "-"))
+    click.secho(version.uri, bold=True)
+    width = max(len(key) for key, _ in rows) + 2
+    for key, value in rows:
+        click.echo(f"{key + ':':<{width}}{value}")
+    click.echo()
+    if isinstance(version.template, str):
+        click.echo(version.template, nl=not version.template.endswith("\n"))
+    else:
+        for message in version.template:
+            click.secho(f"[{message['role']}]", bold=True)
+            click.echo(message["content"])
+
+
+def _raw(template: str | list[dict[str, str]]) -> str:
+    if isinstance(template, str):
+        return template
+    import json
+
+    return json.dumps(template, indent=2, ensure_ascii=False) + "\n"
+
+
+def _compact(value: object) -> str:
+    import json
+
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+@click.command("list")
+@click.option(
+    "--filter",
+    "filter_string",
+    metavar="FILTER",
+    help="""MLflow-style filter, e.g. "name LIKE 'summ%' AND tags.team = 'nlp'".""",
+)
+@click.option("--max", "max_results", type=click.IntRange(min=1), help="Show at most N prompts.")
+@json_option
+def list_prompts(filter_string: str | None, max_results: int | None, as_json: bool) -> None:
+    """List prompts with their latest version, aliases and last change."""
+    import gitprompts
+
+    found = gitprompts.search_prompts(filter_string, max_results)
+    if as_json:
+        emit_json([prompt_json(p) for p in found])
+        return
+    if not found:
+        click.echo("No prompts." if filter_string is None else "No prompts match.", err=True)
+        return
+    rows = [
+        [
+            p.name,
+            str(p.latest_version),
+            ", ".join(f"{a}={v}" for a, v in p.aliases.items()) or "-",
+            local_time(p.creation_timestamp),
+        ]
+        for p in found
+    ]
+    click.echo(table(rows, ["NAME", "LATEST", "ALIASES", "UPDATED"]))
+
+
+@click.command()
+@click.argument("name", shell_complete=complete_name)
+@click.option("-n", "--limit", type=click.IntRange(min=1), help="Show only the newest N versions.")
+@json_option
+def log(name: str, limit: int | None, as_json: bool) -> None:
+    """List the versions of NAME, newest first."""
+    import gitprompts
+
+    versions = list(reversed(gitprompts.get_registry().versions(name)))[:limit]
+    if as_json:
+        emit_json([version_json(v, template=False) for v in versions])
+        return
+    rows = [
+        [
+            str(v.version),
+            local_time(v.creation_timestamp),
+            author_name(v.user_id),
+            ", ".join(v.aliases) or "-",
+            (v.commit_message or "").splitlines()[0] if v.commit_message else "-",
+        ]
+        for v in versions
+    ]
+    click.echo(table(rows, ["VERSION", "DATE", "AUTHOR", "ALIASES", "MESSAGE"]))
+
+
+@click.command()
+@click.argument("uri", shell_complete=complete_uri)
+@click.option(
+    "-v",
+    "--var",
+    "pairs",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="A variable's value (repeatable).",
+)
+@click.option("--partial", is_flag=True, help="Leave variables without a value in place.")
+@json_option
+def render(uri: str, pairs: tuple[str, ...], partial: bool, as_json: bool) -> None:
+    """Print the template of URI filled with -v KEY=VALUE values.
+
+    A variable without a value is an error unless --partial is given. A chat
+    prompt is printed as JSON messages.
+    """
+    import gitprompts
+    from gitprompts.prompt import PromptVersion
+
+    values = key_values(pairs, "--var")
+    version = gitprompts.load_prompt(uri)
+    assert version is not None
+    filled = version.format(allow_partial=partial, **values)
+    result = filled.template if isinstance(filled, PromptVersion) else filled
+    if as_json:
+        missing = sorted(version.variables - values.keys())
+        emit_json({"uri": version.uri, "result": result, "missing": missing})
+    else:
+        write_exact(_raw(result))
+
+
+@click.command("delete-version")
+@click.argument("name", shell_complete=complete_name)
+@click.argument("version")
+@click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
+def delete_version(name: str, version: str, yes: bool) -> None:
+    """Delete VERSION of NAME: it no longer loads, and its number is never reused."""
+    import gitprompts
+
+    existing = gitprompts.load_prompt(name, version=_version_number(version))
+    assert existing is not None
+    if not yes:
+        click.confirm(f"Delete {existing.uri}?", abort=True, err=True)
+    gitprompts.delete_prompt_version(name, existing.version)
+    click.echo(f"Deleted {existing.uri}")
+
+
+def _version_number(text: str) -> int:
+    from gitprompts.uri import parse_version
+
+    return parse_version(text)
