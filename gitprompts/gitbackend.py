@@ -103,6 +103,7 @@ class GitRepo:
             raise NotARegistryError(path, str(exc)) from None
         if not self._repo.is_bare:
             raise NotARegistryError(path, "it has a work tree")
+        self._configured: tuple[str | None, str | None] | None = None
 
     # -- reading -------------------------------------------------------------
 
@@ -137,6 +138,11 @@ class GitRepo:
         except KeyError:
             return None
         return str(entry.id) if entry.type == ObjectType.BLOB else None
+
+    @staticmethod
+    def blob_id(data: bytes) -> str:
+        """The object id ``data`` has (or would have) as a blob."""
+        return str(pygit2.hash(data))
 
     def read_blob(self, oid: str) -> bytes:
         data: bytes = self._repo[oid].read_raw()
@@ -189,9 +195,15 @@ class GitRepo:
         name = env.get("GIT_AUTHOR_NAME") or env.get("GIT_COMMITTER_NAME")
         email = env.get("GIT_AUTHOR_EMAIL") or env.get("GIT_COMMITTER_EMAIL")
         if not (name and email):
-            config = self._repo.config
-            name = name or _config_get(config, "user.name")
-            email = email or _config_get(config, "user.email")
+            if self._configured is None:
+                # Read once per handle: opening the config stack costs more than a write.
+                config = self._repo.config
+                self._configured = (
+                    _config_get(config, "user.name"),
+                    _config_get(config, "user.email"),
+                )
+            name = name or self._configured[0]
+            email = email or self._configured[1]
         if not name:
             name = getpass.getuser()
         if not email:

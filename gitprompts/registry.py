@@ -394,6 +394,11 @@ class Registry:
             ref = tag_ref(name, number)
             tag = self._git.write_tag_object(ref[len("refs/tags/") :], commit, message, author)
             self._git.update_refs({ref: (None, tag), MAIN: (main, commit)}, message)
+        # Prime the cache from what was just written instead of reading it back.
+        from .gitbackend import TagInfo as _TagInfo
+
+        tag_info = _TagInfo(tag, commit, author, message)
+        self._versions[(name, number)] = _Version(file, tag_info, self._git.blob_id(data))
         return self._get(name, number)
 
     def _update_state(
