@@ -29,6 +29,26 @@ WRITER = textwrap.dedent(
 )
 
 
+READER = textwrap.dedent(
+    """
+    import sys, time, gitprompts
+    from gitprompts import config
+    seen, checks, deadline = {}, 0, time.time() + float(sys.argv[1])
+    while time.time() < deadline:
+        config.forget_registries()  # a fresh handle each round: nothing served from cache
+        latest = gitprompts.load_prompt("shared@latest", allow_missing=True)
+        if latest is None:
+            continue
+        for number in {1, latest.version, max(1, latest.version - 1)}:
+            text = gitprompts.load_prompt(f"shared/{number}").template
+            assert text.startswith("worker "), (number, text)
+            assert seen.setdefault(number, text) == text, (number, seen[number], text)
+            checks += 1
+    print(checks)
+    """
+)
+
+
 def _spawn(
     registry: Path, *args: str, env: dict[str, str] | None = None
 ) -> subprocess.Popen[bytes]:
@@ -57,9 +77,19 @@ def test_eight_processes_fifty_versions_each(tmp_path: Path) -> None:
     path = tmp_path / "r.git"
     gitprompts.Registry(path)
     workers = [_spawn(path, str(w), "50") for w in range(8)]
+    reader = subprocess.Popen(
+        [sys.executable, "-c", READER, "8"],
+        env={**os.environ, "GITPROMPTS_REGISTRY": str(path), "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     for proc in workers:
         _, err = proc.communicate(timeout=300)
         assert proc.returncode == 0, err.decode()
+    # A reader running alongside never saw a version change or a tag without its file.
+    out, err = reader.communicate(timeout=120)
+    assert reader.returncode == 0, err.decode()
+    assert int(out) > 0
 
     registry = gitprompts.Registry(path, create=False)
     versions = registry.versions("shared")
