@@ -283,17 +283,21 @@ def complete_uri(
     return items
 
 
+def _typed_prompt(ctx: click.Context) -> Any:
+    """The prompt named by the ``name`` argument already typed, or None."""
+    name = ctx.params.get("name")
+    return next((p for p in _prompts(ctx) if p.name == name), None)
+
+
 def complete_alias(
     ctx: click.Context, param: click.Parameter, incomplete: str
 ) -> list[CompletionItem]:
     """Aliases of the prompt named by the ``name`` argument already typed."""
     from click.shell_completion import CompletionItem
 
-    name = ctx.params.get("name")
-    for p in _prompts(ctx):
-        if p.name == name:
-            return [CompletionItem(a) for a in p.aliases if a.startswith(incomplete)]
-    return []
+    prompt = _typed_prompt(ctx)
+    aliases = prompt.aliases if prompt is not None else []
+    return [CompletionItem(a) for a in aliases if a.startswith(incomplete)]
 
 
 def complete_version_or_alias(
@@ -302,12 +306,11 @@ def complete_version_or_alias(
     """Version numbers and aliases of the prompt named by ``name``."""
     from click.shell_completion import CompletionItem
 
-    name = ctx.params.get("name")
-    for p in _prompts(ctx):
-        if p.name == name:
-            choices = [*p.aliases, "latest", *map(str, range(p.latest_version, 0, -1))]
-            return [CompletionItem(c) for c in choices if c.startswith(incomplete)]
-    return []
+    prompt = _typed_prompt(ctx)
+    if prompt is None:
+        return []
+    choices = [*prompt.aliases, "latest", *map(str, range(prompt.latest_version, 0, -1))]
+    return [CompletionItem(c) for c in choices if c.startswith(incomplete)]
 
 
 def stdin_is_tty() -> bool:
