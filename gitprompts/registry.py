@@ -100,6 +100,14 @@ class Registry:
     def __repr__(self) -> str:
         return f"Registry({str(self.path)!r})"
 
+    def forget_cache(self) -> None:
+        """Drop everything read so far (sync moved refs, possibly renumbering local versions)."""
+        self._versions.clear()
+        self._made.clear()
+        self._states = {}
+        self._listing = None
+        self._main = None
+
     # -- reading -------------------------------------------------------------
 
     def _refresh(self) -> str | None:
