@@ -124,3 +124,45 @@ def test_unknown_remote(server: Registry, tmp_path: Path) -> None:
     assert set(sync.remotes(a)) == {"origin", "upstream"}
     sync.remove_remote("upstream", registry=a)
     assert set(sync.remotes(a)) == {"origin"}
+
+
+def _echo(text: str) -> str:
+    return text
+
+
+def test_model_logged_against_renumbered_version(server: Registry, tmp_path: Path) -> None:
+    import gitprompts
+    from gitprompts.cli import main as cli
+    from click.testing import CliRunner
+
+    a = _clone(server, tmp_path, "a")
+    b = _clone(server, tmp_path, "b")
+    a.register("greet", "A's third")
+    b.register("greet", "B's third {{ name }}")
+    gitprompts.set_registry(b.path)
+    info = gitprompts.log_model(_echo, name="m", prompts=["prompts:/greet/3"])
+    sync.push(registry=a)
+    assert sync.pull().renumbered == {"prompts:/greet/3": "prompts:/greet/4"}
+    gitprompts.load_model(info.model_uri)  # pins content: still loads
+    assert gitprompts.get_model_info(info.model_uri).renumbered == {"prompts:/greet/3": 4}
+    out = CliRunner().invoke(cli, ["--registry", str(b.path), "models", "show", info.model_uri])
+    assert out.exit_code == 0, out.output
+    assert "prompts:/greet/4 (logged as 3)" in out.output
+    # the model link travelled with the renumbered version
+    assert b.linked_models("greet", 4) == {4: [info.model_id]}
+
+
+def test_cli_push_pull_clone(server: Registry, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from gitprompts.cli import main as cli
+
+    runner = CliRunner()
+    out = runner.invoke(cli, ["clone", str(server.path), str(tmp_path / "c.git")])
+    assert out.exit_code == 0, out.output
+    c = ["--registry", str(tmp_path / "c.git")]
+    assert runner.invoke(cli, [*c, "register", "greet", "-t", "three"]).exit_code in (0, 2)
+    out = runner.invoke(cli, [*c, "remote", "list", "--json"])
+    assert '"origin"' in out.output
+    out = runner.invoke(cli, [*c, "pull", "nowhere"])
+    assert out.exit_code == 1 and out.output.count("\n") == 1 and "no remote named 'nowhere'" in out.output
