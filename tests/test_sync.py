@@ -165,4 +165,78 @@ def test_cli_push_pull_clone(server: Registry, tmp_path: Path) -> None:
     out = runner.invoke(cli, [*c, "remote", "list", "--json"])
     assert '"origin"' in out.output
     out = runner.invoke(cli, [*c, "pull", "nowhere"])
-    assert out.exit_code == 1 and out.output.count("\n") == 1 and "no remote named 'nowhere'" in out.output
+    assert (
+        out.exit_code == 1
+        and out.output.count("\n") == 1
+        and "no remote named 'nowhere'" in out.output
+    )
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_clone_and_push_over_git_daemon(server: Registry, tmp_path: Path) -> None:
+    import socket
+    import subprocess
+
+    port = _free_port()
+    daemon = subprocess.Popen(
+        [
+            "git",
+            "daemon",
+            "--export-all",
+            "--enable=receive-pack",
+            "--reuseaddr",
+            f"--base-path={tmp_path}",
+            f"--port={port}",
+            "--listen=127.0.0.1",
+            str(tmp_path),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "git daemon did not start"
+                time.sleep(0.05)
+        url = f"git://127.0.0.1:{port}/server.git"
+        a = sync.clone(url, tmp_path / "a.git", progress=False)
+        assert a.get("greet", 2).template == "Hi {{ name }}"
+        a.register("greet", "over the daemon")
+        sync.push(registry=a)
+        assert Registry(server.path).get("greet", 3).template == "over the daemon"
+    finally:
+        daemon.terminate()
+        daemon.wait(timeout=10)
+
+
+def test_url_registry_mirror_falls_back_when_remote_is_gone(
+    server: Registry, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gitprompts
+    from gitprompts.errors import RemoteUnreachableWarning
+
+    url = f"file://{server.path}"
+    monkeypatch.setenv("GITPROMPTS_REGISTRY", url)
+    monkeypatch.setenv("GITPROMPTS_REFRESH_SECONDS", "0")
+    assert gitprompts.load_prompt("prompts:/greet/1").template == "Hello {{ name }}"
+    reg = gitprompts.get_registry()
+    assert reg.path.parent.name == "mirrors"
+    server.register("greet", "third, fetched on a miss")
+    assert gitprompts.load_prompt("prompts:/greet/3").template == "third, fetched on a miss"
+    gitprompts.register_prompt("other", "pushed from the mirror")
+    assert Registry(server.path).get("other", 2).template == "pushed from the mirror"
+    server.path.rename(tmp_path / "gone.git")
+    with pytest.warns(RemoteUnreachableWarning, match="local mirror"):
+        assert gitprompts.load_prompt("prompts:/greet@latest").version == 3
+    assert gitprompts.load_prompt("prompts:/greet/2").template == "Hi {{ name }}"
