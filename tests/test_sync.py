@@ -131,9 +131,10 @@ def _echo(text: str) -> str:
 
 
 def test_model_logged_against_renumbered_version(server: Registry, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
     import gitprompts
     from gitprompts.cli import main as cli
-    from click.testing import CliRunner
 
     a = _clone(server, tmp_path, "a")
     b = _clone(server, tmp_path, "b")
