@@ -402,8 +402,11 @@ def get_model_info(model_uri: str | os.PathLike[str]) -> ModelInfo:
 
 def _renumbered(info: ModelInfo) -> dict[str, int]:
     """Current numbers of pinned versions that a pull renumbered (read from the registry)."""
-    from .config import get_registry
+    from .config import get_registry, registry_location
 
+    location = registry_location()
+    if "://" not in location and not os.path.exists(os.path.join(location, "HEAD")):
+        return {}  # no registry here (never create one just to look)
     found: dict[str, int] = {}
     try:
         registry = get_registry()
