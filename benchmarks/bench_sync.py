@@ -101,6 +101,15 @@ def tracking(repo: Path, url: str) -> None:
         )
 
 
+def show(row: tuple[str, str, float, float]) -> None:
+    """Print one figure as soon as it is measured (a 100k run takes a while)."""
+    print(
+        f"{row[0]:7} {row[1]:45} gitprompts {row[2]:7.2f} s   git {row[3]:7.2f} s   "
+        f"ratio {row[3] / row[2]:5.1f}x",
+        flush=True,
+    )
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -181,6 +190,7 @@ def main() -> None:
                 args.runs,
             )
             results.append((transport, "pull one new version  (vs git fetch --tags)", t_gp, t_git))
+            show(results[-1])
 
             # push: a client with one new version, pushing to a fresh copy of BASE
             ahead = copy(base, work / "ahead.git")
@@ -220,6 +230,7 @@ def main() -> None:
                 args.runs,
             )
             results.append((transport, "push one new version  (vs git push)", t_gp, t_git))
+            show(results[-1])
 
             # clone: fresh copy of the whole registry
             def prep_clone(i: int) -> None:
@@ -246,12 +257,7 @@ def main() -> None:
                 args.clone_runs,
             )
             results.append((transport, "clone                 (vs git clone --bare)", t_gp, t_git))
-            for row in results[-3:]:
-                print(
-                    f"{row[0]:7} {row[1]:45} gitprompts {row[2]:7.2f} s   git {row[3]:7.2f} s   "
-                    f"ratio {row[3] / row[2]:5.1f}x",
-                    flush=True,
-                )
+            show(results[-1])
     finally:
         if daemon is not None:
             daemon.terminate()
