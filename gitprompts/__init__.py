@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from .prompt import Prompt, PromptVersion
     from .registry import Registry
     from .runs import Run, active_run, start_run
+    from .sync import clone, pull, push
 
 __version__ = "0.1.0"
 
@@ -69,6 +70,9 @@ _LAZY = {
     "search_models": ".models",
     "set_model": ".models",
     "verify_model": ".models",
+    "clone": ".sync",
+    "pull": ".sync",
+    "push": ".sync",
     "Run": ".runs",
     "active_run": ".runs",
     "start_run": ".runs",
@@ -101,6 +105,7 @@ __all__ = [
     "Run",
     "__version__",
     "active_run",
+    "clone",
     "delete_prompt_alias",
     "delete_prompt_version",
     "delete_prompt_version_tag",
@@ -111,6 +116,8 @@ __all__ = [
     "load_model",
     "load_prompt",
     "log_model",
+    "pull",
+    "push",
     "pyfunc",
     "register_prompt",
     "save_model",

@@ -31,7 +31,7 @@ def home() -> Path:
 
 
 def registry_location() -> str:
-    """The registry this process uses, as the user gave it (a path; later a URL)."""
+    """The registry this process uses, as the user gave it (a path or a URL)."""
     if _chosen is not None:
         return _chosen
     # On every load_prompt: plain string work, no pathlib (it costs more than the load).
@@ -67,6 +67,12 @@ def get_registry(location: str | os.PathLike[str] | None = None) -> Registry:
 
     with _open_lock:
         registry = _open.get(key)
+        if registry is None and "://" in key:
+            # A URL: a local mirror that fetches on a miss and pushes writes.
+            from .mirror import MirrorRegistry, mirror_path
+
+            registry = MirrorRegistry(key, mirror_path(home(), key))
+            _open[key] = registry
         if registry is None:
             registry = Registry(key)
             _open[key] = registry

@@ -23,14 +23,21 @@ should show its traceback.
     │   ├── NotARegistryError           .path
     │   ├── ConcurrentUpdateError       .ref .expected .got
     │   └── CorruptPromptFileError      .path .reason
-    └── ModelError
-        ├── IntegrityError              .path .expected .got
-        ├── ManifestError               .path .reason
-        ├── ModelScriptError            .path
-        └── UnpinnedPromptError         .uri .model
+    ├── ModelError
+    │   ├── IntegrityError              .path .expected .got
+    │   ├── ManifestError               .path .reason
+    │   ├── ModelScriptError            .path
+    │   └── UnpinnedPromptError         .uri .model
+    └── SyncError
+        ├── GitCommandError             .command .returncode .stderr
+        ├── RemoteNotFoundError         .remote .known
+        ├── PushRejectedError           .remote .rejected
+        └── HookInstallError            .path .reason
 
     UnpinnedPromptWarning (also a UserWarning, issued with warnings.warn): a loaded model's code
     asked for a prompt its manifest does not pin, and got the registry's.
+    RemoteUnreachableWarning (also a UserWarning): a URL registry could not reach its remote
+    and answered from its local mirror.
 
 Messages name the offending input and say what would have been valid, e.g.::
 
@@ -46,7 +53,9 @@ __all__ = [
     "AliasNotFoundError",
     "ConcurrentUpdateError",
     "CorruptPromptFileError",
+    "GitCommandError",
     "GitPromptsError",
+    "HookInstallError",
     "IntegrityError",
     "InvalidAliasError",
     "InvalidFilterError",
@@ -65,7 +74,11 @@ __all__ = [
     "NotFoundError",
     "PromptNotFoundError",
     "PromptVersionNotFoundError",
+    "PushRejectedError",
     "RegistryError",
+    "RemoteNotFoundError",
+    "RemoteUnreachableWarning",
+    "SyncError",
     "UnpinnedPromptError",
     "UnpinnedPromptWarning",
 ]
@@ -298,3 +311,59 @@ class ModelScriptError(ModelError):
 
 class UnpinnedPromptWarning(GitPromptsError, UserWarning):
     """A loaded model loaded a prompt its manifest does not pin (it came from the registry)."""
+
+
+# -- sync (push, pull, clone, hooks) ---------------------------------------------
+
+
+class SyncError(GitPromptsError):
+    """Talking to another copy of the registry failed; the local registry is unchanged."""
+
+
+class GitCommandError(SyncError):
+    def __init__(self, command: list[str], returncode: int, stderr: str) -> None:
+        self.command = command
+        self.returncode = returncode
+        self.stderr = stderr
+        last = [line.strip() for line in stderr.splitlines() if line.strip()]
+        detail = "; ".join(last[-3:]) or "no output"
+        super().__init__(f"git {' '.join(command[:2])} failed (exit {returncode}): {detail}")
+
+
+class RemoteNotFoundError(SyncError):
+    def __init__(self, remote: str, known: list[str] | None = None) -> None:
+        self.remote = remote
+        self.known = sorted(known or [])
+        valid = ", ".join(self.known) if self.known else "none configured"
+        super().__init__(
+            f"no remote named {remote!r} (remotes: {valid}); add one with "
+            f"`gitprompts remote add {remote} URL`"
+        )
+
+
+class PushRejectedError(SyncError):
+    def __init__(self, remote: str, rejected: dict[str, str], pull_first: bool) -> None:
+        self.remote = remote
+        self.rejected = dict(rejected)
+        self.pull_first = pull_first
+        refs = ", ".join(f"{ref} ({why})" for ref, why in sorted(self.rejected.items()))
+        hint = (
+            f"the remote has changes you do not have; run `gitprompts pull {remote}` first, "
+            "then push again"
+            if pull_first
+            else "the remote refused it; fix what its hook reports and push again"
+        )
+        super().__init__(f"push to {remote!r} rejected, nothing was pushed: {refs}: {hint}")
+
+
+class HookInstallError(SyncError):
+    def __init__(self, path: object, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        super().__init__(
+            f"cannot install hooks in {path}: {reason} (expected a git repository, bare or not)"
+        )
+
+
+class RemoteUnreachableWarning(GitPromptsError, UserWarning):
+    """A URL registry could not reach its remote and answered from its local mirror."""

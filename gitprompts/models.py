@@ -18,7 +18,7 @@ import os
 import platform
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from types import ModuleType
@@ -68,6 +68,9 @@ class ModelInfo:
     manifest: Manifest
     name: str | None = None
     run_id: str | None = None
+    # Pinned versions whose number changed since logging (a pull renumbered an
+    # unpublished version): ``{"prompts:/x/3": 4}``; filled by ``get_model_info``.
+    renumbered: dict[str, int] = field(default_factory=dict)
 
     @property
     def created_at(self) -> str:
@@ -393,7 +396,27 @@ def get_model_info(model_uri: str | os.PathLike[str]) -> ModelInfo:
     >>> [p.uri for p in gitprompts.get_model_info(info.model_uri).prompts]  # doctest: +SKIP
     ['prompts:/summarization-prompt/2']
     """
-    return _info(modelstore.locate(model_uri))
+    info = _info(modelstore.locate(model_uri))
+    return replace(info, renumbered=_renumbered(info))
+
+
+def _renumbered(info: ModelInfo) -> dict[str, int]:
+    """Current numbers of pinned versions that a pull renumbered (read from the registry)."""
+    from .config import get_registry, registry_location
+
+    location = registry_location()
+    if "://" not in location and not os.path.exists(os.path.join(location, "HEAD")):
+        return {}  # no registry here (never create one just to look)
+    found: dict[str, int] = {}
+    try:
+        registry = get_registry()
+        for pin in info.manifest.prompts:
+            now = registry.current_number(pin.name, pin.version, pin.blob_id)
+            if now is not None and now != pin.version:
+                found[pin.resolved_uri] = now
+    except GitPromptsError:
+        return {}  # no registry here: the pinned copies are all there is
+    return found
 
 
 def save_model(model_uri: str | os.PathLike[str], path: str | os.PathLike[str]) -> Path:

@@ -100,6 +100,14 @@ class Registry:
     def __repr__(self) -> str:
         return f"Registry({str(self.path)!r})"
 
+    def forget_cache(self) -> None:
+        """Drop everything read so far (sync moved refs, possibly renumbering local versions)."""
+        self._versions.clear()
+        self._made.clear()
+        self._states = {}
+        self._listing = None
+        self._main = None
+
     # -- reading -------------------------------------------------------------
 
     def _refresh(self) -> str | None:
@@ -292,6 +300,26 @@ class Registry:
         found = self.get(name, version)
         assert found.blob_id is not None
         return found, self._git.read_blob(found.blob_id)
+
+    def current_number(self, name: str, number: int, blob_id: str) -> int | None:
+        """The number the version written as ``name/number`` with file ``blob_id`` has now.
+
+        ``pull`` renumbers unpublished local versions that collide with the
+        remote's (3 becomes 4); a model pins content, so the content finds
+        the new number. None when no version has that content.
+
+        >>> reg.current_number("greet", 3, pinned.blob_id)  # doctest: +SKIP
+        4
+        """
+        record = self._version(name, number)
+        if record is not None and record.blob == blob_id:
+            return number
+        latest = self._latest(name, self._state(name, self._refresh()))
+        for candidate in range(number + 1, latest + 1):
+            record = self._version(name, candidate)
+            if record is not None and record.blob == blob_id:
+                return candidate
+        return None
 
     def linked_models(self, name: str, version: object = None) -> dict[int, list[str]]:
         """Model ids recorded (git notes) on the versions of ``name``: ``{version: [ids]}``.

@@ -61,6 +61,7 @@ def test_models_show(logged: gitprompts.ModelInfo) -> None:
         "blob_id": version.blob_id,
         "sha256": pin["sha256"],
         "source": "explicit",
+        "current_version": 1,
     }
     assert len(pin["sha256"]) == 64
     assert [f["path"] for f in data["files"]] and all(len(f["sha256"]) == 64 for f in data["files"])

@@ -36,6 +36,11 @@ LAZY_COMMANDS: dict[str, str] = {
     "alias": "gitprompts.cli.aliases:alias",
     "models": "gitprompts.cli.models:models",
     "demo": "gitprompts.cli.demo:demo",
+    "clone": "gitprompts.cli.sync:clone",
+    "remote": "gitprompts.cli.sync:remote",
+    "push": "gitprompts.cli.sync:push",
+    "pull": "gitprompts.cli.sync:pull",
+    "hooks": "gitprompts.cli.hooks:hooks",
 }
 
 # One-line summaries for ``gitprompts --help``, so listing the commands does
@@ -52,6 +57,11 @@ SUMMARIES: dict[str, str] = {
     "alias": "Set, remove and list aliases such as production.",
     "models": "Logged models: their pinned prompts and files.",
     "demo": "A guided tour of the core story, in a few seconds.",
+    "clone": "Copy a registry from a git remote (path, ssh, http).",
+    "remote": "Add, list and remove remotes.",
+    "push": "Publish new versions, aliases and model links (atomic).",
+    "pull": "Bring in a remote's versions; renumber colliding local ones.",
+    "hooks": "Install the server-side and pre-commit checks.",
 }
 
 

@@ -71,6 +71,10 @@ def model_entry(info: Any, *, details: bool = False) -> dict[str, Any]:
         "created": iso_time(created) if isinstance(created, int) else created,
         "prompts": [prompt_entry(p) for p in _get(info, "pins") or _get(info, "prompts") or []],
     }
+    renumbered = _get(info, "renumbered") or {}
+    for p in data["prompts"]:
+        # A pull may have renumbered an unpublished version since the model was logged.
+        p["current_version"] = renumbered.get(p["resolved_uri"], p["version"])
     if details:
         data["files"] = [file_entry(f) for f in _get(info, "files") or []]
     return data
@@ -135,7 +139,12 @@ def show_model(uri: str, as_json: bool) -> None:
     prompt_rows = [
         [
             p["uri"] or "-",
-            f"prompts:/{p['name']}/{p['version']}" if p["name"] else "-",
+            (
+                f"prompts:/{p['name']}/{p['current_version']}"
+                + (f" (logged as {p['version']})" if p["current_version"] != p["version"] else "")
+            )
+            if p["name"]
+            else "-",
             (p["sha256"] or "-")[:12],
             p["source"] or "-",
         ]

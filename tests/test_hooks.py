@@ -1,0 +1,167 @@
+"""The pre-receive rules against crafted pushes made with plain git; install; pre-commit."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from gitprompts import hooks
+from gitprompts.errors import HookInstallError
+from gitprompts.registry import Registry
+
+from .conftest import git
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> tuple[Path, Path]:
+    """A registry with the hook installed, and a plain non-bare clone of it to push from."""
+    server = Registry(tmp_path / "server.git")
+    server.register("greet", "Hello {{ name }}")
+    hooks.install(server.path)
+    work = tmp_path / "work"
+    git("clone", "-q", str(server.path), str(work))
+    git("-C", str(work), "fetch", "-q", "origin", "refs/tags/*:refs/tags/*")
+    return server.path, work
+
+
+def _push(work: Path, *refspecs: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["git", "-C", str(work), "push", "--porcelain", "origin", *refspecs],
+        capture_output=True,
+        text=True,
+        env=os.environ.copy(),
+    )
+
+
+def _commit_prompt(work: Path, name: str, text: str, state_latest: int | None = None) -> str:
+    (work / "prompts").mkdir(exist_ok=True)
+    (work / "prompts" / f"{name}.prompt").write_text(text)
+    if state_latest is not None:
+        (work / "state").mkdir(exist_ok=True)
+        (work / "state" / f"{name}.json").write_text(f'{{"latest": {state_latest}}}\n')
+    git("-C", str(work), "add", "-A")
+    git("-C", str(work), "commit", "-qm", f"edit {name}")
+    return git("-C", str(work), "rev-parse", "HEAD").strip()
+
+
+def _refusals(result: subprocess.CompletedProcess[str]) -> list[str]:
+    return [line for line in result.stderr.splitlines() if "gitprompts: " in line]
+
+
+def test_good_push_accepted(served: tuple[Path, Path]) -> None:
+    _, work = served
+    _commit_prompt(work, "greet", "Hello again {{ name }}", 2)
+    git("-C", str(work), "tag", "-a", "-m", "v2", "prompts/greet/2")
+    result = _push(work, "HEAD:refs/heads/main", "refs/tags/prompts/greet/2")
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("setup", "refspecs", "rule"),
+    [
+        ("delete", [":refs/tags/prompts/greet/1"], "never deleted"),
+        ("move", ["+refs/tags/prompts/greet/1"], "never move"),
+        ("skip", ["HEAD:refs/heads/main", "refs/tags/prompts/greet/3"], "not the next number"),
+        ("invalid", ["HEAD:refs/heads/main", "refs/tags/prompts/greet/2"], "invalid prompt file"),
+        ("missing", ["refs/tags/prompts/ghost/1"], "has no prompts/ghost.prompt"),
+        ("rewrite", ["+HEAD:refs/heads/main"], "non-fast-forward"),
+        ("badmain", ["HEAD:refs/heads/main"], "invalid prompt file prompts/bad.prompt"),
+    ],
+)
+def test_each_rule_refuses(
+    served: tuple[Path, Path], setup: str, refspecs: list[str], rule: str
+) -> None:
+    server, work = served
+    before = git("--git-dir", str(server), "show-ref")
+    if setup == "move":
+        _commit_prompt(work, "greet", "moved {{ name }}")
+        git("-C", str(work), "tag", "-f", "-a", "-m", "moved", "prompts/greet/1")
+    elif setup == "skip":
+        _commit_prompt(work, "greet", "three {{ name }}", 3)
+        git("-C", str(work), "tag", "-a", "-m", "v3", "prompts/greet/3")
+    elif setup == "invalid":
+        _commit_prompt(work, "greet", "---\ntype: text\n---\nbroken {{ name ", 2)
+        git("-C", str(work), "tag", "-a", "-m", "v2", "prompts/greet/2")
+    elif setup == "missing":
+        git("-C", str(work), "tag", "-a", "-m", "ghost", "prompts/ghost/1")
+    elif setup == "rewrite":
+        git("-C", str(work), "commit", "-q", "--amend", "-m", "rewritten")
+    elif setup == "badmain":
+        _commit_prompt(work, "bad", "---\ntype: [oops\n---\nx")
+    result = _push(work, *refspecs)
+    assert result.returncode != 0
+    lines = _refusals(result)
+    assert any(rule in line for line in lines), result.stderr
+    assert all("refused" in line and "refs/" in line for line in lines)
+    assert git("--git-dir", str(server), "show-ref") == before
+
+
+def test_check_push_api_names_ref_and_rule(tmp_path: Path) -> None:
+    reg = Registry(tmp_path / "r.git")
+    reg.register("greet", "Hi")
+    tag = git("--git-dir", str(reg.path), "rev-parse", "refs/tags/prompts/greet/1").strip()
+    assert hooks.check_push(reg.path, [(tag, hooks.ZERO, "refs/tags/prompts/greet/1")]) == [
+        "refs/tags/prompts/greet/1: refused: version tags are never deleted"
+    ]
+    assert hooks.check_push(reg.path, []) == []
+
+
+def test_install_idempotent_and_chains_legacy(tmp_path: Path) -> None:
+    reg = Registry(tmp_path / "r.git")
+    foreign = reg.path / "hooks" / "pre-receive"
+    foreign.parent.mkdir(exist_ok=True)
+    marker = tmp_path / "legacy-ran"
+    foreign.write_text(f"#!/bin/sh\ncat > {marker}\nexit 0\n")
+    foreign.chmod(0o755)
+    hooks.install(reg.path)
+    first = foreign.read_text()
+    hooks.install(reg.path)
+    assert foreign.read_text() == first and hooks.MARKER in first
+    assert (reg.path / "hooks" / "pre-receive.legacy").read_text().startswith("#!/bin/sh\ncat")
+    reg.register("greet", "Hi")
+    work = tmp_path / "work"
+    git("clone", "-q", str(reg.path), str(work))
+    _commit_prompt(work, "greet", "Hi again", 2)
+    git("-C", str(work), "tag", "-a", "-m", "v2", "prompts/greet/2")
+    assert _push(work, "HEAD:refs/heads/main", "refs/tags/prompts/greet/2").returncode == 0
+    assert "refs/heads/main" in marker.read_text()
+    with pytest.raises(HookInstallError, match="not a git repository"):
+        hooks.install(tmp_path / "nowhere")
+
+
+def test_pre_commit_validates_staged_prompt_files(tmp_path: Path) -> None:
+    app = tmp_path / "app"
+    git("init", "-q", str(app))
+    hooks.install(app)
+    (app / "ok.prompt").write_text("Hello {{ name }}")
+    git("-C", str(app), "add", "ok.prompt")
+    git("-C", str(app), "commit", "-qm", "ok")
+    (app / "bad.prompt").write_text("---\ntype: [x\n---\n")
+    git("-C", str(app), "add", "bad.prompt")
+    result = subprocess.run(
+        ["git", "-C", str(app), "commit", "-qm", "bad"], capture_output=True, text=True
+    )
+    assert result.returncode != 0 and "bad.prompt" in result.stderr
+
+
+def test_validate_entry_and_repo_hooks_are_thin(tmp_path: Path) -> None:
+    bad = tmp_path / "x..y.prompt"
+    bad.write_text("Hi")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    result = subprocess.run(
+        [sys.executable, "-m", "gitprompts.hooks", "validate", str(bad)],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert result.returncode == 1 and "invalid prompt name" in result.stderr
+    for name in ("pre-receive", "pre-commit"):
+        text = (ROOT / "hooks" / name).read_text()
+        assert 'python3}" -m gitprompts.hooks' in text and os.access(ROOT / "hooks" / name, os.X_OK)
+    assert "files: \\.prompt$" in (ROOT / ".pre-commit-hooks.yaml").read_text()
