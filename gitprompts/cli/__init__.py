@@ -36,6 +36,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "alias": "gitprompts.cli.aliases:alias",
     "models": "gitprompts.cli.models:models",
     "demo": "gitprompts.cli.demo:demo",
+    "serve": "gitprompts.cli.serve:serve",
 }
 
 # One-line summaries for ``gitprompts --help``, so listing the commands does
@@ -52,6 +53,7 @@ SUMMARIES: dict[str, str] = {
     "alias": "Set, remove and list aliases such as production.",
     "models": "Logged models: their pinned prompts and files.",
     "demo": "A guided tour of the core story, in a few seconds.",
+    "serve": "Serve the registry: web UI and git over HTTP, one port.",
 }
 
 
