@@ -54,7 +54,9 @@ def serve(
         raise InvalidInputError("give --token or --token-file, not both")
     if token_file:
         token = read_token_file(token_file)
-    registry = gitprompts.get_registry(registry_path)
+    if registry_path is not None:
+        gitprompts.set_registry(registry_path)  # the UI reads the same registry
+    registry = gitprompts.get_registry()
     server = make_server(
         registry.path, host, port, tokens=[token] if token else [], read_only=read_only
     )

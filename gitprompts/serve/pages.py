@@ -191,6 +191,18 @@ def _int(value: str | None, default: int | None) -> int | None:
         raise HTTPError("400 Bad Request", f"not a number: {value!r}") from None
 
 
+def _prompt_row(name: str) -> gitprompts.Prompt | None:
+    """What the list shows for one prompt (None when every version was deleted)."""
+    registry = gitprompts.get_registry()
+    latest = registry.latest_version(name)
+    if latest == 0:
+        return None
+    version = registry.get(name, latest)
+    return gitprompts.Prompt(
+        name, latest, registry.aliases(name), version.tags, version.creation_timestamp
+    )
+
+
 class UIApp:
     """The UI as a WSGI app. Registry reads go through one lock (pygit2 handles are shared).
 
@@ -271,19 +283,26 @@ class UIApp:
     def prompts_page(self, query: dict[str, str]) -> str:
         q = query.get("q", "").strip()
         tag = query.get("tag", "").strip()
-        every = gitprompts.get_registry().prompts()
-        found = every
+        registry = gitprompts.get_registry()
+        names = registry.names()  # one tree listing: cheap even at 10,000 prompts
+        count = len(names)
         if q:
             needle = q.lower()
-            found = [p for p in found if needle in p.name.lower()]
+            names = [n for n in names if needle in n.lower()]
+        found: list[Any]
         if tag:
+            # Tags live in each prompt's file: this reads them all (cached until main moves).
             key, has_value, value = tag.partition("=")
-            key = key.strip()
+            key, wanted = key.strip(), set(names)
             found = [
                 p
-                for p in found
-                if key in p.tags and (not has_value or p.tags[key] == value.strip())
+                for p in registry.prompts()
+                if p.name in wanted
+                and key in p.tags
+                and (not has_value or p.tags[key] == value.strip())
             ]
+        else:
+            found = names
         pages = max(1, -(-len(found) // PAGE_SIZE))
         page = min(max(1, _int(query.get("page"), 1) or 1), pages)
 
@@ -291,11 +310,13 @@ class UIApp:
             params = {k: v for k, v in (("q", q), ("tag", tag)) if v}
             return "/?" + urlencode({**params, "page": n})
 
+        shown = found[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+        rows = shown if tag else [r for r in map(_prompt_row, shown) if r is not None]
         return self.render(
             "prompts.html",
-            prompts=found[(page - 1) * PAGE_SIZE : page * PAGE_SIZE],
+            prompts=rows,
             total=len(found),
-            count=len(every),
+            count=count,
             q=q,
             tag=tag,
             page=page,
