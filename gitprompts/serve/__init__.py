@@ -34,7 +34,10 @@ WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
 def mount(git_app: WSGIApp, ui_app: WSGIApp, prefix: str = GIT_PREFIX) -> WSGIApp:
-    """One WSGI app: git under ``prefix`` (also ``/git/registry``), the UI everywhere else."""
+    """One WSGI app: git under ``prefix`` (also ``/git/registry``), the UI everywhere else.
+
+    >>> app = mount(GitApp(Path("registry.git")), UIApp())   # doctest: +SKIP
+    """
     prefixes = (prefix, prefix.removesuffix(".git"))
 
     def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
@@ -148,7 +151,10 @@ def make_server(
 
 
 def serve_until_stopped(server: Server) -> None:
-    """Run ``server`` until Ctrl-C or SIGTERM, then close it."""
+    """Run ``server`` until Ctrl-C or SIGTERM, then close it (and its hook directory).
+
+    >>> serve_until_stopped(make_server(Path("registry.git"), port=5000))  # doctest: +SKIP
+    """
     import signal
 
     def stop(*_: object) -> None:
