@@ -41,9 +41,21 @@ GIT = "/git/registry.git"
 def start(repo: str, home: Path) -> tuple[subprocess.Popen[str], str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "GITPROMPTS_HOME": str(home)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "gitprompts", "serve", "--port", "0", "--read-only",
-         "--registry", repo],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        [
+            sys.executable,
+            "-m",
+            "gitprompts",
+            "serve",
+            "--port",
+            "0",
+            "--read-only",
+            "--registry",
+            repo,
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
     )
     assert proc.stdout is not None
     for line in proc.stdout:
@@ -75,7 +87,9 @@ def timed_clone(source: str, dest: Path, *extra: str) -> tuple[float, bool]:
     t = time.perf_counter()
     result = subprocess.run(
         ["git", "clone", "-q", "--bare", *extra, source, str(dest)],
-        env=env, capture_output=True, text=True,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     elapsed = time.perf_counter() - t
     shutil.rmtree(dest, ignore_errors=True)
@@ -87,7 +101,9 @@ def timed_clone(source: str, dest: Path, *extra: str) -> tuple[float, bool]:
 def count_tags(repo: str) -> int:
     out = subprocess.run(
         ["git", "--git-dir", repo, "for-each-ref", "--format=x", "refs/tags"],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     return out.count("\n")
 
@@ -104,9 +120,12 @@ def bench_clone(repos: list[str], runs: int) -> list[dict[str, object]]:
                     disk, ok_disk = timed_clone(repo, tmpdir / "disk", "--no-local")
                     served, ok_serve = timed_clone(url + GIT, tmpdir / "http")
                     row = {
-                        "repo": os.path.basename(repo), "tags": tags,
-                        "disk_s": round(disk, 2), "serve_s": round(served, 2),
-                        "ratio": round(served / disk, 2), "ok": ok_disk and ok_serve,
+                        "repo": os.path.basename(repo),
+                        "tags": tags,
+                        "disk_s": round(disk, 2),
+                        "serve_s": round(served, 2),
+                        "ratio": round(served / disk, 2),
+                        "ok": ok_disk and ok_serve,
                         "server_rss_mb": round(rss_mb(proc.pid), 1),
                     }
                     print(json.dumps(row), flush=True)
@@ -128,8 +147,14 @@ def bench_load(repo: str, clients: int, seconds: float, cloners: int) -> dict[st
             with urllib.request.urlopen(url + "/", timeout=120) as r:  # warm the first page
                 first = r.read().decode()
             name = first.split('href="/prompts/', 1)[1].split('"', 1)[0]
-            pages = ["/", f"/prompts/{name}", f"/prompts/{name}?from=1&to=2&view=side",
-                     "/?page=3", "/?q=prompt-0001", "/runs"]
+            pages = [
+                "/",
+                f"/prompts/{name}",
+                f"/prompts/{name}?from=1&to=2&view=side",
+                "/?page=3",
+                "/?q=prompt-0001",
+                "/runs",
+            ]
             rss_start = rss_mb(proc.pid)
             rss_max = rss_start
 
@@ -167,17 +192,22 @@ def bench_load(repo: str, clients: int, seconds: float, cloners: int) -> dict[st
                     body = b"0032want " + sha.encode() + b"\n00000009done\n"
                     with socket.create_connection((host, int(port)), timeout=60) as sock:
                         sock.sendall(
-                            (f"POST {GIT}/git-upload-pack HTTP/1.1\r\nHost: x\r\n"
-                             "Content-Type: application/x-git-upload-pack-request\r\n"
-                             f"Content-Length: {len(body)}\r\n\r\n").encode() + body)
+                            (
+                                f"POST {GIT}/git-upload-pack HTTP/1.1\r\nHost: x\r\n"
+                                "Content-Type: application/x-git-upload-pack-request\r\n"
+                                f"Content-Length: {len(body)}\r\n\r\n"
+                            ).encode()
+                            + body
+                        )
                         sock.recv(4096)
                     with lock:
                         counts["hangups"] += 1
                     time.sleep(0.2)
 
             threads = [threading.Thread(target=cloner, args=(i,)) for i in range(cloners)]
-            threads += [threading.Thread(target=reader, args=(i,))
-                        for i in range(clients - cloners)]
+            threads += [
+                threading.Thread(target=reader, args=(i,)) for i in range(clients - cloners)
+            ]
             threads.append(threading.Thread(target=hangup))
             for t in threads:
                 t.start()
@@ -187,10 +217,16 @@ def bench_load(repo: str, clients: int, seconds: float, cloners: int) -> dict[st
             rss_end = rss_mb(proc.pid)
         finally:
             stop(proc)
-        result = {"repo": os.path.basename(repo), "clients": clients, "seconds": seconds,
-                  **counts, "rss_start_mb": round(rss_start, 1),
-                  "rss_max_mb": round(rss_max, 1), "rss_end_mb": round(rss_end, 1),
-                  "first_errors": errors[:3]}
+        result = {
+            "repo": os.path.basename(repo),
+            "clients": clients,
+            "seconds": seconds,
+            **counts,
+            "rss_start_mb": round(rss_start, 1),
+            "rss_max_mb": round(rss_max, 1),
+            "rss_end_mb": round(rss_end, 1),
+            "first_errors": errors[:3],
+        }
         print(json.dumps(result), flush=True)
         return result
 
