@@ -122,3 +122,19 @@ def resolve(store: Store, run_id: str, name: str) -> str:
         reason = f"run {run_id} logged no model named {name!r} (names: {known})"
         raise ModelNotFoundError(uri, reason)
     return model
+
+
+def search_runs(store: Store | None = None) -> list[RunRecord]:
+    """Every run recorded in the artifact store, newest first (damaged records skipped).
+
+    >>> [r.run_name for r in search_runs()]   # doctest: +SKIP
+    ['summarizer-model']
+    """
+    store = store or Store()
+    found = []
+    for path in (store.root / "runs").glob("*.json"):
+        try:
+            found.append(_decoder.decode(path.read_bytes()))
+        except (OSError, msgspec.ValidationError, msgspec.DecodeError):
+            continue
+    return sorted(found, key=lambda r: (-r.start_time, r.run_id))

@@ -41,6 +41,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "push": "gitprompts.cli.sync:push",
     "pull": "gitprompts.cli.sync:pull",
     "hooks": "gitprompts.cli.hooks:hooks",
+    "serve": "gitprompts.cli.serve:serve",
 }
 
 # One-line summaries for ``gitprompts --help``, so listing the commands does
@@ -62,6 +63,7 @@ SUMMARIES: dict[str, str] = {
     "push": "Publish new versions, aliases and model links (atomic).",
     "pull": "Bring in a remote's versions; renumber colliding local ones.",
     "hooks": "Install the server-side and pre-commit checks.",
+    "serve": "Serve the registry: web UI and git over HTTP, one port.",
 }
 
 

@@ -1,0 +1,75 @@
+"""``gitprompts serve``: host the registry (web UI + git smart HTTP) from one process."""
+
+from __future__ import annotations
+
+import click
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(0, 65535))
+@click.option(
+    "--registry",
+    "registry_path",
+    metavar="PATH",
+    help="Registry to serve (default: the one the global --registry/--home names).",
+)
+@click.option(
+    "--token",
+    envvar="GITPROMPTS_SERVE_TOKEN",
+    metavar="TOKEN",
+    help="Token that pushes must present (HTTP basic password or Bearer) "
+    "[env: GITPROMPTS_SERVE_TOKEN].",
+)
+@click.option(
+    "--token-file",
+    type=click.Path(dir_okay=False),
+    help="Read the push token from the first line of this file.",
+)
+@click.option("--read-only", is_flag=True, help="Refuse every push.")
+def serve(
+    host: str,
+    port: int,
+    registry_path: str | None,
+    token: str | None,
+    token_file: str | None,
+    read_only: bool,
+) -> None:
+    """Serve the registry: web UI at / and git at /git/registry.git.
+
+    Anyone who can reach the port may browse and clone; pushing needs the
+    token, and every push passes the registry's checks (the pre-receive
+    rules). Binds 127.0.0.1 unless --host says otherwise.
+
+    \b
+    gitprompts serve --token-file ~/.gitprompts/token
+    git clone http://127.0.0.1:5000/git/registry.git
+    """
+    import gitprompts
+    from gitprompts.errors import InvalidInputError
+    from gitprompts.serve import GIT_PREFIX, make_server, serve_until_stopped
+    from gitprompts.serve.auth import read_token_file
+
+    if token and token_file:
+        raise InvalidInputError("give --token or --token-file, not both")
+    if token_file:
+        token = read_token_file(token_file)
+    if registry_path is not None:
+        gitprompts.set_registry(registry_path)  # the UI reads the same registry
+    registry = gitprompts.get_registry()
+    server = make_server(
+        registry.path, host, port, tokens=[token] if token else [], read_only=read_only
+    )
+    url = server.url
+    click.echo(f"gitprompts serve: {registry.path}")
+    click.echo(f"  web UI  {url}/")
+    click.echo(f"  git     {url}{GIT_PREFIX}")
+    if read_only:
+        click.echo("  pushes  refused (--read-only)")
+    elif token:
+        click.echo("  pushes  need the token")
+    else:
+        click.echo("  pushes  refused: no --token given")
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        click.echo(f"  warning: listening on {host}: reachable beyond this machine", err=True)
+    serve_until_stopped(server)

@@ -1,0 +1,172 @@
+"""``gitprompts serve``: the web UI and the git smart-HTTP endpoint, on one port.
+
+``/`` and the pages under it are the UI (``pages``); ``/git/registry.git``
+is the registry for ``git clone``/``fetch``/``push`` (``git_http``). One
+threaded process: a long clone streams from its own ``git http-backend``
+child and never blocks the UI.
+
+>>> server = make_server(Path("registry.git"), port=0, tokens=["s3cret"])  # doctest: +SKIP
+>>> threading.Thread(target=server.serve_forever, daemon=True).start()     # doctest: +SKIP
+>>> server.close()                                                          # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import socket
+import socketserver
+import threading
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+from wsgiref.simple_server import ServerHandler, WSGIRequestHandler, WSGIServer
+
+from gitprompts.errors import GitPromptsError
+
+from .git_http import GitApp, make_hooks_dir
+from .pages import UIApp
+
+log = logging.getLogger("gitprompts.serve")
+
+GIT_PREFIX = "/git/registry.git"
+WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+def mount(git_app: WSGIApp, ui_app: WSGIApp, prefix: str = GIT_PREFIX) -> WSGIApp:
+    """One WSGI app: git under ``prefix`` (also ``/git/registry``), the UI everywhere else.
+
+    >>> app = mount(GitApp(Path("registry.git")), UIApp())   # doctest: +SKIP
+    """
+    prefixes = (prefix, prefix.removesuffix(".git"))
+
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        for p in prefixes:
+            if path == p or path.startswith(p + "/"):
+                environ["SCRIPT_NAME"] = environ.get("SCRIPT_NAME", "") + p
+                environ["PATH_INFO"] = path[len(p) :]
+                return git_app(environ, start_response)
+        return ui_app(environ, start_response)
+
+    return app
+
+
+class _Handler(WSGIRequestHandler):
+    """wsgiref's handler, quiet, answering ``Expect: 100-continue`` (git and curl send it)."""
+
+    def log_message(self, format: str, *args: Any) -> None:
+        log.debug("%s " + format, self.address_string(), *args)
+
+    def handle(self) -> None:
+        self.raw_requestline = self.rfile.readline(65537)
+        if len(self.raw_requestline) > 65536:
+            self.send_error(414)
+            return
+        if not self.parse_request():
+            return
+        if self.headers.get("Expect", "").lower() == "100-continue":
+            self.wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+            self.wfile.flush()
+        handler = ServerHandler(
+            self.rfile,
+            self.wfile,  # type: ignore[arg-type]
+            self.get_stderr(),
+            self.get_environ(),
+            multithread=True,
+        )
+        handler.request_handler = self  # type: ignore[attr-defined]
+        handler.run(self.server.get_app())  # type: ignore[attr-defined]
+
+
+class Server(socketserver.ThreadingMixIn, WSGIServer):
+    """A thread per connection; a client that goes away mid-clone only ends its own thread."""
+
+    daemon_threads = True
+    block_on_close = False
+    allow_reuse_address = True
+    request_queue_size = 128
+    hooks_dir: Path | None = None
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        import sys
+
+        exc = sys.exc_info()[1]
+        if isinstance(exc, (ConnectionError, TimeoutError)):
+            log.info("client %s went away: %s", client_address, exc)
+            return
+        super().handle_error(request, client_address)
+
+    @property
+    def url(self) -> str:
+        host, port = self.server_address[:2]
+        shown = host if isinstance(host, str) else host.decode()
+        if ":" in shown:
+            shown = f"[{shown}]"
+        return f"http://{shown}:{port}"
+
+    def close(self) -> None:
+        """Stop serving (when serve_forever runs) and release the socket and hook directory."""
+        self.shutdown()
+        self.server_close()
+
+    def server_close(self) -> None:
+        super().server_close()
+        if self.hooks_dir is not None:
+            shutil.rmtree(self.hooks_dir, ignore_errors=True)
+            self.hooks_dir = None
+
+
+class _Server6(Server):
+    address_family = socket.AF_INET6
+
+
+def make_server(
+    registry: Path,
+    host: str = "127.0.0.1",
+    port: int = 5000,
+    *,
+    tokens: Iterable[str] = (),
+    read_only: bool = False,
+) -> Server:
+    """A bound, not yet running, server for the registry at ``registry``.
+
+    >>> srv = make_server(Path("registry.git"), port=0, tokens=["s3cret"])  # doctest: +SKIP
+    >>> srv.serve_forever()                                                 # doctest: +SKIP
+    """
+    if shutil.which("git") is None:
+        raise GitPromptsError("gitprompts serve needs the git command (git http-backend)")
+    hooks_dir = make_hooks_dir()
+    cls = _Server6 if ":" in host else Server
+    try:
+        server = cls((host, port), _Handler)
+    except OSError as exc:
+        shutil.rmtree(hooks_dir, ignore_errors=True)
+        raise GitPromptsError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    server.hooks_dir = hooks_dir
+    git_app = GitApp(registry, tokens=tokens, read_only=read_only, hooks_path=hooks_dir)
+    ui_app = UIApp(clone_url=server.url + GIT_PREFIX)
+    server.set_app(mount(git_app, ui_app))
+    return server
+
+
+def serve_until_stopped(server: Server) -> None:
+    """Run ``server`` until Ctrl-C or SIGTERM, then close it (and its hook directory).
+
+    >>> serve_until_stopped(make_server(Path("registry.git"), port=5000))  # doctest: +SKIP
+    """
+    import signal
+
+    def stop(*_: object) -> None:
+        threading.Thread(target=server.shutdown, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+__all__ = ["GIT_PREFIX", "Server", "make_server", "mount", "serve_until_stopped"]

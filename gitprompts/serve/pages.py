@@ -1,0 +1,425 @@
+"""The web UI: server-rendered pages over the public API (no JavaScript).
+
+Routes::
+
+    /                       prompts (?q=name&tag=key[=value]&page=N), 100 per page
+    /prompts/<name>         a prompt (?v=N shown, ?from=A&to=B&view=unified|side diff)
+    /models                 logged models
+    /models/<model_id>      a model: pinned prompts, files, verification
+    /runs                   runs
+    /runs/<run_id>          a run and its models
+
+Every value from the registry or the request is escaped by Jinja2's
+autoescape; variables are highlighted by splitting the raw text and
+escaping each piece before wrapping names in ``<mark>``.
+
+>>> app = UIApp(clone_url="http://127.0.0.1:5000/git/registry.git")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import logging
+import re
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+from urllib.parse import parse_qs, quote, unquote, urlencode
+
+import jinja2
+from markupsafe import Markup, escape
+
+import gitprompts
+from gitprompts.errors import GitPromptsError, NotFoundError
+
+from .templates import CSS, TEMPLATES
+
+log = logging.getLogger("gitprompts.serve.ui")
+
+StartResponse = Callable[..., Any]
+PAGE_SIZE = 100
+MAX_MODELS_PER_VERSION = 50
+_VARIABLE = re.compile(r"(\{\{\s*[a-zA-Z_][a-zA-Z0-9_.]*\s*\}\}|\{%.*?%\})")
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+_HEX32 = re.compile(r"[0-9a-f]{32}")
+HEADERS = [
+    ("Content-Type", "text/html; charset=utf-8"),
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    # No script runs on these pages at all, whatever a prompt contains.
+    ("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'"),
+    ("Cache-Control", "no-cache"),
+]
+
+
+class HTTPError(Exception):
+    def __init__(self, status: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def highlight(text: str) -> Markup:
+    """``text`` escaped, with ``{{ variables }}`` (and Jinja2 tags) wrapped in ``<mark>``.
+
+    >>> str(highlight("<b>{{ name }}</b>"))
+    '&lt;b&gt;<mark class="var">{{ name }}</mark>&lt;/b&gt;'
+    """
+    parts = _VARIABLE.split(text)
+    out = []
+    for i, part in enumerate(parts):
+        if i % 2:
+            out.append(Markup('<mark class="var">%s</mark>') % part)
+        else:
+            out.append(escape(part))
+    return Markup("").join(out)
+
+
+def when(millis: int | None) -> str:
+    """A millisecond timestamp as ``YYYY-MM-DD HH:MM UTC``.
+
+    >>> when(0)
+    ''
+    >>> when(1700000000000)
+    '2023-11-14 22:13 UTC'
+    """
+    if not millis:
+        return ""
+    return datetime.fromtimestamp(millis / 1000, timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def prompt_url(name: str, **params: object) -> str:
+    """The page of prompt ``name`` (``v=3`` selects a version).
+
+    >>> prompt_url("a b", v=2)
+    '/prompts/a%20b?v=2'
+    """
+    url = "/prompts/" + quote(name, safe="")
+    query = {k: v for k, v in params.items() if v is not None}
+    return url + ("?" + urlencode(query) if query else "")
+
+
+def display_text(version: gitprompts.PromptVersion) -> str:
+    """What the diff compares: the template (chat messages as ``[role]`` sections)."""
+    if isinstance(version.template, str):
+        return version.template
+    return "\n".join(f"[{m.get('role', '')}]\n{m.get('content', '')}" for m in version.template)
+
+
+@dataclass
+class SideRow:
+    left_no: int | None
+    left: str
+    left_kind: str
+    right_no: int | None
+    right: str
+    right_kind: str
+
+
+@dataclass
+class UnifiedRow:
+    kind: str
+    text: str
+
+
+def unified_rows(old: str, new: str, old_label: str, new_label: str) -> list[UnifiedRow]:
+    """difflib's unified diff as rows with a kind (``add``/``del``/``hunk``/``ctx``).
+
+    >>> [r.kind for r in unified_rows("a", "b", "v1", "v2")]
+    ['hunk', 'hunk', 'hunk', 'del', 'add']
+    """
+    rows = []
+    lines = difflib.unified_diff(
+        old.splitlines(), new.splitlines(), old_label, new_label, lineterm=""
+    )
+    for line in lines:
+        if line.startswith(("---", "+++", "@@")):
+            kind = "hunk"
+        elif line.startswith("+"):
+            kind = "add"
+        elif line.startswith("-"):
+            kind = "del"
+        else:
+            kind = "ctx"
+        rows.append(UnifiedRow(kind, line))
+    return rows
+
+
+def side_rows(old: str, new: str) -> list[SideRow]:
+    """Side-by-side rows (numbered), empty when the texts are equal.
+
+    >>> [(r.left, r.right, r.right_kind) for r in side_rows("a\\nb", "a\\nc")]
+    [('a', 'a', ''), ('b', 'c', 'chg')]
+    """
+    a, b = old.splitlines(), new.splitlines()
+    if a == b:
+        return []
+    rows = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if tag == "equal":
+            rows += [
+                SideRow(i + 1, a[i], "", j + 1, b[j], "")
+                for i, j in zip(range(i1, i2), range(j1, j2), strict=True)
+            ]
+            continue
+        left, right = list(range(i1, i2)), list(range(j1, j2))
+        kind_l = "chg" if tag == "replace" else "del"
+        kind_r = "chg" if tag == "replace" else "add"
+        for k in range(max(len(left), len(right))):
+            li = left[k] if k < len(left) else None
+            rj = right[k] if k < len(right) else None
+            rows.append(
+                SideRow(
+                    None if li is None else li + 1,
+                    "" if li is None else a[li],
+                    kind_l if li is not None else "",
+                    None if rj is None else rj + 1,
+                    "" if rj is None else b[rj],
+                    kind_r if rj is not None else "",
+                )
+            )
+    return rows
+
+
+def _int(value: str | None, default: int | None) -> int | None:
+    try:
+        return int(value) if value is not None else default
+    except ValueError:
+        raise HTTPError("400 Bad Request", f"not a number: {value!r}") from None
+
+
+def _prompt_row(name: str) -> gitprompts.Prompt | None:
+    """What the list shows for one prompt (None when every version was deleted)."""
+    registry = gitprompts.get_registry()
+    latest = registry.latest_version(name)
+    if latest == 0:
+        return None
+    version = registry.get(name, latest)
+    return gitprompts.Prompt(
+        name, latest, registry.aliases(name), version.tags, version.creation_timestamp
+    )
+
+
+class UIApp:
+    """The UI as a WSGI app. Registry reads go through one lock (pygit2 handles are shared).
+
+    >>> app = UIApp(clone_url="http://127.0.0.1:5000/git/registry.git")  # doctest: +SKIP
+    """
+
+    def __init__(self, clone_url: str = "") -> None:
+        self.clone_url = clone_url
+        self.lock = threading.RLock()
+        self.env = jinja2.Environment(
+            loader=jinja2.DictLoader(TEMPLATES),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+        )
+        self.env.globals.update(
+            css=Markup(CSS),
+            clone_url=clone_url,
+            when=when,
+            prompt_url=prompt_url,
+            highlight=highlight,
+            to_json=lambda v: json.dumps(v, indent=2, ensure_ascii=False, default=str),
+        )
+
+    # -- WSGI ------------------------------------------------------------------
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        method = environ.get("REQUEST_METHOD", "GET")
+        path = environ.get("PATH_INFO", "/") or "/"
+        query = {k: v[-1] for k, v in parse_qs(environ.get("QUERY_STRING", "")).items()}
+        status = "200 OK"
+        try:
+            if method not in ("GET", "HEAD"):
+                raise HTTPError("405 Method Not Allowed", "the UI is read-only")
+            body = self.route(path, query)
+        except HTTPError as exc:
+            status = exc.status
+            body = self.render("error.html", status=status, message=exc.message)
+        except NotFoundError as exc:
+            status = "404 Not Found"
+            body = self.render("error.html", status=status, message=str(exc))
+        except GitPromptsError as exc:
+            status = "400 Bad Request"
+            body = self.render("error.html", status=status, message=str(exc))
+        except Exception:
+            log.exception("error rendering %s", path)
+            status = "500 Internal Server Error"
+            message = "internal error (see the server log)"
+            body = self.render("error.html", status=status, message=message)
+        data = body.encode("utf-8")
+        start_response(status, [*HEADERS, ("Content-Length", str(len(data)))])
+        return [] if method == "HEAD" else [data]
+
+    def render(self, template: str, **context: Any) -> str:
+        return self.env.get_template(template).render(**context)
+
+    def route(self, path: str, query: dict[str, str]) -> str:
+        parts = [unquote(p) for p in path.strip("/").split("/")] if path.strip("/") else []
+        with self.lock:
+            if not parts:
+                return self.prompts_page(query)
+            if parts[0] == "prompts" and len(parts) == 1:
+                return self.prompts_page(query)
+            if parts[0] == "prompts" and len(parts) == 2:
+                return self.prompt_page(parts[1], query)
+            if parts == ["models"]:
+                return self.models_page()
+            if parts[0] == "models" and len(parts) == 2:
+                return self.model_page(parts[1])
+            if parts == ["runs"]:
+                return self.runs_page()
+            if parts[0] == "runs" and len(parts) == 2:
+                return self.run_page(parts[1])
+        raise HTTPError("404 Not Found", f"no page at {path}")
+
+    # -- pages -----------------------------------------------------------------
+
+    def prompts_page(self, query: dict[str, str]) -> str:
+        q = query.get("q", "").strip()
+        tag = query.get("tag", "").strip()
+        registry = gitprompts.get_registry()
+        names = registry.names()  # one tree listing: cheap even at 10,000 prompts
+        count = len(names)
+        if q:
+            needle = q.lower()
+            names = [n for n in names if needle in n.lower()]
+        found: list[Any]
+        if tag:
+            # Tags live in each prompt's file: this reads them all (cached until main moves).
+            key, has_value, value = tag.partition("=")
+            key, wanted = key.strip(), set(names)
+            found = [
+                p
+                for p in registry.prompts()
+                if p.name in wanted
+                and key in p.tags
+                and (not has_value or p.tags[key] == value.strip())
+            ]
+        else:
+            found = names
+        pages = max(1, -(-len(found) // PAGE_SIZE))
+        page = min(max(1, _int(query.get("page"), 1) or 1), pages)
+
+        def page_url(n: int) -> str:
+            params = {k: v for k, v in (("q", q), ("tag", tag)) if v}
+            return "/?" + urlencode({**params, "page": n})
+
+        shown = found[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+        rows = shown if tag else [r for r in map(_prompt_row, shown) if r is not None]
+        return self.render(
+            "prompts.html",
+            prompts=rows,
+            total=len(found),
+            count=count,
+            q=q,
+            tag=tag,
+            page=page,
+            pages=pages,
+            page_url=page_url,
+        )
+
+    def prompt_page(self, name: str, query: dict[str, str]) -> str:
+        registry = gitprompts.get_registry()
+        versions = registry.versions(name)
+        by_number = {v.version: v for v in versions}
+        latest = versions[-1].version
+        shown_no = _int(query.get("v"), latest)
+        if shown_no not in by_number:
+            raise HTTPError("404 Not Found", f"prompt {name!r} has no version {shown_no}")
+        shown = by_number[shown_no]
+        diff_from: int | None = None
+        diff_to: int | None = None
+        rows: list[Any] = []
+        view = "side" if query.get("view") == "side" else "unified"
+        if len(versions) > 1:
+            diff_to = _int(query.get("to"), shown_no)
+            default_from = versions[-2].version if diff_to == latest else None
+            if default_from is None:
+                older = [v.version for v in versions if v.version < (diff_to or 0)]
+                default_from = older[-1] if older else versions[0].version
+            diff_from = _int(query.get("from"), default_from)
+            for number in (diff_from, diff_to):
+                if number not in by_number:
+                    raise HTTPError("404 Not Found", f"prompt {name!r} has no version {number}")
+            assert diff_from is not None and diff_to is not None
+            old, new = display_text(by_number[diff_from]), display_text(by_number[diff_to])
+            if view == "side":
+                rows = side_rows(old, new)
+            else:
+                rows = unified_rows(old, new, f"{name} v{diff_from}", f"{name} v{diff_to}")
+        return self.render(
+            "prompt.html",
+            name=name,
+            versions=versions,
+            shown=shown,
+            aliases=registry.aliases(name),
+            models=self._models_by_version(name),
+            diff_from=diff_from,
+            diff_to=diff_to,
+            diff_rows=rows,
+            view=view,
+        )
+
+    def _models_by_version(self, name: str) -> dict[int, list[dict[str, str]]]:
+        links = gitprompts.get_registry().linked_models(name)
+        found: dict[int, list[dict[str, str]]] = {}
+        for number, ids in links.items():
+            rows = []
+            for model_id in ids[:MAX_MODELS_PER_VERSION]:
+                label = model_id[:12] + "…"
+                try:
+                    info = gitprompts.get_model_info(f"models:/{model_id}")
+                    label = f"{label} ({info.flavor})"
+                except GitPromptsError:
+                    label = f"{label} (not on this machine)"
+                rows.append({"id": model_id, "label": label})
+            found[number] = rows
+        return found
+
+    def models_page(self) -> str:
+        return self.render("models.html", models=gitprompts.search_models())
+
+    def model_page(self, model_id: str) -> str:
+        if not _HEX64.fullmatch(model_id):
+            raise HTTPError("404 Not Found", "a model id is 64 hex digits")
+        from gitprompts.runs import search_runs
+
+        info = gitprompts.get_model_info(f"models:/{model_id}")
+        problems = gitprompts.verify_model(f"models:/{model_id}")
+        run, name = None, info.name
+        for record in search_runs():
+            for model_name, logged in record.models.items():
+                if logged == model_id:
+                    run, name = record, model_name
+                    break
+            if run is not None:
+                break
+        return self.render("model.html", info=info, problems=problems, run=run, name=name)
+
+    def runs_page(self) -> str:
+        from gitprompts.runs import search_runs
+
+        return self.render("runs.html", runs=search_runs())
+
+    def run_page(self, run_id: str) -> str:
+        from gitprompts.runs import search_runs
+
+        if not _HEX32.fullmatch(run_id):
+            raise HTTPError("404 Not Found", "a run id is 32 hex digits")
+        record = next((r for r in search_runs() if r.run_id == run_id), None)
+        if record is None:
+            raise HTTPError("404 Not Found", f"no run {run_id}")
+        models = []
+        for model_name, model_id in sorted(record.models.items()):
+            try:
+                info: gitprompts.ModelInfo | None = gitprompts.get_model_info(f"models:/{model_id}")
+            except GitPromptsError:
+                info = None
+            models.append((model_name, model_id, info))
+        return self.render("run.html", run=record, models=models)
