@@ -56,11 +56,12 @@ def prompt_file(name: str, i: int, v: int) -> bytes:
     ).encode()
 
 
-def state_file(name: str, v: int) -> bytes:
+def state_file(name: str, v: int, prompt: bytes) -> bytes:
     """The state record exactly as gitprompts.state.encode writes it."""
+    blob = hashlib.sha1(b"blob %d\0" % len(prompt) + prompt).hexdigest()
     return (
-        '{\n  "aliases": {},\n  "deleted": [],\n  "latest": %d,\n'
-        '  "schema_version": 1,\n  "version_tags": {}\n}\n' % v
+        '{\n  "aliases": {},\n  "deleted": [],\n  "latest": %d,\n  "latest_blob": "%s",\n'
+        '  "schema_version": 1,\n  "version_tags": {}\n}\n' % (v, blob)
     ).encode()
 
 
@@ -92,11 +93,12 @@ def stream(args, out, tags):
         buf.append(b"commit refs/heads/main\nmark :%d\n" % mark)
         buf.append(b"author %s %s\ncommitter %s %s\n" % (AUTHOR, ts, AUTHOR, ts))
         buf.append(data(msg))
+        prompt = prompt_file(name, i, v)
         buf.append(b"M 100644 inline prompts/%s.prompt\n" % name.encode())
-        buf.append(data(prompt_file(name, i, v)))
+        buf.append(data(prompt))
         sp = args.state_path.format(name=name, shard=name[-2:]).encode()
         buf.append(b"M 100644 inline %s\n" % sp)
-        buf.append(data(state_file(name, v)))
+        buf.append(data(state_file(name, v, prompt)))
         buf.append(b"\n")
         tags.append((name, v, mark, ts))
         if note_every and mark % note_every == 0 and len(noted) < args.notes:

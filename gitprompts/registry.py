@@ -96,6 +96,7 @@ class Registry:
         self._listing: list[Prompt] | None = None
         # The last PromptVersion handed out per version, with the state it was made from.
         self._made: dict[tuple[str, int], tuple[State, PromptVersion]] = {}
+        self._files: dict[str, promptfile.PromptFile] = {}
 
     def __repr__(self) -> str:
         return f"Registry({str(self.path)!r})"
@@ -261,15 +262,26 @@ class Registry:
 
     def names(self) -> list[str]:
         """Names of the prompts on ``main``, sorted."""
-        main = self._refresh()
+        return [name for name, _ in self._main_files(self._refresh())]
+
+    def _main_files(self, main: str | None) -> list[tuple[str, str]]:
+        """``(name, blob id)`` of every ``prompts/<name>.prompt`` on ``main``, sorted by name."""
         if main is None:
             return []
         suffix = ".prompt"
         return sorted(
-            n[: -len(suffix)]
-            for n, _ in self._git.tree_entries(main, "prompts")
+            (n[: -len(suffix)], blob)
+            for n, blob in self._git.tree_entries(main, "prompts")
             if n.endswith(suffix)
         )
+
+    def _file(self, blob: str, name: str) -> promptfile.PromptFile:
+        """A prompt file parsed once per blob id (content-addressed, so never stale)."""
+        parsed = self._files.get(blob)
+        if parsed is None:
+            parsed = promptfile.decode(self._git.read_blob(blob), prompt_path(name))
+            self._files[blob] = parsed
+        return parsed
 
     def prompts(self) -> list[Prompt]:
         """Every prompt with a live version (cached until ``main`` moves)."""
@@ -277,19 +289,30 @@ class Registry:
         if self._listing is not None:
             return self._listing
         listing = []
-        for name in self.names():
+        for name, blob in self._main_files(main):
             st = self._state(name, main)
             latest = self._latest(name, st)
-            record = self._version(name, latest) if latest else None
-            if record is None:
+            if not latest:
                 continue
+            if latest == st.latest and blob == st.latest_blob:
+                # main still holds exactly the newest version's file: no need to
+                # read the version commit's (large) prompts/ tree.
+                tag = self._git.peel_tag(tag_ref(name, latest))
+                if tag is None:
+                    continue
+                file, created = self._file(blob, name), tag.tagger.time
+            else:
+                record = self._version(name, latest)
+                if record is None:
+                    continue
+                file, created = record.file, record.tag.tagger.time
             listing.append(
                 Prompt(
                     name,
                     latest,
                     dict(sorted(st.aliases.items())),
-                    st.version_tags.get(str(latest), record.file.tags),
-                    record.tag.tagger.time * 1000,
+                    st.version_tags.get(str(latest), file.tags),
+                    created * 1000,
                 )
             )
         self._listing = listing
@@ -408,6 +431,7 @@ class Registry:
                 number += 1
             new_state = state.State(
                 latest=number,
+                latest_blob=self._git.blob_id(data),
                 aliases=st.aliases,
                 deleted=st.deleted,
                 version_tags=st.version_tags,

@@ -32,6 +32,12 @@ class State(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=False):
     # Full tag dicts of versions whose tags were edited after registration,
     # keyed by the version number as a string (JSON object keys are strings).
     version_tags: dict[str, dict[str, str]] = msgspec.field(default_factory=dict)
+    # Blob id of version ``latest``'s file. When main's prompts/<name>.prompt
+    # still has this id, listing reads the file from main's tree instead of the
+    # version commit's (whose prompts/ tree, at 10,000 prompts, costs a 400 KB
+    # inflate per prompt). Empty when unknown (files written by hand or by
+    # older versions): then the version commit is read, as always.
+    latest_blob: str = ""
 
 
 EMPTY = State()

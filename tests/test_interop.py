@@ -68,3 +68,16 @@ def test_plain_text_file_without_front_matter_is_a_text_prompt(clone: Path) -> N
     loaded = gitprompts.load_prompt("handmade/1")
     assert loaded.template == "Just text, {{ x }}"
     assert [p.name for p in gitprompts.search_prompts("name = 'handmade'")] == ["handmade"]
+
+
+def test_untagged_draft_on_main_is_not_a_version(clone: Path) -> None:
+    # Listing reads main's file only while it is exactly the newest version's file.
+    assert gitprompts.search_prompts("tags.stage = 'draft'") == []
+    path = clone / "prompts" / "summarize.prompt"
+    path.write_bytes(b"---\ntype: text\ntags:\n  stage: draft\n---\nwork in progress\n")
+    git("commit", "-qam", "Draft, not tagged yet", cwd=clone)
+    git("push", "-q", "origin", "main", cwd=clone)
+    assert gitprompts.search_prompts("tags.stage = 'draft'") == []
+    [listed] = gitprompts.search_prompts("name = 'summarize'")
+    assert listed.latest_version == 2
+    assert gitprompts.load_prompt("summarize").template.startswith("v2 ")
