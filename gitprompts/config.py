@@ -30,19 +30,38 @@ def home() -> Path:
     return Path(value).expanduser() if value else Path.home() / ".gitprompts"
 
 
+# os.environ.get() encodes the key and decodes the value on every call (~2 µs
+# each); load_prompt needs two variables per call, so on POSIX read the bytes
+# mapping CPython keeps in step with os.environ (and with monkeypatch/putenv).
+_RAW_ENV: dict[bytes, bytes] | None = (
+    getattr(os.environ, "_data", None) if os.name == "posix" else None
+)
+
+
 def registry_location() -> str:
     """The registry this process uses, as the user gave it (a path or a URL)."""
     if _chosen is not None:
         return _chosen
-    # On every load_prompt: plain string work, no pathlib (it costs more than the load).
-    explicit = os.environ.get("GITPROMPTS_REGISTRY")
-    if explicit:
-        return explicit
-    return _default_location(os.environ.get("GITPROMPTS_HOME"))
+    if _RAW_ENV is not None:
+        explicit = _RAW_ENV.get(b"GITPROMPTS_REGISTRY")
+        if explicit:
+            return _decoded(explicit)
+        return _default_location(_RAW_ENV.get(b"GITPROMPTS_HOME"))
+    explicit_str = os.environ.get("GITPROMPTS_REGISTRY")
+    if explicit_str:
+        return explicit_str
+    home_str = os.environ.get("GITPROMPTS_HOME")
+    return _default_location(None if home_str is None else os.fsencode(home_str))
 
 
 @lru_cache(maxsize=8)
-def _default_location(home_env: str | None) -> str:
+def _decoded(value: bytes) -> str:
+    return os.fsdecode(value)
+
+
+@lru_cache(maxsize=8)
+def _default_location(home_env: bytes | None) -> str:
+    # Keyed by the variable's value, so a changed GITPROMPTS_HOME is seen at once.
     return str(home() / "registry.git")
 
 

@@ -91,6 +91,8 @@ class Registry:
         self._lock_object: filelock.BaseFileLock | None = None
         self._versions: dict[tuple[str, int], _Version] = {}
         self._main: str | None = None
+        self._main_file = str(self.path / MAIN)
+        self._main_key: tuple[int, int, int] | None = None
         self._states: dict[str, State] = {}
         self._state_blobs: dict[str, State] = {}
         self._listing: list[Prompt] | None = None
@@ -112,8 +114,22 @@ class Registry:
     # -- reading -------------------------------------------------------------
 
     def _refresh(self) -> str | None:
-        """Read ``main`` (one ref probe) and drop what was derived from an older tip."""
+        """Read ``main`` and drop what was derived from an older tip.
+
+        Every ref update (ours through libgit2, git's own) renames a new file
+        over ``refs/heads/main``, so an unchanged (inode, mtime, size) of that
+        file means an unchanged main: one stat instead of a ref lookup on the
+        hot path. A packed main (no loose file) is looked up every time.
+        """
+        try:
+            info = os.stat(self._main_file)
+            key: tuple[int, int, int] | None = (info.st_ino, info.st_mtime_ns, info.st_size)
+        except FileNotFoundError:
+            key = None
+        if key is not None and key == self._main_key:
+            return self._main
         main = self._git.ref(MAIN)
+        self._main_key = key
         if main != self._main:
             self._main = main
             self._states = {}
