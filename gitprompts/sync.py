@@ -267,18 +267,7 @@ def pull(
                 f"+refs/heads/main*:refs/remotes/{name}/main*",
                 f"+{MODELS_NOTES}*:refs/remotes/{name}/notes/gitprompts-models*",
             ]
-            side.git(
-                [
-                    "-c",
-                    "protocol.version=2",
-                    "fetch",
-                    *_FETCH_FLAGS,
-                    *_progress(progress),
-                    url,
-                    *specs,
-                ],
-                show_progress=_progress(progress) == ["--progress"],
-            )
+            _fetch(side, url, specs, progress)
             remote_main = side.ref(tracking_main(name))
             remote_notes = side.ref(tracking_notes(name))
             if remote_main is None:
@@ -294,18 +283,7 @@ def pull(
                     tag_specs = ["+refs/tags/prompts/*:refs/tags/prompts/*"]
                 else:
                     tag_specs = [f"+{t}:{t}" for t in wanted]
-                side.git(
-                    [
-                        "-c",
-                        "protocol.version=2",
-                        "fetch",
-                        *_FETCH_FLAGS,
-                        *_progress(progress),
-                        url,
-                        *tag_specs,
-                    ],
-                    show_progress=_progress(progress) == ["--progress"],
-                )
+                _fetch(side, url, tag_specs, progress)
                 remote_tags = side.refs("refs/tags/prompts/")
         plan = rebase.integrate(reg, local_main, remote_main, remote_tags)
         updates = dict(plan.ref_updates)
@@ -471,3 +449,12 @@ def _raise_rejected(remote: str, code: int, out: str, err: str, args: list[str])
         first = next(iter(sorted(rejected)))
         rejected[first] += ": " + "; ".join(hook_lines)
     raise PushRejectedError(remote, rejected, pull_first)
+
+
+def _fetch(side: gitcli.SideDir, url: str, refspecs: list[str], progress: bool | None) -> None:
+    """``git fetch`` of exactly ``refspecs`` over protocol v2, so only they are advertised."""
+    flags = _progress(progress)
+    side.git(
+        ["-c", "protocol.version=2", "fetch", *_FETCH_FLAGS, *flags, url, *refspecs],
+        show_progress=flags == ["--progress"],
+    )
