@@ -25,6 +25,8 @@ import hashlib
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from .config import home
@@ -67,6 +69,29 @@ def atomic_write(path: Path, data: bytes, tmp_dir: Path | None = None) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+@contextmanager
+def staged_directory(target: Path) -> Iterator[Path]:
+    """Build a directory beside ``target``, then move it into place with one rename.
+
+    The caller fills the yielded (empty) directory; ``target`` appears only
+    when the block ends without an error, and only over nothing or an empty
+    directory. On any error the staging directory is removed.
+
+    >>> with staged_directory(Path("export/model")) as staging:  # doctest: +SKIP
+    ...     (staging / "MANIFEST.json").write_bytes(data)
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        yield staging
+        if target.exists():
+            target.rmdir()  # only an empty directory is ever replaced
+        os.replace(staging, target)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
 
 
 class Store:

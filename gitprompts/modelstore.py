@@ -15,12 +15,10 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
-import tempfile
 from pathlib import Path
 
 from . import manifest as mf
-from .cas import Store, git_blob_id, verified
+from .cas import Store, git_blob_id, staged_directory, verified
 from .errors import IntegrityError, InvalidInputError, ManifestError, ModelNotFoundError
 from .manifest import FileEntry, Manifest, PromptEntry
 
@@ -201,20 +199,12 @@ def export(located: Located, path: Path) -> None:
             "choose a new path"
         )
     files, prompts = located.read_all()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
-    try:
+    with staged_directory(path) as staging:
         for rel, data in files.items():
             _write(staging / "files" / rel, data)
         for entry in located.manifest.prompts:
             _write(staging / entry.copy_path, prompts[(entry.name, entry.version)])
         _write(staging / mf.FILE_NAME, mf.encode(located.manifest))
-        if path.exists():
-            path.rmdir()
-        os.replace(staging, path)
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
 
 
 def _write(path: Path, data: bytes) -> None:

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import gitcli, rebase
+from .cas import staged_directory
 from .errors import InvalidInputError, NotARegistryError, PushRejectedError, RemoteNotFoundError
 from .registry import MAIN, MODELS_NOTES, Registry, tag_ref
 
@@ -195,9 +196,7 @@ def clone(
     target = Path(path).expanduser().absolute()
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise NotARegistryError(target, "it already exists and is not empty; choose a new path")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temp = target.with_name(f".{target.name}.clone-{os.getpid()}")
-    try:
+    with staged_directory(target) as temp:
         # --mirror brings the notes along in the same round trip as main and the tags.
         gitcli.run(["clone", "--mirror", *_progress(progress), source, str(temp)])
         gitcli.run(["config", "--unset", "remote.origin.mirror"], git_dir=temp)
@@ -218,14 +217,6 @@ def clone(
                 commands += f"update {tracking} {oid}\n"
         if commands:
             gitcli.run(["update-ref", "--stdin"], git_dir=temp, input=commands.encode())
-        if target.exists():
-            target.rmdir()
-        os.rename(temp, target)
-    finally:
-        if temp.exists():
-            import shutil
-
-            shutil.rmtree(temp, ignore_errors=True)
     return Registry(target, create=False)
 
 
