@@ -437,6 +437,7 @@ class Registry:
             response_format=_response_format_dict(response_format),
         )
         data = _encode_checked(file)
+        blob = self._git.blob_id(data)
         author = self._author()
         with self.writer_lock():
             self._git.recover()
@@ -447,7 +448,7 @@ class Registry:
                 number += 1
             new_state = state.State(
                 latest=number,
-                latest_blob=self._git.blob_id(data),
+                latest_blob=blob,
                 aliases=st.aliases,
                 deleted=st.deleted,
                 version_tags=st.version_tags,
@@ -466,7 +467,7 @@ class Registry:
         from .gitbackend import TagInfo as _TagInfo
 
         tag_info = _TagInfo(tag, commit, author, message)
-        self._versions[(name, number)] = _Version(file, tag_info, self._git.blob_id(data))
+        self._versions[(name, number)] = _Version(file, tag_info, blob)
         return self._get(name, number)
 
     def _update_state(
