@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +51,8 @@ def test_models_show(logged: gitprompts.ModelInfo) -> None:
     assert list(data) == [
         "model_uri", "model_id", "name", "flavor", "run_id", "created", "prompts", "files"
     ]  # fmt: skip
+    created = datetime.strptime(data["created"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+    assert abs(datetime.now(timezone.utc) - created) < timedelta(minutes=5)
     [pin] = data["prompts"]
     version = gitprompts.load_prompt("greet/1")
     assert pin == {
@@ -66,6 +69,7 @@ def test_models_show(logged: gitprompts.ModelInfo) -> None:
     assert len(pin["sha256"]) == 64
     assert [f["path"] for f in data["files"]] and all(len(f["sha256"]) == 64 for f in data["files"])
     human = run("models", "show", logged.model_uri).stdout
+    assert "created:  " + created.astimezone().strftime("%Y-%m-%d %H:%M") in human
     assert "prompts:/greet@production  prompts:/greet/1" in human
     assert "explicit" in human
 

@@ -27,7 +27,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -146,16 +146,25 @@ def table(rows: list[list[str]], header: list[str]) -> str:
 
 
 @contextmanager
-def progress(total: int, label: str) -> Iterator[Callable[[int], None]]:
+def progress(label: str) -> Iterator[Callable[[int, int], None]]:
     """A progress bar on stderr when it is a terminal; nothing at all when piped.
 
-    Yields ``advance(n)``; call it as work gets done.
+    Yields ``report(done, total)``, the callback the API's long operations take
+    (``verify_model(uri, progress=report)``); the bar appears at the first report.
     """
-    if not stderr_is_tty() or total <= 0:
-        yield lambda n: None
+    if not stderr_is_tty():
+        yield lambda done, total: None
         return
-    with click.progressbar(length=total, label=label, file=sys.stderr) as bar:
-        yield bar.update
+    with ExitStack() as stack:
+        bars: list[Any] = []
+
+        def report(done: int, total: int) -> None:
+            if not bars:
+                bar = click.progressbar(length=total, label=label, file=sys.stderr)
+                bars.append(stack.enter_context(bar))
+            bars[0].update(done - bars[0].pos)
+
+        yield report
 
 
 # -- formatting API objects --------------------------------------------------

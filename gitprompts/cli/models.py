@@ -1,83 +1,65 @@
-"""``gitprompts models list|show|verify|export``: logged models and the prompts they pin.
-
-Written against the model API of ``gitprompts`` (``search_models``,
-``get_model_info``, ``verify_model``, ``save_model``), imported when a
-command runs. ``ModelInfo`` and its prompt/file entries are read by
-attribute or key, so both objects and plain dicts work.
-"""
+"""``gitprompts models list|show|verify|export``: logged models and the prompts they pin."""
 
 from __future__ import annotations
 
-import inspect
-from collections.abc import Callable
-from typing import Any
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from ._common import emit_json, iso_time, json_option, local_time, progress, table
+from ._common import emit_json, json_option, progress, table
+
+if TYPE_CHECKING:
+    from gitprompts.manifest import FileEntry, PromptEntry
+    from gitprompts.models import ModelInfo
 
 
-def _api(name: str) -> Callable[..., Any]:
-    import gitprompts
-    from gitprompts.errors import GitPromptsError
-
-    function = getattr(gitprompts, name, None)
-    if function is None:
-        raise GitPromptsError(
-            f"gitprompts.{name} is not available in this installation: "
-            "the model commands need gitprompts with model logging"
-        )
-    return function  # type: ignore[no-any-return]
-
-
-def _get(obj: Any, key: str, default: Any = None) -> Any:
-    if isinstance(obj, dict):
-        return obj.get(key, default)
-    return getattr(obj, key, default)
-
-
-def prompt_entry(p: Any) -> dict[str, Any]:
+def prompt_entry(pin: PromptEntry, renumbered: dict[str, int]) -> dict[str, Any]:
     """The documented JSON form of one prompt pinned by a model."""
-    version = _get(p, "version")
-    name = _get(p, "name")
     return {
-        "uri": _get(p, "uri") or (f"prompts:/{name}/{version}" if name else None),
-        "resolved_uri": f"prompts:/{name}/{version}" if name else None,
-        "name": name,
-        "version": None if version is None else int(version),
-        "commit_id": _get(p, "commit_id"),
-        "blob_id": _get(p, "blob_id"),
-        "sha256": _get(p, "sha256"),
-        "source": _get(p, "source"),
-    }
-
-
-def file_entry(f: Any) -> dict[str, Any]:
-    """The documented JSON form of one model file."""
-    return {"path": _get(f, "path"), "sha256": _get(f, "sha256"), "size": _get(f, "size")}
-
-
-def model_entry(info: Any, *, details: bool = False) -> dict[str, Any]:
-    """The documented JSON form of a model (``details``: with its prompts and files)."""
-    if isinstance(info, str):
-        return {"model_uri": info}
-    created = _get(info, "creation_timestamp") or _get(info, "created")
-    data: dict[str, Any] = {
-        "model_uri": _get(info, "model_uri"),
-        "model_id": _get(info, "model_id"),
-        "name": _get(info, "name") or _get(info, "artifact_path"),
-        "flavor": _get(info, "flavor"),
-        "run_id": _get(info, "run_id"),
-        "created": iso_time(created) if isinstance(created, int) else created,
-        "prompts": [prompt_entry(p) for p in _get(info, "pins") or _get(info, "prompts") or []],
-    }
-    renumbered = _get(info, "renumbered") or {}
-    for p in data["prompts"]:
+        "uri": pin.uri,
+        "resolved_uri": pin.resolved_uri,
+        "name": pin.name,
+        "version": pin.version,
+        "commit_id": pin.commit_id,
+        "blob_id": pin.blob_id,
+        "sha256": pin.sha256,
+        "source": pin.source,
         # A pull may have renumbered an unpublished version since the model was logged.
-        p["current_version"] = renumbered.get(p["resolved_uri"], p["version"])
+        "current_version": renumbered.get(pin.resolved_uri, pin.version),
+    }
+
+
+def file_entry(file: FileEntry) -> dict[str, Any]:
+    """The documented JSON form of one model file."""
+    return {"path": file.path, "sha256": file.sha256, "size": file.size}
+
+
+def model_entry(info: ModelInfo, *, details: bool = False) -> dict[str, Any]:
+    """The documented JSON form of a model (``details``: with its files)."""
+    data: dict[str, Any] = {
+        "model_uri": info.model_uri,
+        "model_id": info.model_id,
+        "name": info.name,
+        "flavor": info.flavor,
+        "run_id": info.run_id,
+        "created": _utc(info.created_at),
+        "prompts": [prompt_entry(pin, info.renumbered) for pin in info.pins],
+    }
     if details:
-        data["files"] = [file_entry(f) for f in _get(info, "files") or []]
+        data["files"] = [file_entry(f) for f in info.files]
     return data
+
+
+def _utc(iso: str) -> str | None:
+    """The manifest's ``created_at`` in the CLI's JSON form (``2025-01-31T09:30:00Z``)."""
+    if not iso:
+        return None
+    return datetime.fromisoformat(iso).astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _local(iso: str) -> str:
+    return datetime.fromisoformat(iso).astimezone().strftime("%Y-%m-%d %H:%M") if iso else "-"
 
 
 @click.group()
@@ -94,9 +76,9 @@ def models() -> None:
 @json_option
 def list_models(prompt: str | None, as_json: bool) -> None:
     """List logged models (those that use a prompt with --prompt)."""
-    search = _api("search_models")
-    found = search(prompt=prompt) if prompt else search()
-    entries = [model_entry(m) for m in found]
+    from gitprompts import search_models
+
+    entries = [model_entry(m) for m in search_models(prompt=prompt)]
     if as_json:
         emit_json(entries)
         return
@@ -105,9 +87,9 @@ def list_models(prompt: str | None, as_json: bool) -> None:
         return
     rows = [
         [
-            e["model_uri"] or "-",
-            e.get("flavor") or "-",
-            ", ".join(p["uri"] or "?" for p in e.get("prompts", [])) or "-",
+            e["model_uri"],
+            e["flavor"],
+            ", ".join(p["uri"] for p in e["prompts"]) or "-",
         ]
         for e in entries
     ]
@@ -122,31 +104,33 @@ def show_model(uri: str, as_json: bool) -> None:
 
     URI is models:/ID, runs:/RUN/NAME or a directory written by export.
     """
-    info = _api("get_model_info")(uri)
+    from gitprompts import get_model_info
+
+    info = get_model_info(uri)
     entry = model_entry(info, details=True)
     if as_json:
         emit_json(entry)
         return
-    click.secho(entry["model_uri"] or uri, bold=True)
-    for key in ("model_id", "name", "flavor", "run_id", "created"):
-        if entry.get(key):
-            value = entry[key]
-            if key == "created" and isinstance(_get(info, "creation_timestamp"), int):
-                value = local_time(_get(info, "creation_timestamp"))
+    click.secho(info.model_uri, bold=True)
+    fields = {
+        "model_id": info.model_id,
+        "name": info.name,
+        "flavor": info.flavor,
+        "run_id": info.run_id,
+        "created": _local(info.created_at) if info.created_at else None,
+    }
+    for key, value in fields.items():
+        if value:
             click.echo(f"{key + ':':<10}{value}")
     click.echo()
     click.echo("Pinned prompts:")
     prompt_rows = [
         [
-            p["uri"] or "-",
-            (
-                f"prompts:/{p['name']}/{p['current_version']}"
-                + (f" (logged as {p['version']})" if p["current_version"] != p["version"] else "")
-            )
-            if p["name"]
-            else "-",
-            (p["sha256"] or "-")[:12],
-            p["source"] or "-",
+            p["uri"],
+            f"prompts:/{p['name']}/{p['current_version']}"
+            + (f" (logged as {p['version']})" if p["current_version"] != p["version"] else ""),
+            p["sha256"][:12],
+            p["source"],
         ]
         for p in entry["prompts"]
     ]
@@ -159,9 +143,9 @@ def show_model(uri: str, as_json: bool) -> None:
     click.echo("Files:")
     file_rows = [
         [
-            f["path"] or "-",
-            str(f["size"]) if f["size"] is not None else "-",
-            (f["sha256"] or "-")[:12],
+            f["path"],
+            str(f["size"]),
+            f["sha256"][:12],
         ]
         for f in entry["files"]
     ]
@@ -177,16 +161,13 @@ def _indent(text: str) -> str:
 @json_option
 def verify_model(uri: str, as_json: bool) -> None:
     """Re-hash every file and pinned prompt of a model; report each mismatch (exit 1 if any)."""
-    verify = _api("verify_model")
-    if "progress" in inspect.signature(verify).parameters and not as_json:
-        # verify_model(uri, progress=callback) calls callback(done, total) once per
-        # file or pinned prompt it has checked; a bar shows only on a terminal.
-        info = _api("get_model_info")(uri)
-        total = len(_get(info, "files") or []) + len(_get(info, "prompts") or [])
-        with progress(total, f"verifying {uri}") as advance:
-            problems = list(verify(uri, progress=lambda done, total: advance(1)))
+    from gitprompts import verify_model as verify
+
+    if as_json:
+        problems = verify(uri)
     else:
-        problems = list(verify(uri))
+        with progress(f"verifying {uri}") as report:
+            problems = verify(uri, progress=report)
     if as_json:
         emit_json({"model_uri": uri, "ok": not problems, "problems": [str(p) for p in problems]})
     else:
@@ -204,5 +185,7 @@ def verify_model(uri: str, as_json: bool) -> None:
 @click.argument("path", type=click.Path(file_okay=False))
 def export_model(uri: str, path: str) -> None:
     """Write a self-contained copy of a model to directory PATH (loadable with no registry)."""
-    _api("save_model")(uri, path)
+    from gitprompts import save_model
+
+    save_model(uri, path)
     click.echo(f"Exported {uri} to {path}")
