@@ -103,7 +103,9 @@ def parse_prompt_uri(uri: str) -> PromptRef:
     try:
         number = parse_version(version)
     except InvalidVersionError:
-        raise InvalidURIError(uri) from None
+        raise InvalidURIError(
+            uri, "'prompts:/<name>/<version>' with a whole version number from 1 up"
+        ) from None
     return PromptRef(name, number, None)
 
 
