@@ -10,15 +10,15 @@ Replace ``mlflow.genai.`` with ``gitprompts.``:
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from . import errors
-from .errors import GitPromptsError
+from gitprompts import errors
+from gitprompts.core.lazy import exports
+from gitprompts.errors import GitPromptsError
 
 if TYPE_CHECKING:
-    from . import langchain, pyfunc
-    from .api import (
+    from gitprompts import config, hooks, langchain, models, pyfunc, sync
+    from gitprompts.api import (
         delete_prompt_alias,
         delete_prompt_version,
         delete_prompt_version_tag,
@@ -28,73 +28,69 @@ if TYPE_CHECKING:
         set_prompt_alias,
         set_prompt_version_tag,
     )
-    from .config import get_registry, set_registry
-    from .models import (
+    from gitprompts.config import get_registry, set_registry
+    from gitprompts.core.prompt import Prompt, PromptVersion
+    from gitprompts.models import (
         ModelInfo,
+        Run,
+        active_run,
         get_model_info,
         load_model,
         log_model,
         save_model,
         search_models,
         set_model,
+        start_run,
         verify_model,
     )
-    from .prompt import Prompt, PromptVersion
-    from .registry import Registry
-    from .runs import Run, active_run, start_run
-    from .sync import clone, pull, push
+    from gitprompts.registry import Registry
+    from gitprompts.sync import clone, pull, push
 
 __version__ = "0.1.0"
 
 # Imported on first use (PEP 562): ``import gitprompts`` -- and with it
 # ``gitprompts --help`` -- then pays for neither YAML, msgspec nor the registry.
 _LAZY = {
-    "delete_prompt_alias": ".api",
-    "delete_prompt_version": ".api",
-    "delete_prompt_version_tag": ".api",
-    "load_prompt": ".api",
-    "register_prompt": ".api",
-    "search_prompts": ".api",
-    "set_prompt_alias": ".api",
-    "set_prompt_version_tag": ".api",
-    "get_registry": ".config",
-    "set_registry": ".config",
-    "Prompt": ".prompt",
-    "PromptVersion": ".prompt",
-    "Registry": ".registry",
-    "ModelInfo": ".models",
-    "get_model_info": ".models",
-    "load_model": ".models",
-    "log_model": ".models",
-    "save_model": ".models",
-    "search_models": ".models",
-    "set_model": ".models",
-    "verify_model": ".models",
-    "clone": ".sync",
-    "pull": ".sync",
-    "push": ".sync",
-    "Run": ".runs",
-    "active_run": ".runs",
-    "start_run": ".runs",
-    # flavor submodules: the attribute is the module itself
-    "langchain": ".langchain",
-    "pyfunc": ".pyfunc",
+    **dict.fromkeys(
+        [
+            "delete_prompt_alias",
+            "delete_prompt_version",
+            "delete_prompt_version_tag",
+            "load_prompt",
+            "register_prompt",
+            "search_prompts",
+            "set_prompt_alias",
+            "set_prompt_version_tag",
+        ],
+        "gitprompts.api",
+    ),
+    **dict.fromkeys(["get_registry", "set_registry"], "gitprompts.config"),
+    **dict.fromkeys(["Prompt", "PromptVersion"], "gitprompts.core.prompt"),
+    "Registry": "gitprompts.registry",
+    **dict.fromkeys(
+        [
+            "ModelInfo",
+            "Run",
+            "active_run",
+            "get_model_info",
+            "load_model",
+            "log_model",
+            "save_model",
+            "search_models",
+            "set_model",
+            "start_run",
+            "verify_model",
+        ],
+        "gitprompts.models",
+    ),
+    **dict.fromkeys(["clone", "pull", "push"], "gitprompts.sync"),
+    # Public submodules: the attribute is the module itself.
+    **{
+        name: f"gitprompts.{name}"
+        for name in ("config", "hooks", "langchain", "models", "pyfunc", "sync")
+    },
 }
-
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'gitprompts' has no attribute {name!r}")
-    imported = importlib.import_module(module, __name__)
-    value = imported if module == f".{name}" else getattr(imported, name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_LAZY})
-
+__getattr__, __dir__ = exports(globals(), _LAZY)
 
 __all__ = [
     "GitPromptsError",
@@ -106,16 +102,19 @@ __all__ = [
     "__version__",
     "active_run",
     "clone",
+    "config",
     "delete_prompt_alias",
     "delete_prompt_version",
     "delete_prompt_version_tag",
     "errors",
     "get_model_info",
     "get_registry",
+    "hooks",
     "langchain",
     "load_model",
     "load_prompt",
     "log_model",
+    "models",
     "pull",
     "push",
     "pyfunc",
@@ -128,5 +127,6 @@ __all__ = [
     "set_prompt_version_tag",
     "set_registry",
     "start_run",
+    "sync",
     "verify_model",
 ]

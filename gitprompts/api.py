@@ -13,12 +13,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import pins
-from .config import get_registry
-from .errors import InvalidInputError, NotFoundError
-from .prompt import Prompt, PromptVersion
-from .search import compile_filter
-from .uri import PromptRef, resolve_ref
+from gitprompts.core.prompt import Prompt, PromptVersion
+from gitprompts.core.search import compile_filter
+from gitprompts.core.uri import PromptRef, resolve_ref
+from gitprompts.errors import InvalidInputError, NotFoundError
+from gitprompts.models import pins
+from gitprompts.remote.location import get_registry
 
 
 def register_prompt(

@@ -1,11 +1,8 @@
-"""The ``langchain`` flavor: LangChain runnables and LangGraph compiled graphs.
+"""``gitprompts.langchain``: LangChain runnables and LangGraph graphs (as ``mlflow.langchain``).
 
-Objects are stored with LangChain's own serialisation (``langchain_core.load``)
-when every part of them supports it, and with cloudpickle otherwise; scripts
-(models-from-code) are stored as code. ``load_model`` returns the
-runnable or graph itself, whose ``invoke``/``ainvoke``/``batch``/``stream``
-run with the model's prompts pinned.
-
+``load_model`` returns the runnable or graph itself, whose
+``invoke``/``ainvoke``/``batch``/``stream`` run with the model's prompts
+pinned. The flavor itself lives in ``gitprompts.models.flavors.langchain``.
 Needs the ``langchain`` extra: ``pip install 'gitprompts[langchain]'``.
 
 >>> info = gitprompts.langchain.log_model("chatbot.py", name="graph")   # doctest: +SKIP
@@ -14,158 +11,14 @@ Needs the ``langchain`` extra: ``pip install 'gitprompts[langchain]'``.
 
 from __future__ import annotations
 
-import contextlib
-import functools
-import json
 import os
-import warnings
-from collections.abc import AsyncIterator, Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from . import pyfunc
-from .errors import ModelError
-from .pins import PinSet, activate
-
 if TYPE_CHECKING:
-    from .models import ModelInfo
-    from .prompt import PromptVersion
+    from gitprompts.core.prompt import PromptVersion
+    from gitprompts.models.api import ModelInfo
 
-PACKAGES = ("langchain-core", "langgraph", "cloudpickle")
-JSON_ENTRY = "model.json"
-
-
-def _serialisable(node: Any) -> bool:
-    """False if LangChain's dump holds a part it could not serialise."""
-    if isinstance(node, dict):
-        if node.get("type") == "not_implemented":
-            return False
-        return all(_serialisable(v) for v in node.values())
-    if isinstance(node, list):
-        return all(_serialisable(v) for v in node)
-    return True
-
-
-def serialise(model: Any) -> tuple[str, str, dict[str, bytes]]:
-    """LangChain JSON when the whole object supports it, cloudpickle otherwise."""
-    from langchain_core.load import dumpd
-
-    try:
-        dumped = dumpd(model)
-    except Exception:
-        dumped = None
-    if dumped is not None and _serialisable(dumped):
-        data = json.dumps(dumped, sort_keys=True, separators=(",", ":")).encode()
-        return "langchain-json", JSON_ENTRY, {JSON_ENTRY: data}
-    return pyfunc.serialise(model)
-
-
-def _namespaces(node: Any, found: set[str]) -> set[str]:
-    if isinstance(node, dict):
-        ident = node.get("id")
-        if node.get("lc") == 1 and isinstance(ident, list) and ident:
-            found.add(str(ident[0]))
-        for value in node.values():
-            _namespaces(value, found)
-    elif isinstance(node, list):
-        for value in node:
-            _namespaces(value, found)
-    return found
-
-
-def deserialise(loader: str, data: bytes, where: str) -> Any:
-    if loader != "langchain-json":
-        return pyfunc.deserialise(loader, data, where)
-    from langchain_core._api.beta_decorator import LangChainBetaWarning
-    from langchain_core.load import loads
-
-    text = data.decode()
-    namespaces = sorted(_namespaces(json.loads(text), set()) - {"langchain", "langchain_core"})
-    try:
-        with warnings.catch_warnings():
-            # loads() is marked beta; that is LangChain's notice, not the user's problem.
-            warnings.simplefilter("ignore", category=LangChainBetaWarning)
-            # The bytes were verified against the model's manifest; what they may
-            # construct is what was logged, so every class they name is allowed.
-            return loads(
-                text, allowed_objects="all", valid_namespaces=namespaces, secrets_from_env=True
-            )
-    except Exception as exc:
-        raise ModelError(f"{where}: LangChain could not load the model ({exc})") from exc
-
-
-def _pinned(method: Callable[..., Any], pins: PinSet) -> Callable[..., Any]:
-    @functools.wraps(method)
-    def call(*args: Any, **kwargs: Any) -> Any:
-        with activate(pins):
-            return method(*args, **kwargs)
-
-    return call
-
-
-def _pinned_async(method: Callable[..., Any], pins: PinSet) -> Callable[..., Any]:
-    @functools.wraps(method)
-    async def call(*args: Any, **kwargs: Any) -> Any:
-        with activate(pins):
-            return await method(*args, **kwargs)
-
-    return call
-
-
-def _pinned_stream(method: Callable[..., Iterator[Any]], pins: PinSet) -> Callable[..., Any]:
-    @functools.wraps(method)
-    def call(*args: Any, **kwargs: Any) -> Iterator[Any]:
-        with activate(pins):
-            iterator = method(*args, **kwargs)
-        # Each step runs the model's code, so each gets the pins (a context
-        # set across a yield would leak into the consumer's code).
-        while True:
-            with activate(pins):
-                try:
-                    item = next(iterator)
-                except StopIteration:
-                    return
-            yield item
-
-    return call
-
-
-def _pinned_astream(method: Callable[..., AsyncIterator[Any]], pins: PinSet) -> Callable[..., Any]:
-    @functools.wraps(method)
-    async def call(*args: Any, **kwargs: Any) -> AsyncIterator[Any]:
-        iterator = method(*args, **kwargs)
-        while True:
-            with activate(pins):
-                try:
-                    item = await iterator.__anext__()
-                except StopAsyncIteration:
-                    return
-            yield item
-
-    return call
-
-
-_WRAPPERS = {
-    "invoke": _pinned,
-    "batch": _pinned,
-    "ainvoke": _pinned_async,
-    "abatch": _pinned_async,
-    "stream": _pinned_stream,
-    "astream": _pinned_astream,
-}
-
-
-def wrap(model: Any, pins: PinSet, info: ModelInfo) -> Any:
-    """The runnable itself, with its entry points running under its pins."""
-    for name, wrapper in _WRAPPERS.items():
-        method = getattr(model, name, None)
-        if method is None:
-            continue
-        # object.__setattr__: pydantic-based runnables refuse plain assignment
-        # of non-fields, but an instance attribute shadows the class method.
-        # Slotted objects cannot take one and keep import-time pins only.
-        with contextlib.suppress(AttributeError, TypeError):
-            object.__setattr__(model, name, wrapper(method, pins))
-    return model
+__all__ = ["load_model", "log_model"]
 
 
 def log_model(
@@ -180,7 +33,7 @@ def log_model(
     ...     gitprompts.langchain.log_model(chain, name="model",
     ...                                    prompts=["prompts:/summarization-prompt/2"])
     """
-    from .models import log_model as _log
+    from gitprompts.models.api import log_model as _log
 
     return _log(lc_model, name, prompts, code_paths, flavor="langchain")
 
@@ -190,7 +43,8 @@ def load_model(model_uri: str | os.PathLike[str], strict: bool = False) -> Any:
 
     >>> graph = gitprompts.langchain.load_model(model_info.model_uri)  # doctest: +SKIP
     """
-    from .models import load_raw
+    from gitprompts.models.api import load_raw
+    from gitprompts.models.flavors.langchain import wrap
 
     model, pins, info = load_raw(model_uri, strict, flavor="langchain")
     return wrap(model, pins, info)

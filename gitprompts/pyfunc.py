@@ -1,8 +1,9 @@
-"""The ``pyfunc`` flavor: any callable, or any object with ``predict``, serialised with cloudpickle.
+"""``gitprompts.pyfunc``: any callable, or any object with ``predict`` (as ``mlflow.pyfunc``).
 
 ``load_model`` returns a ``PyFuncModel`` whose ``predict`` runs the model
-with its prompts pinned (as ``mlflow.pyfunc.load_model`` does, it also
-loads models of other flavors behind the same ``predict``).
+with its prompts pinned; like ``mlflow.pyfunc.load_model`` it also loads
+models of other flavors behind the same ``predict``. The flavor itself lives
+in ``gitprompts.models.flavors.pyfunc``.
 
 >>> info = gitprompts.pyfunc.log_model(lambda q: q.upper(), name="shout")  # doctest: +SKIP
 >>> gitprompts.pyfunc.load_model(info.model_uri).predict("hi")          # doctest: +SKIP
@@ -14,73 +15,13 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any
 
-from .errors import InvalidModelError, ModelError
-from .pins import PinSet, activate
+from gitprompts.models.flavors.pyfunc import PyFuncModel
 
 if TYPE_CHECKING:
-    from .models import ModelInfo
-    from .prompt import PromptVersion
+    from gitprompts.core.prompt import PromptVersion
+    from gitprompts.models.api import ModelInfo
 
-PACKAGES = ("cloudpickle",)
-ENTRY = "model.pkl"
-
-
-def serialise(model: Any) -> tuple[str, str, dict[str, bytes]]:
-    """``("pickle", entry, files)`` for ``model``; InvalidModelError if it cannot be pickled."""
-    import cloudpickle
-
-    try:
-        data: bytes = cloudpickle.dumps(model)
-    except Exception as exc:
-        reason = f"cloudpickle cannot serialise it ({type(exc).__name__}: {exc})"
-        raise InvalidModelError(model, reason) from None
-    return "pickle", ENTRY, {ENTRY: data}
-
-
-def deserialise(loader: str, data: bytes, where: str) -> Any:
-    import cloudpickle
-
-    if loader != "pickle":
-        raise ModelError(f"{where}: the pyfunc flavor cannot load {loader!r} models")
-    try:
-        return cloudpickle.loads(data)
-    except Exception as exc:
-        raise ModelError(
-            f"{where}: unpickling failed ({type(exc).__name__}: {exc}); the model may need "
-            "packages that are not installed here"
-        ) from exc
-
-
-class PyFuncModel:
-    """A loaded model behind ``predict``, run with its prompts pinned."""
-
-    def __init__(self, model: Any, pins: PinSet, info: ModelInfo) -> None:
-        self._model = model
-        self._pins = pins
-        self.metadata = info
-
-    def predict(self, data: Any, params: dict[str, Any] | None = None) -> Any:
-        """Run the model on ``data``; every ``load_prompt`` it makes is answered from its pins."""
-        with activate(self._pins):
-            model = self._model
-            if callable(getattr(model, "predict", None)):
-                if params is None:
-                    return model.predict(data)
-                return model.predict(data, params=params)
-            if callable(getattr(model, "invoke", None)):
-                return model.invoke(data)
-            return model(data)
-
-    def unwrap_python_model(self) -> Any:
-        """The object that was logged."""
-        return self._model
-
-    def __repr__(self) -> str:
-        return f"<PyFuncModel: {self.metadata.model_uri}>"
-
-
-def wrap(model: Any, pins: PinSet, info: ModelInfo) -> PyFuncModel:
-    return PyFuncModel(model, pins, info)
+__all__ = ["PyFuncModel", "load_model", "log_model"]
 
 
 def log_model(
@@ -93,7 +34,7 @@ def log_model(
 
     >>> gitprompts.pyfunc.log_model("agent.py", name="agent")    # doctest: +SKIP
     """
-    from .models import log_model as _log
+    from gitprompts.models.api import log_model as _log
 
     return _log(python_model, name, prompts, code_paths, flavor="pyfunc")
 
@@ -103,7 +44,7 @@ def load_model(model_uri: str | os.PathLike[str], strict: bool = False) -> PyFun
 
     >>> gitprompts.pyfunc.load_model("models:/<id>").predict({"q": "hi"})   # doctest: +SKIP
     """
-    from .models import load_raw
+    from gitprompts.models.api import load_raw
 
     model, pins, info = load_raw(model_uri, strict, flavor="pyfunc")
     return PyFuncModel(model, pins, info)

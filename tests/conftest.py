@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 import gitprompts
-from gitprompts import config, pins
+from gitprompts import config
+from gitprompts.models import pins
 
 IDENTITY = {
     "GIT_AUTHOR_NAME": "Test Author",

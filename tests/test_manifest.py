@@ -4,8 +4,8 @@ import msgspec
 import pytest
 
 from gitprompts import errors
-from gitprompts import manifest as mf
-from gitprompts.manifest import FileEntry, Manifest, PromptEntry
+from gitprompts.models import manifest as mf
+from gitprompts.models.manifest import FileEntry, Manifest, PromptEntry
 
 H = "ab" * 32
 

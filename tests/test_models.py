@@ -10,7 +10,7 @@ import pytest
 
 import gitprompts
 from gitprompts import config, errors
-from gitprompts.cas import sha256
+from gitprompts.models.store import sha256
 
 MODEL_CODE = """
 import gitprompts

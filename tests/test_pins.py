@@ -5,10 +5,11 @@ import threading
 import pytest
 
 import gitprompts
-from gitprompts import errors, pins
-from gitprompts.cas import git_blob_id, sha256
-from gitprompts.manifest import PromptEntry
-from gitprompts.uri import resolve_ref
+from gitprompts import errors
+from gitprompts.core.uri import resolve_ref
+from gitprompts.models import pins
+from gitprompts.models.manifest import PromptEntry
+from gitprompts.models.store import git_blob_id, sha256
 
 
 def _pinset(registry: gitprompts.Registry, *uris: str, strict: bool = False) -> pins.PinSet:

@@ -4,8 +4,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gitprompts import errors, promptfile
-from gitprompts.promptfile import PromptFile
+from gitprompts import errors
+from gitprompts.core import promptfile
+from gitprompts.core.promptfile import PromptFile
 
 # Any Unicode text git can store as UTF-8 (lone surrogates cannot be encoded at all).
 text = st.text(st.characters(exclude_categories=("Cs",)), max_size=300)

@@ -3,7 +3,13 @@ from __future__ import annotations
 import pytest
 
 from gitprompts import errors
-from gitprompts.uri import PromptRef, parse_prompt_uri, parse_version, resolve_ref, validate_name
+from gitprompts.core.uri import (
+    PromptRef,
+    parse_prompt_uri,
+    parse_version,
+    resolve_ref,
+    validate_name,
+)
 
 
 @pytest.mark.parametrize(

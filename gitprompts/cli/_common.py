@@ -37,7 +37,7 @@ import click
 if TYPE_CHECKING:
     from click.shell_completion import CompletionItem
 
-    from gitprompts.prompt import Prompt, PromptVersion
+    from gitprompts.core.prompt import Prompt, PromptVersion
 
 F = TypeVar("F", bound=Callable[..., Any])
 

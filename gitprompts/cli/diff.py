@@ -11,7 +11,7 @@ import click
 from ._common import complete_uri, emit_json, json_option
 
 if TYPE_CHECKING:
-    from gitprompts.prompt import PromptVersion
+    from gitprompts.core.prompt import PromptVersion
 
 NO_NEWLINE = "\\ No newline at end of file\n"
 

@@ -10,8 +10,8 @@ import click
 from ._common import emit_json, json_option, progress, table
 
 if TYPE_CHECKING:
-    from gitprompts.manifest import FileEntry, PromptEntry
-    from gitprompts.models import ModelInfo
+    from gitprompts.models.api import ModelInfo
+    from gitprompts.models.manifest import FileEntry, PromptEntry
 
 
 def prompt_entry(pin: PromptEntry, renumbered: dict[str, int]) -> dict[str, Any]:

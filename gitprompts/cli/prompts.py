@@ -181,7 +181,7 @@ def render(uri: str, pairs: tuple[str, ...], partial: bool, as_json: bool) -> No
     prompt is printed as JSON messages.
     """
     import gitprompts
-    from gitprompts.prompt import PromptVersion
+    from gitprompts.core.prompt import PromptVersion
 
     values = key_values(pairs, "--var")
     version = gitprompts.load_prompt(uri)
@@ -212,6 +212,6 @@ def delete_version(name: str, version: str, yes: bool) -> None:
 
 
 def _version_number(text: str) -> int:
-    from gitprompts.uri import parse_version
+    from gitprompts.core.uri import parse_version
 
     return parse_version(text)

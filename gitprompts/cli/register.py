@@ -69,7 +69,7 @@ def register(
       gitprompts show greet/1 --raw | gitprompts register greet-copy -f -
     """
     import gitprompts
-    from gitprompts.uri import validate_alias, validate_name
+    from gitprompts.core.uri import validate_alias, validate_name
 
     validate_name(name)
     for alias in aliases:
@@ -132,7 +132,7 @@ def read_template(
     if file_format == "auto":
         file_format = _format_of(label)
     if file_format == "prompt":
-        from gitprompts import promptfile
+        from gitprompts.core import promptfile
 
         parsed = promptfile.decode(data, label)
         meta: dict[str, Any] = {"tags": dict(parsed.tags)}

@@ -388,7 +388,7 @@ class UIApp:
     def model_page(self, model_id: str) -> str:
         if not _HEX64.fullmatch(model_id):
             raise HTTPError("404 Not Found", "a model id is 64 hex digits")
-        from gitprompts.runs import search_runs
+        from gitprompts.models.runs import search_runs
 
         info = gitprompts.get_model_info(f"models:/{model_id}")
         problems = gitprompts.verify_model(f"models:/{model_id}")
@@ -403,12 +403,12 @@ class UIApp:
         return self.render("model.html", info=info, problems=problems, run=run, name=name)
 
     def runs_page(self) -> str:
-        from gitprompts.runs import search_runs
+        from gitprompts.models.runs import search_runs
 
         return self.render("runs.html", runs=search_runs())
 
     def run_page(self, run_id: str) -> str:
-        from gitprompts.runs import search_runs
+        from gitprompts.models.runs import search_runs
 
         if not _HEX32.fullmatch(run_id):
             raise HTTPError("404 Not Found", "a run id is 32 hex digits")

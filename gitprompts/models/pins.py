@@ -31,13 +31,13 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from . import promptfile
-from .errors import UnpinnedPromptError, UnpinnedPromptWarning
-from .prompt import PromptVersion
-from .uri import LATEST, PromptRef
+from gitprompts.core import promptfile
+from gitprompts.core.prompt import PromptVersion
+from gitprompts.core.uri import LATEST, PromptRef
+from gitprompts.errors import UnpinnedPromptError, UnpinnedPromptWarning
 
 if TYPE_CHECKING:
-    from .manifest import PromptEntry
+    from gitprompts.models.manifest import PromptEntry
 
 hooked = False
 

@@ -22,13 +22,13 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from . import state
-from .registry import MAIN, MODELS_NOTES, prompt_path, state_path, tag_ref
-from .state import State
+from gitprompts.core import state
+from gitprompts.core.state import State
+from gitprompts.registry.registry import MAIN, MODELS_NOTES, prompt_path, state_path, tag_ref
 
 if TYPE_CHECKING:
-    from .gitbackend import CommitInfo
-    from .registry import Registry
+    from gitprompts.git.repo import CommitInfo
+    from gitprompts.registry.registry import Registry
 
 RefUpdates = dict[str, tuple[str | None, str | None]]
 
@@ -53,7 +53,7 @@ def state_at(reg: Registry, commit: str | None, name: str) -> State:
 
 def integrate(reg: Registry, local: str | None, remote: str, remote_tags: dict[str, str]) -> Plan:
     """The ref moves that bring ``remote`` (and its fetched tags) into the registry."""
-    from . import gitbackend
+    from gitprompts.git import repo as gitbackend
 
     git = reg._git
     plan = Plan()
@@ -93,7 +93,7 @@ class _Replay:
         self.rewritten: dict[str, str] = {}
 
     def apply(self, commit: CommitInfo) -> None:
-        from . import gitbackend
+        from gitprompts.git import repo as gitbackend
 
         git = self.git
         parent = commit.parents[0] if commit.parents else None
@@ -178,7 +178,7 @@ class _Replay:
 
     def _remote_move_time(self, name: str, alias: str) -> int:
         """When the remote last moved ``name@alias`` (its newest commit that changed it)."""
-        from . import gitbackend
+        from gitprompts.git import repo as gitbackend
 
         for commit in reversed(gitbackend.commits_between(self.git, self.remote, self.base)):
             parent = commit.parents[0] if commit.parents else None

@@ -19,7 +19,7 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from .errors import GitCommandError
+from gitprompts.errors import GitCommandError
 
 # Keep git from asking for a password on a terminal it does not own, and
 # from running maintenance in the middle of a sync.

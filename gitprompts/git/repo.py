@@ -32,7 +32,7 @@ from pathlib import Path
 import pygit2
 from pygit2.enums import ObjectType
 
-from .errors import ConcurrentUpdateError, NotARegistryError
+from gitprompts.errors import ConcurrentUpdateError, NotARegistryError
 
 MAIN = "refs/heads/main"
 TXN_FILE = "gitprompts.txn"

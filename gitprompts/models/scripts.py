@@ -20,7 +20,7 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
-from .errors import InvalidInputError, InvalidModelError, ModelScriptError
+from gitprompts.errors import InvalidInputError, InvalidModelError, ModelScriptError
 
 _slot: ContextVar[list[Any] | None] = ContextVar("gitprompts_set_model", default=None)
 

@@ -22,8 +22,8 @@ from typing import Literal
 
 import msgspec
 
-from .cas import sha256
-from .errors import ManifestError
+from gitprompts.errors import ManifestError
+from gitprompts.models.store import sha256
 
 SCHEMA_VERSION = 1
 FILE_NAME = "manifest.json"
@@ -127,8 +127,8 @@ def decode(data: bytes, path: str = FILE_NAME) -> Manifest:
 
 def _check(manifest: Manifest, path: str) -> None:
     """Refuse what could escape the model's directory or name a file that is not there."""
-    from .errors import InvalidPromptNameError
-    from .uri import validate_name
+    from gitprompts.core.uri import validate_name
+    from gitprompts.errors import InvalidPromptNameError
 
     for entry in manifest.files:
         parts = entry.path.split("/")

@@ -24,9 +24,9 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from . import modelstore, pins, runs, scripts
-from .cas import Store, sha256
-from .errors import (
+from gitprompts.core.prompt import PromptVersion
+from gitprompts.core.uri import parse_prompt_uri, resolve_ref
+from gitprompts.errors import (
     GitPromptsError,
     IntegrityError,
     InvalidInputError,
@@ -35,10 +35,11 @@ from .errors import (
     ModelNotFoundError,
     PromptNotFoundError,
 )
-from .manifest import FileEntry, Manifest, PromptEntry
-from .prompt import PromptVersion
-from .scripts import set_model
-from .uri import parse_prompt_uri, resolve_ref
+from gitprompts.models import pins, runs, scripts
+from gitprompts.models import sources as modelstore
+from gitprompts.models.manifest import FileEntry, Manifest, PromptEntry
+from gitprompts.models.scripts import set_model
+from gitprompts.models.store import Store, sha256
 
 __all__ = [
     "ModelInfo",
@@ -100,11 +101,11 @@ class ModelInfo:
 
 def _flavor_module(flavor: str) -> ModuleType:
     if flavor == "pyfunc":
-        from . import pyfunc
+        from gitprompts.models.flavors import pyfunc
 
         return pyfunc
     if flavor == "langchain":
-        from . import langchain
+        from gitprompts.models.flavors import langchain
 
         return langchain
     raise InvalidInputError(f"unknown flavor {flavor!r}: expected one of {', '.join(FLAVORS)}")
@@ -143,7 +144,7 @@ _versions: dict[str, str] = {}
 
 
 def _own_version() -> str:
-    from . import __version__
+    from gitprompts import __version__
 
     return __version__
 
@@ -152,7 +153,7 @@ def _own_version() -> str:
 
 
 def _explicit_prompts(prompts: object) -> list[tuple[str, PromptVersion]]:
-    from .config import get_registry
+    from gitprompts.remote.location import get_registry
 
     if prompts is None:
         return []
@@ -183,7 +184,7 @@ def _explicit_prompts(prompts: object) -> list[tuple[str, PromptVersion]]:
 def _pin(
     loads: list[tuple[str, PromptVersion, str]],
 ) -> tuple[list[PromptEntry], dict[tuple[str, int], bytes]]:
-    from .config import get_registry
+    from gitprompts.remote.location import get_registry
 
     entries: dict[tuple[str, str, int], PromptEntry] = {}
     copies: dict[tuple[str, int], bytes] = {}
@@ -307,7 +308,7 @@ def log_model(
 def _link(manifest: Manifest, model_id: str) -> None:
     if not manifest.prompts:
         return
-    from .config import get_registry
+    from gitprompts.remote.location import get_registry
 
     get_registry().link_model([p.commit_id for p in manifest.prompts], model_id)
 
@@ -402,7 +403,7 @@ def get_model_info(model_uri: str | os.PathLike[str]) -> ModelInfo:
 
 def _renumbered(info: ModelInfo) -> dict[str, int]:
     """Current numbers of pinned versions that a pull renumbered (read from the registry)."""
-    from .config import get_registry, registry_location
+    from gitprompts.remote.location import get_registry, registry_location
 
     location = registry_location()
     if "://" not in location and not os.path.exists(os.path.join(location, "HEAD")):
@@ -441,7 +442,7 @@ def search_models(prompt: str | None = None) -> list[ModelInfo]:
 
     >>> gitprompts.search_models(prompt="summarization-prompt")  # doctest: +SKIP
     """
-    from .config import get_registry
+    from gitprompts.remote.location import get_registry
 
     if prompt is None:
         store = Store()

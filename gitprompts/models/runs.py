@@ -19,8 +19,8 @@ from pathlib import Path
 
 import msgspec
 
-from .cas import Store, atomic_write
-from .errors import InvalidInputError, ModelNotFoundError
+from gitprompts.errors import InvalidInputError, ModelNotFoundError
+from gitprompts.models.store import Store, atomic_write
 
 SCHEMA_VERSION = 1
 

@@ -17,10 +17,10 @@ import os
 import re
 from pathlib import Path
 
-from . import manifest as mf
-from .cas import Store, git_blob_id, staged_directory, verified
-from .errors import IntegrityError, InvalidInputError, ManifestError, ModelNotFoundError
-from .manifest import FileEntry, Manifest, PromptEntry
+from gitprompts.errors import IntegrityError, InvalidInputError, ManifestError, ModelNotFoundError
+from gitprompts.models import manifest as mf
+from gitprompts.models.manifest import FileEntry, Manifest, PromptEntry
+from gitprompts.models.store import Store, git_blob_id, staged_directory, verified
 
 _MODEL_ID = re.compile(r"[0-9a-f]{64}")
 _RUN_ID = re.compile(r"[0-9a-f]{32}")
@@ -120,7 +120,7 @@ def manifest_path(store: Store, model_id: str) -> Path:
 
 def locate(model_uri: object, store: Store | None = None) -> Located:
     """Find ``models:/<id>``, ``runs:/<run_id>/<name>`` or a ``save_model`` directory."""
-    from . import runs
+    from gitprompts.models import runs
 
     if isinstance(model_uri, os.PathLike):
         model_uri = os.fspath(model_uri)
@@ -185,7 +185,7 @@ def write(
         store.put(data)
     # The manifest goes last: until it exists the model does not, and its
     # objects are complete files that a later log may reuse.
-    from .cas import atomic_write
+    from gitprompts.models.store import atomic_write
 
     atomic_write(path, mf.encode(manifest), store.tmp)
     return model_id, manifest

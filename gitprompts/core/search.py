@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from .errors import InvalidFilterError
+from gitprompts.errors import InvalidFilterError
 
 Predicate = Callable[[str, dict[str, str]], bool]
 

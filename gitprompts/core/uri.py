@@ -15,7 +15,12 @@ import re
 from functools import lru_cache
 from typing import NamedTuple
 
-from .errors import InvalidAliasError, InvalidPromptNameError, InvalidURIError, InvalidVersionError
+from gitprompts.errors import (
+    InvalidAliasError,
+    InvalidPromptNameError,
+    InvalidURIError,
+    InvalidVersionError,
+)
 
 SCHEME = "prompts:/"
 LATEST = "latest"

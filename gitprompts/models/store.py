@@ -29,8 +29,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from .config import home
-from .errors import IntegrityError
+from gitprompts.errors import IntegrityError
+from gitprompts.remote.location import home
 
 
 def default_root() -> Path:

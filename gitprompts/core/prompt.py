@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import template as _template
-from .errors import MissingVariablesError
+from gitprompts.core import template as _template
+from gitprompts.errors import MissingVariablesError
 
 Messages = list[dict[str, str]]
 

@@ -26,8 +26,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import promptfile, state
-from .errors import (
+from gitprompts.core import promptfile, state
+from gitprompts.core.prompt import Prompt, PromptVersion
+from gitprompts.core.state import State
+from gitprompts.core.uri import LATEST, PromptRef, parse_version, validate_alias, validate_name
+from gitprompts.errors import (
     AliasNotFoundError,
     InvalidInputError,
     NotARegistryError,
@@ -35,14 +38,11 @@ from .errors import (
     PromptVersionNotFoundError,
     RegistryError,
 )
-from .prompt import Prompt, PromptVersion
-from .state import State
-from .uri import LATEST, PromptRef, parse_version, validate_alias, validate_name
 
 if TYPE_CHECKING:
     import filelock
 
-    from .gitbackend import GitRepo, Person, TagInfo
+    from gitprompts.git.repo import GitRepo, Person, TagInfo
 
 MAIN = "refs/heads/main"
 LOCK_FILE = "gitprompts.lock"
@@ -78,7 +78,7 @@ class Registry:
     """A prompt registry in the bare git repository at ``path`` (created if missing)."""
 
     def __init__(self, path: str | os.PathLike[str], *, create: bool = True) -> None:
-        from . import gitbackend
+        from gitprompts.git import repo as gitbackend
 
         self.path = Path(path).expanduser().absolute()
         if not (self.path / "HEAD").exists():
@@ -464,7 +464,7 @@ class Registry:
             tag = self._git.write_tag_object(ref[len("refs/tags/") :], commit, message, author)
             self._git.update_refs({ref: (None, tag), MAIN: (main, commit)}, message)
         # Prime the cache from what was just written instead of reading it back.
-        from .gitbackend import TagInfo as _TagInfo
+        from gitprompts.git.repo import TagInfo as _TagInfo
 
         tag_info = _TagInfo(tag, commit, author, message)
         self._versions[(name, number)] = _Version(file, tag_info, blob)

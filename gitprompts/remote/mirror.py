@@ -23,10 +23,10 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from .errors import NotFoundError, RemoteUnreachableWarning, SyncError
-from .prompt import PromptVersion
-from .registry import Registry
-from .uri import PromptRef
+from gitprompts.core.prompt import PromptVersion
+from gitprompts.core.uri import PromptRef
+from gitprompts.errors import NotFoundError, RemoteUnreachableWarning, SyncError
+from gitprompts.registry.registry import Registry
 
 
 def is_url(location: str) -> bool:
@@ -41,7 +41,7 @@ class MirrorRegistry(Registry):
     """A ``Registry`` on a local mirror of ``url``, refreshed from it as described above."""
 
     def __init__(self, url: str, path: Path) -> None:
-        from . import sync
+        from gitprompts.remote import transfer as sync
 
         if not (path / "HEAD").exists():
             sync.clone(url, path, progress=False)
@@ -54,7 +54,7 @@ class MirrorRegistry(Registry):
 
     def refresh(self, *, force: bool = False) -> bool:
         """Pull from the remote unless that was done less than the refresh interval ago."""
-        from . import sync
+        from gitprompts.remote import transfer as sync
 
         interval = float(os.environ.get("GITPROMPTS_REFRESH_SECONDS", "60"))
         now = time.monotonic()
@@ -89,7 +89,7 @@ class MirrorRegistry(Registry):
         return super().resolve(ref)
 
     def _pushed(self, result: Any) -> Any:
-        from . import sync
+        from gitprompts.remote import transfer as sync
 
         sync.push(registry=self, progress=False)
         return result

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import msgspec
 
-from .errors import CorruptPromptFileError
+from gitprompts.errors import CorruptPromptFileError
 
 SCHEMA_VERSION = 1
 

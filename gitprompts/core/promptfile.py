@@ -27,7 +27,7 @@ from typing import Any
 import msgspec
 import yaml
 
-from .errors import CorruptPromptFileError, InvalidTemplateError
+from gitprompts.errors import CorruptPromptFileError, InvalidTemplateError
 
 try:  # libyaml is ~10x faster; fall back to the pure-Python codec where it is missing
     from yaml import CSafeDumper as _Dumper
@@ -120,7 +120,7 @@ def _check_text(template: object, text: str) -> None:
             f"'{{{{' at offset {start} is never closed; write variables as '{{{{ name }}}}'",
         )
     if "{%" in text or "{#" in text:
-        from .template import jinja_syntax_error
+        from gitprompts.core.template import jinja_syntax_error
 
         error = jinja_syntax_error(text)
         if error:

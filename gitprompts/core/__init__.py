@@ -1,0 +1,1 @@
+"""Pure domain: the repository contract, URIs, templates, prompt files and records (no I/O)."""

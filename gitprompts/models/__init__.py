@@ -1,0 +1,65 @@
+"""Logged models: ``log_model``, ``load_model`` and friends, with their prompts pinned.
+
+A logged model is a manifest (``manifest``) plus content-addressed files
+(``store``); ``sources`` finds a model's verified bytes, ``pins`` answers
+``load_prompt`` from them, ``scripts`` runs models-from-code, ``runs`` names
+models, and ``flavors/`` knows how to save and load each kind of object.
+
+A models-from-code script may call ``gitprompts.models.set_model``:
+
+>>> import gitprompts
+>>> gitprompts.models.set_model(lambda q: q)    # outside log_model: does nothing
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from gitprompts.core.lazy import exports
+
+if TYPE_CHECKING:
+    from gitprompts.models.api import (
+        ModelInfo,
+        get_model_info,
+        load_model,
+        log_model,
+        save_model,
+        search_models,
+        verify_model,
+    )
+    from gitprompts.models.runs import Run, active_run, start_run
+    from gitprompts.models.scripts import set_model
+
+__all__ = [
+    "ModelInfo",
+    "Run",
+    "active_run",
+    "get_model_info",
+    "load_model",
+    "log_model",
+    "save_model",
+    "search_models",
+    "set_model",
+    "start_run",
+    "verify_model",
+]
+
+__getattr__, __dir__ = exports(
+    globals(),
+    {
+        **dict.fromkeys(
+            [
+                "ModelInfo",
+                "get_model_info",
+                "load_model",
+                "log_model",
+                "save_model",
+                "search_models",
+                "verify_model",
+            ],
+            "gitprompts.models.api",
+        ),
+        **dict.fromkeys(["Run", "active_run", "start_run"], "gitprompts.models.runs"),
+        "set_model": "gitprompts.models.scripts",
+    },
+)

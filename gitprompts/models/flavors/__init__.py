@@ -1,0 +1,1 @@
+"""Model flavors: one module per flavor behind the ``Flavor`` protocol, looked up by name."""

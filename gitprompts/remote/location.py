@@ -1,0 +1,106 @@
+"""Where things live: ``GITPROMPTS_HOME``, the default registry, and ``set_registry``.
+
+Resolution order for the registry: ``set_registry(path)`` in this process,
+then ``$GITPROMPTS_REGISTRY``, then ``$GITPROMPTS_HOME/registry.git``
+(``~/.gitprompts/registry.git`` when ``GITPROMPTS_HOME`` is unset), created on
+first use.
+
+>>> set_registry("/tmp/team-prompts.git")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from gitprompts.registry.registry import Registry
+
+_chosen: str | None = None
+_open: dict[str, Registry] = {}
+_open_lock = threading.Lock()
+
+
+def home() -> Path:
+    """``$GITPROMPTS_HOME``, or ``~/.gitprompts``."""
+    value = os.environ.get("GITPROMPTS_HOME")
+    return Path(value).expanduser() if value else Path.home() / ".gitprompts"
+
+
+# os.environ.get() encodes the key and decodes the value on every call (~2 µs
+# each); load_prompt needs two variables per call, so on POSIX read the bytes
+# mapping CPython keeps in step with os.environ (and with monkeypatch/putenv).
+_RAW_ENV: dict[bytes, bytes] | None = (
+    getattr(os.environ, "_data", None) if os.name == "posix" else None
+)
+
+
+def registry_location() -> str:
+    """The registry this process uses, as the user gave it (a path or a URL)."""
+    if _chosen is not None:
+        return _chosen
+    if _RAW_ENV is not None:
+        explicit = _RAW_ENV.get(b"GITPROMPTS_REGISTRY")
+        if explicit:
+            return _decoded(explicit)
+        return _default_location(_RAW_ENV.get(b"GITPROMPTS_HOME"))
+    explicit_str = os.environ.get("GITPROMPTS_REGISTRY")
+    if explicit_str:
+        return explicit_str
+    home_str = os.environ.get("GITPROMPTS_HOME")
+    return _default_location(None if home_str is None else os.fsencode(home_str))
+
+
+@lru_cache(maxsize=8)
+def _decoded(value: bytes) -> str:
+    return os.fsdecode(value)
+
+
+@lru_cache(maxsize=8)
+def _default_location(home_env: bytes | None) -> str:
+    # Keyed by the variable's value, so a changed GITPROMPTS_HOME is seen at once.
+    return str(home() / "registry.git")
+
+
+def set_registry(path: str | os.PathLike[str] | None) -> None:
+    """Use the registry at ``path`` for the rest of this process (None: back to the default).
+
+    >>> import gitprompts
+    >>> gitprompts.set_registry("/srv/prompts.git")  # doctest: +SKIP
+    """
+    global _chosen
+    _chosen = None if path is None else os.fspath(path)
+
+
+def get_registry(location: str | os.PathLike[str] | None = None) -> Registry:
+    """The ``Registry`` for ``location`` (default: the current one), opened once per process."""
+    key = os.fspath(location) if location is not None else registry_location()
+    # Hot path of every load_prompt: a dict hit, no path arithmetic or stat.
+    registry = _open.get(key)
+    if registry is not None:
+        return registry
+    from gitprompts.registry.registry import Registry
+
+    with _open_lock:
+        registry = _open.get(key)
+        if registry is None and "://" in key:
+            # A URL: a local mirror that fetches on a miss and pushes writes.
+            from gitprompts.remote.mirror import MirrorRegistry, mirror_path
+
+            registry = MirrorRegistry(key, mirror_path(home(), key))
+            _open[key] = registry
+        if registry is None:
+            registry = Registry(key)
+            _open[key] = registry
+        return registry
+
+
+def forget_registries() -> None:
+    """Drop every open registry handle (tests call this between cases)."""
+    global _chosen
+    with _open_lock:
+        _open.clear()
+    _chosen = None
