@@ -1,0 +1,131 @@
+"""The repository contract: where everything lives in a registry, in one module.
+
+Plain git users and other tools rely on this layout, and the writer, the
+reader, sync and the server hook must agree on it to the letter, so every
+path, ref name and numbering rule is spelled here and nowhere else:
+
+- ``main`` holds ``prompts/<name>.prompt`` (the newest version's file) and
+  ``state/<name>.json`` (aliases, deleted versions, edited tags, the highest
+  number given out);
+- version N of ``name`` is the annotated tag ``prompts/<name>/<N>``;
+- which models use a version is a git note in ``refs/notes/gitprompts-models``;
+- a remote's ``main`` and notes are tracked under ``refs/remotes/<remote>/``.
+
+>>> tag_ref("greet", 3)
+'refs/tags/prompts/greet/3'
+>>> parse_tag_ref("refs/tags/prompts/greet/3")
+('greet', 3)
+>>> parse_tag_ref("refs/tags/prompts/greet/03") is None
+True
+>>> name_from_path("state/greet.json")
+'greet'
+>>> next_number(2, lambda n: n == 3)
+4
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from gitprompts.core.uri import validate_name
+from gitprompts.errors import InvalidPromptNameError
+
+MAIN_BRANCH = "main"
+MAIN = f"refs/heads/{MAIN_BRANCH}"
+MODELS_NOTES = "refs/notes/gitprompts-models"
+TAGS = "refs/tags/"
+VERSION_TAGS = f"{TAGS}prompts/"
+PROMPTS_DIR = "prompts"
+PROMPT_SUFFIX = ".prompt"
+STATE_DIR = "state"
+STATE_SUFFIX = ".json"
+# Files inside the bare repository that only gitprompts writers use.
+LOCK_FILE = "gitprompts.lock"
+TXN_FILE = "gitprompts.txn"
+
+
+def prompt_path(name: str) -> str:
+    """``prompts/<name>.prompt``: the newest version's file on ``main``."""
+    return f"{PROMPTS_DIR}/{name}{PROMPT_SUFFIX}"
+
+
+def state_path(name: str) -> str:
+    """``state/<name>.json``: what changes about a prompt after its versions are written."""
+    return f"{STATE_DIR}/{name}{STATE_SUFFIX}"
+
+
+def name_from_path(path: str) -> str | None:
+    """The prompt a ``prompts/`` or ``state/`` path on ``main`` belongs to; None for other paths."""
+    for directory, suffix in ((PROMPTS_DIR, PROMPT_SUFFIX), (STATE_DIR, STATE_SUFFIX)):
+        if path.startswith(directory + "/") and path.endswith(suffix):
+            name = path[len(directory) + 1 : -len(suffix)]
+            return name if name and "/" not in name else None
+    return None
+
+
+def tag_name(name: str, version: int) -> str:
+    """``prompts/<name>/<version>``: the version's tag, as ``git tag`` shows it."""
+    return f"prompts/{name}/{version}"
+
+
+def tag_ref(name: str, version: int) -> str:
+    """``refs/tags/prompts/<name>/<version>``."""
+    return TAGS + tag_name(name, version)
+
+
+def parse_tag_ref(ref: str) -> tuple[str, int] | None:
+    """``(name, version)`` of a version tag ref; None unless the name is valid and N = 1, 2, ..."""
+    if not ref.startswith(VERSION_TAGS):
+        return None
+    name, _, number = ref[len(VERSION_TAGS) :].rpartition("/")
+    try:
+        validate_name(name)
+    except InvalidPromptNameError:
+        return None
+    if not number.isdigit() or not number.isascii() or number.startswith("0"):
+        return None
+    return name, int(number)
+
+
+def version_uri(name: str, version: int) -> str:
+    """``prompts:/<name>/<version>``."""
+    return f"prompts:/{name}/{version}"
+
+
+def tag_uri(ref: str) -> str:
+    """The ``prompts:/name/N`` URI of a version tag ref."""
+    return "prompts:/" + ref[len(VERSION_TAGS) :]
+
+
+def tracking_main(remote: str) -> str:
+    """Where this registry remembers ``remote``'s ``main``."""
+    return f"refs/remotes/{remote}/{MAIN_BRANCH}"
+
+
+def tracking_notes(remote: str) -> str:
+    """Where this registry remembers ``remote``'s models notes."""
+    return f"refs/remotes/{remote}/notes/gitprompts-models"
+
+
+def next_number(recorded: int, tag_exists: Callable[[int], bool]) -> int:
+    """The number the next version of a prompt gets; the writer and the server hook both use it.
+
+    One past the highest number ever given out: ``recorded`` (``latest`` in
+    the state file) or a version tag found past it (versions made by hand
+    or by another tool tag without touching the state file). Numbers of
+    deleted versions are never given out again.
+    """
+    number = recorded + 1
+    while tag_exists(number):
+        number += 1
+    return number
+
+
+def note_ids(note: str) -> list[str]:
+    """The model ids in a models note: one per line, sorted, without duplicates."""
+    return sorted({line.strip() for line in note.splitlines() if line.strip()})
+
+
+def note_text(ids: Iterable[str]) -> str:
+    """A models note holding ``ids`` (one per line, sorted, so notes merge line by line)."""
+    return "".join(f"{i}\n" for i in sorted(set(ids)))
