@@ -1,25 +1,23 @@
 """Push, pull and clone a registry with any git remote (path, file://, ssh://, http(s)://).
 
-The engine lives in ``gitprompts.remote.transfer``; this is its public face.
+Every function works on the current registry unless given another
+(``registry=``); the engine is ``gitprompts.remote.transfer``.
 
 >>> import gitprompts
 >>> gitprompts.pull()            # doctest: +SKIP
 PullResult(remote='origin', fetched=['prompts:/greet/3'], renumbered={}, ...)
 >>> gitprompts.push()            # doctest: +SKIP
+PushResult(remote='origin', refs=['refs/heads/main', 'refs/tags/prompts/greet/4'])
 """
 
 from __future__ import annotations
 
-from gitprompts.remote.transfer import (
-    PullResult,
-    PushResult,
-    add_remote,
-    clone,
-    pull,
-    push,
-    remotes,
-    remove_remote,
-)
+import os
+
+from gitprompts.registry import Registry
+from gitprompts.remote import transfer
+from gitprompts.remote.location import get_registry
+from gitprompts.remote.transfer import PullResult, PushResult
 
 __all__ = [
     "PullResult",
@@ -31,3 +29,75 @@ __all__ = [
     "remotes",
     "remove_remote",
 ]
+
+
+def pull(
+    remote: str | None = None, registry: Registry | None = None, progress: bool | None = None
+) -> PullResult:
+    """Bring the remote's new versions, aliases and model links into this registry.
+
+    Unpublished local versions whose numbers the remote has taken meanwhile
+    are renumbered after the remote's (their tags and aliases follow);
+    published versions are never rewritten. An alias moved on both sides
+    keeps the later move; the other is reported in ``conflicts``.
+
+    >>> result = gitprompts.pull()           # doctest: +SKIP
+    >>> result.renumbered                    # doctest: +SKIP
+    {'prompts:/greet/3': 'prompts:/greet/4'}
+    """
+    return transfer.pull(registry or get_registry(), remote, progress)
+
+
+def push(
+    remote: str | None = None, registry: Registry | None = None, progress: bool | None = None
+) -> PushResult:
+    """Publish local versions, aliases and model links: all refs or none (``--atomic``).
+
+    Raises ``PushRejectedError`` (``pull_first=True``) when the remote has
+    versions or commits this registry has not pulled yet.
+
+    >>> gitprompts.push()                    # doctest: +SKIP
+    PushResult(remote='origin', refs=['refs/heads/main', 'refs/tags/prompts/greet/4'])
+    """
+    return transfer.push(registry or get_registry(), remote, progress)
+
+
+def clone(
+    url: str, path: str | os.PathLike[str] | None = None, progress: bool | None = None
+) -> Registry:
+    """Copy the registry at ``url`` into a new bare repository at ``path``; return it.
+
+    Carries ``main``, every version tag and the models notes; ``origin``
+    is set up so ``pull``/``push`` work with no argument. The copy appears
+    at ``path`` only when complete.
+
+    >>> reg = gitprompts.clone("ssh://git@example.com/team/prompts.git")  # doctest: +SKIP
+    >>> reg.path.name                                                     # doctest: +SKIP
+    'prompts.git'
+    """
+    return transfer.clone(url, path, progress)
+
+
+def remotes(registry: Registry | None = None) -> dict[str, str]:
+    """The registry's remotes: ``{name: url}``.
+
+    >>> gitprompts.sync.remotes()            # doctest: +SKIP
+    {'origin': 'ssh://git@example.com/team/prompts.git'}
+    """
+    return transfer.remotes(registry or get_registry())
+
+
+def add_remote(name: str, url: str, registry: Registry | None = None) -> None:
+    """Add remote ``name`` at ``url`` (a path, file://, ssh:// or http(s):// URL).
+
+    >>> gitprompts.sync.add_remote("origin", "ssh://git@example.com/prompts.git")  # doctest: +SKIP
+    """
+    transfer.add_remote(registry or get_registry(), name, url)
+
+
+def remove_remote(name: str, registry: Registry | None = None) -> None:
+    """Forget remote ``name`` (its remote-tracking refs go too; nothing else changes).
+
+    >>> gitprompts.sync.remove_remote("origin")  # doctest: +SKIP
+    """
+    transfer.remove_remote(registry or get_registry(), name)

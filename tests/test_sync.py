@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from gitprompts import sync
+from gitprompts.core.uri import parse_prompt_uri
 from gitprompts.errors import PushRejectedError, RemoteNotFoundError
 from gitprompts.registry import Registry
 
@@ -241,3 +242,34 @@ def test_url_registry_mirror_falls_back_when_remote_is_gone(
     with pytest.warns(RemoteUnreachableWarning, match="local mirror"):
         assert gitprompts.load_prompt("prompts:/greet@latest").version == 3
     assert gitprompts.load_prompt("prompts:/greet/2").template == "Hi {{ name }}"
+
+
+def test_url_registry_links_logged_models_on_the_remote(
+    server: Registry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every write of a URL registry reaches the remote, model links included."""
+    import gitprompts
+
+    monkeypatch.setenv("GITPROMPTS_REGISTRY", f"file://{server.path}")
+    version = gitprompts.register_prompt("greet", "Hello again {{ name }}")
+    info = gitprompts.log_model(lambda q: q, name="m", prompts=[version.uri])
+    on_server = git(
+        "--git-dir", str(server.path), "notes", "--ref=refs/notes/gitprompts-models", "list"
+    )
+    assert version.commit_id is not None and version.commit_id in on_server
+    assert Registry(server.path).linked_models("greet", version.version) == {
+        version.version: [info.model_id]
+    }
+
+
+def test_pull_that_brings_nothing_keeps_main(server: Registry, tmp_path: Path) -> None:
+    """A pull with nothing new must not leave the registry reading an empty main."""
+    a = _clone(server, tmp_path, "a")
+    a.register("greet", "third")
+    a.set_alias("greet", "production", 3)
+    sync.push(registry=a)
+    assert a.resolve(parse_prompt_uri("prompts:/greet@production")).version == 3
+    assert sync.pull(registry=a).up_to_date
+    assert a.resolve(parse_prompt_uri("prompts:/greet@production")).version == 3
+    assert [p.name for p in a.prompts()] == ["greet", "other"]
+    assert a.register("greet", "fourth").version == 4

@@ -10,9 +10,12 @@ Layout of the bare repository (a contract plain git users rely on):
 - ``@latest`` is computed: the highest version whose tag exists and which was
   not deleted.
 
-Reads take no lock. Writes take ``gitprompts.lock`` (a filelock in the
-repository), re-read ``main`` under it and move refs compare-and-swap, so
-two writers can never both create version N.
+The layout is spelled in ``gitprompts.core.layout``. Reads take no lock;
+every write is a ``Transaction`` (``registry.transaction``): under
+``gitprompts.lock`` (a filelock in the repository) it re-reads ``main`` and
+moves refs compare-and-swap, so two writers can never both create version N.
+A registry that mirrors a remote one is given an ``Upstream``, which it asks
+for news before answering an alias and on a miss, and tells after each write.
 
 >>> reg = Registry(tmp_path / "r.git")          # doctest: +SKIP
 >>> reg.register("greet", "Hello {{ name }}").version  # doctest: +SKIP
@@ -22,11 +25,28 @@ two writers can never both create version N.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gitprompts.core import promptfile, state
+import msgspec
+
+from gitprompts.core import fields, promptfile, state
+from gitprompts.core.layout import (
+    LOCK_FILE,
+    MAIN,
+    MODELS_NOTES,
+    PROMPT_SUFFIX,
+    PROMPTS_DIR,
+    next_number,
+    note_ids,
+    note_text,
+    prompt_path,
+    state_path,
+    tag_name,
+    tag_ref,
+)
 from gitprompts.core.prompt import Prompt, PromptVersion
 from gitprompts.core.state import State
 from gitprompts.core.uri import LATEST, PromptRef, parse_version, validate_alias, validate_name
@@ -34,32 +54,18 @@ from gitprompts.errors import (
     AliasNotFoundError,
     InvalidInputError,
     NotARegistryError,
+    NotFoundError,
     PromptNotFoundError,
     PromptVersionNotFoundError,
     RegistryError,
 )
+from gitprompts.git.repo import GitRepo, TagInfo, init_bare
+from gitprompts.registry.transaction import Transaction, Upstream
 
 if TYPE_CHECKING:
     import filelock
 
-    from gitprompts.git.repo import GitRepo, Person, TagInfo
-
-MAIN = "refs/heads/main"
-LOCK_FILE = "gitprompts.lock"
-MODELS_NOTES = "refs/notes/gitprompts-models"
 LOCK_TIMEOUT = float(os.environ.get("GITPROMPTS_LOCK_TIMEOUT", "120"))
-
-
-def tag_ref(name: str, version: int) -> str:
-    return f"refs/tags/prompts/{name}/{version}"
-
-
-def prompt_path(name: str) -> str:
-    return f"prompts/{name}.prompt"
-
-
-def state_path(name: str) -> str:
-    return f"state/{name}.json"
 
 
 class _Version:
@@ -75,19 +81,28 @@ class _Version:
 
 
 class Registry:
-    """A prompt registry in the bare git repository at ``path`` (created if missing)."""
+    """A prompt registry in the bare git repository at ``path`` (created if missing).
 
-    def __init__(self, path: str | os.PathLike[str], *, create: bool = True) -> None:
-        from gitprompts.git import repo as gitbackend
+    ``upstream`` is the remote registry this one mirrors, if any (see
+    ``gitprompts.remote.mirror``).
+    """
 
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        create: bool = True,
+        upstream: Upstream | None = None,
+    ) -> None:
+        self.upstream = upstream
         self.path = Path(path).expanduser().absolute()
         if not (self.path / "HEAD").exists():
             if self.path.exists() and (not self.path.is_dir() or any(self.path.iterdir())):
                 raise NotARegistryError(self.path, "it is not a bare git repository")
             if not create:
                 raise NotARegistryError(self.path, "it does not exist")
-            gitbackend.init_bare(self.path)
-        self._git: GitRepo = gitbackend.GitRepo(self.path)
+            init_bare(self.path)
+        self._git = GitRepo(self.path)
         self._lock_object: filelock.BaseFileLock | None = None
         self._versions: dict[tuple[str, int], _Version] = {}
         self._main: str | None = None
@@ -101,7 +116,14 @@ class Registry:
         self._files: dict[str, promptfile.PromptFile] = {}
 
     def __repr__(self) -> str:
+        if self.upstream is not None:
+            return f"Registry({str(self.path)!r}, upstream={self.upstream!r})"
         return f"Registry({str(self.path)!r})"
+
+    @property
+    def git(self) -> GitRepo:
+        """The repository underneath (for ``remote``: sync and rebase work on its objects)."""
+        return self._git
 
     def forget_cache(self) -> None:
         """Drop everything read so far (sync moved refs, possibly renumbering local versions)."""
@@ -109,7 +131,10 @@ class Registry:
         self._made.clear()
         self._states = {}
         self._listing = None
+        # Both halves of the stat cache go: a main that sync left where it was
+        # must be read again, not answered from the cleared value.
         self._main = None
+        self._main_key = None
 
     # -- reading -------------------------------------------------------------
 
@@ -156,10 +181,7 @@ class Registry:
 
     def _latest(self, name: str, st: State) -> int:
         """Highest live version: from the state record, then probing single tag refs."""
-        number = st.latest
-        # Versions tagged by hand (or by another tool) past the recorded number.
-        while self._tag_exists(name, number + 1):
-            number += 1
+        number = next_number(st.latest, lambda n: self._tag_exists(name, n)) - 1
         while number > 0 and (number in st.deleted or not self._tag_exists(name, number)):
             number -= 1
         return number
@@ -213,6 +235,15 @@ class Registry:
         return self._get(validate_name(name), parse_version(version))
 
     def _get(self, name: str, number: int) -> PromptVersion:
+        try:
+            return self._get_local(name, number)
+        except NotFoundError:
+            # A version number never changes meaning, so only a miss needs the remote.
+            if self.upstream is None or not self.upstream.refresh(self, force=True):
+                raise
+            return self._get_local(name, number)
+
+    def _get_local(self, name: str, number: int) -> PromptVersion:
         main = self._refresh()
         st = self._state(name, main)
         record = self._version(name, number)
@@ -233,6 +264,8 @@ class Registry:
         """What a parsed URI points at now (aliases and @latest read ``main`` afresh)."""
         if ref.version is not None:
             return self._get(ref.name, ref.version)
+        if self.upstream is not None:
+            self.upstream.refresh(self)
         main = self._refresh()
         st = self._state(ref.name, main)
         if ref.alias == LATEST:
@@ -284,11 +317,10 @@ class Registry:
         """``(name, blob id)`` of every ``prompts/<name>.prompt`` on ``main``, sorted by name."""
         if main is None:
             return []
-        suffix = ".prompt"
         return sorted(
-            (n[: -len(suffix)], blob)
-            for n, blob in self._git.tree_entries(main, "prompts")
-            if n.endswith(suffix)
+            (n[: -len(PROMPT_SUFFIX)], blob)
+            for n, blob in self._git.tree_entries(main, PROMPTS_DIR)
+            if n.endswith(PROMPT_SUFFIX)
         )
 
     def _file(self, blob: str, name: str) -> promptfile.PromptFile:
@@ -379,25 +411,39 @@ class Registry:
                 continue
             note = self._git.note(MODELS_NOTES, record.commit)
             if note:
-                found[number] = _note_ids(note)
+                found[number] = note_ids(note)
         return found
 
     def link_model(self, commits: list[str], model_id: str) -> None:
-        """Add ``model_id`` to the models note of each commit (merged, under the writer lock)."""
-        author = self._author()
-        with self.writer_lock():
+        """Add ``model_id`` to the models note of each commit (merged, in one transaction)."""
+        with self.transaction() as txn:
             for commit in sorted(set(commits)):
-                note = self._git.note(MODELS_NOTES, commit) or ""
-                ids = _note_ids(note)
-                if model_id in ids:
-                    continue
-                text = "".join(f"{i}\n" for i in sorted({*ids, model_id}))
-                self._git.write_note(MODELS_NOTES, commit, text, author)
+                ids = note_ids(txn.git.note(MODELS_NOTES, commit) or "")
+                if model_id not in ids:
+                    txn.write_note(commit, note_text([*ids, model_id]))
 
     # -- writing -------------------------------------------------------------
 
-    def writer_lock(self) -> Any:
-        """Hold the registry's writer lock: ``with registry.writer_lock(): ...``.
+    @contextmanager
+    def transaction(self, *, publish: bool = True) -> Iterator[Transaction]:
+        """The one way to write: ``with registry.transaction() as txn: ...``.
+
+        Holds the writer lock for the block, after finishing any ref update a
+        killed writer left behind, with ``txn.main`` read under the lock. When
+        the block moved a ref and ``publish`` is true, the upstream (if any)
+        is told afterwards, outside the lock. Sync passes ``publish=False``:
+        it is how the upstream itself reads and writes.
+        """
+        author = self._git.identity()
+        with self._writer_lock():
+            self._git.recover()
+            txn = Transaction(self._git, self._refresh(), author)
+            yield txn
+        if txn.moved and publish and self.upstream is not None:
+            self.upstream.after_write(self)
+
+    def _writer_lock(self) -> Any:
+        """The registry's writer lock, held for the ``with`` block.
 
         filelock is imported on the first write (import time matters). The
         poll interval is short because writers hold the lock for a few ms and
@@ -408,9 +454,6 @@ class Registry:
 
             self._lock_object = filelock.FileLock(str(self.path / LOCK_FILE), timeout=LOCK_TIMEOUT)
         return self._lock_object.acquire(poll_interval=0.002)
-
-    def _author(self) -> Person:
-        return self._git.identity()
 
     def register(
         self,
@@ -423,29 +466,13 @@ class Registry:
     ) -> PromptVersion:
         """Write the next version of ``name`` (creating the prompt if it is new)."""
         validate_name(name)
-        kind, checked = promptfile.check_template(template)
-        if commit_message is not None and not isinstance(commit_message, str):
-            raise InvalidInputError(
-                f"commit_message must be a string or None, not {type(commit_message).__name__}"
-            )
-        file = promptfile.PromptFile(
-            type=kind,
-            template=checked,
-            commit_message=commit_message,
-            tags=_check_tags(tags),
-            model_config=_check_mapping("model_config", model_config),
-            response_format=_response_format_dict(response_format),
-        )
-        data = _encode_checked(file)
+        file = fields.prompt_file(template, commit_message, tags, response_format, model_config)
+        data = fields.encode(file)
         blob = self._git.blob_id(data)
-        author = self._author()
-        with self.writer_lock():
-            self._git.recover()
-            main = self._refresh()
+        with self.transaction() as txn:
+            main = txn.main
             st = self._state(name, main)
-            number = st.latest + 1
-            while self._tag_exists(name, number):
-                number += 1
+            number = next_number(st.latest, lambda n: self._tag_exists(name, n))
             new_state = state.State(
                 latest=number,
                 latest_blob=blob,
@@ -454,19 +481,13 @@ class Registry:
                 version_tags=st.version_tags,
             )
             message = commit_message or f"Register {name} version {number}"
-            commit = self._git.write_commit(
-                main,
-                {prompt_path(name): data, state_path(name): state.encode(new_state)},
-                message,
-                author,
+            commit = txn.write_commit(
+                {prompt_path(name): data, state_path(name): state.encode(new_state)}, message
             )
-            ref = tag_ref(name, number)
-            tag = self._git.write_tag_object(ref[len("refs/tags/") :], commit, message, author)
-            self._git.update_refs({ref: (None, tag), MAIN: (main, commit)}, message)
+            tag = txn.git.write_tag_object(tag_name(name, number), commit, message, txn.author)
+            txn.update_refs({tag_ref(name, number): (None, tag), MAIN: (main, commit)}, message)
         # Prime the cache from what was just written instead of reading it back.
-        from gitprompts.git.repo import TagInfo as _TagInfo
-
-        tag_info = _TagInfo(tag, commit, author, message)
+        tag_info = TagInfo(tag, commit, txn.author, message)
         self._versions[(name, number)] = _Version(file, tag_info, blob)
         return self._get(name, number)
 
@@ -474,21 +495,16 @@ class Registry:
         self, name: str, change: Callable[[State, int], State], message: str
     ) -> State:
         """Apply ``change(state, latest)`` to ``state/<name>.json`` as one commit on main."""
-        author = self._author()
-        with self.writer_lock():
-            self._git.recover()
-            main = self._refresh()
-            st = self._state(name, main)
+        with self.transaction() as txn:
+            st = self._state(name, txn.main)
             latest = self._latest(name, st)
             if latest == 0:
                 raise PromptNotFoundError(name)
             new = change(st, latest)
             if new == st:
                 return st
-            commit = self._git.write_commit(
-                main, {state_path(name): state.encode(new)}, message, author
-            )
-            self._git.update_refs({MAIN: (main, commit)}, message)
+            commit = txn.write_commit({state_path(name): state.encode(new)}, message)
+            txn.update_refs({MAIN: (txn.main, commit)}, message)
             return new
 
     def _live(self, name: str, version: object, st: State) -> int:
@@ -541,7 +557,7 @@ class Registry:
 
     def set_version_tag(self, name: str, version: object, key: str, value: object) -> None:
         validate_name(name)
-        _check_tags({key: value})
+        fields.check_tags({key: value})
 
         def change(st: State, latest: int) -> State:
             number = self._live(name, version, st)
@@ -568,56 +584,5 @@ class Registry:
         self._update_state(name, change, f"Delete tag {key} from {name} version {version}")
 
 
-def _note_ids(note: str) -> list[str]:
-    return sorted({line.strip() for line in note.splitlines() if line.strip()})
-
-
 def _replace(st: State, **changes: Any) -> State:
-    import msgspec
-
     return msgspec.structs.replace(st, **changes)
-
-
-def _check_tags(tags: object) -> dict[str, str]:
-    if tags is None:
-        return {}
-    if not isinstance(tags, dict):
-        raise InvalidInputError(f"tags must be a dict of str to str, not {type(tags).__name__}")
-    for key, value in tags.items():
-        if not isinstance(key, str) or not key:
-            raise InvalidInputError(f"tag key {key!r} must be a non-empty string")
-        if not isinstance(value, (str, int, float, bool)):
-            raise InvalidInputError(
-                f"tag {key!r} has a {type(value).__name__} value; tag values are strings"
-            )
-    return {k: str(v) for k, v in tags.items()}
-
-
-def _check_mapping(what: str, value: object) -> dict[str, Any] | None:
-    if value is None:
-        return None
-    if hasattr(value, "model_dump"):  # a pydantic model instance (e.g. MLflow's PromptModelConfig)
-        value = value.model_dump(exclude_none=True)
-    if not isinstance(value, dict):
-        raise InvalidInputError(f"{what} must be a dict, not {type(value).__name__}")
-    return value
-
-
-def _response_format_dict(value: object) -> dict[str, Any] | None:
-    """A dict as given, or a pydantic model class turned into its JSON schema (as MLflow does)."""
-    if isinstance(value, type) and hasattr(value, "model_json_schema"):
-        schema: dict[str, Any] = value.model_json_schema()
-        return schema
-    return _check_mapping("response_format", value)
-
-
-def _encode_checked(file: promptfile.PromptFile) -> bytes:
-    import yaml
-
-    try:
-        return promptfile.encode(file)
-    except yaml.YAMLError as exc:
-        raise InvalidInputError(
-            f"model_config, response_format and tags must hold only strings, numbers, "
-            f"booleans, lists and dicts: {exc}"
-        ) from None

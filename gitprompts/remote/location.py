@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from gitprompts.registry.registry import Registry
+    from gitprompts.registry import Registry
 
 _chosen: str | None = None
 _open: dict[str, Registry] = {}
@@ -76,24 +76,27 @@ def set_registry(path: str | os.PathLike[str] | None) -> None:
 
 
 def get_registry(location: str | os.PathLike[str] | None = None) -> Registry:
-    """The ``Registry`` for ``location`` (default: the current one), opened once per process."""
+    """The ``Registry`` for ``location`` (default: the current one), opened once per process.
+
+    A URL (``is_url``) opens a local mirror under ``$GITPROMPTS_HOME/mirrors``
+    that fetches on a miss and pushes every write.
+    """
     key = os.fspath(location) if location is not None else registry_location()
     # Hot path of every load_prompt: a dict hit, no path arithmetic or stat.
     registry = _open.get(key)
     if registry is not None:
         return registry
-    from gitprompts.registry.registry import Registry
+    # Imported here, not at the top: opening a registry is what pays for
+    # pygit2, so ``gitprompts --help`` and ``set_registry`` never do.
+    from gitprompts.git.command import is_url
+    from gitprompts.registry import Registry
+    from gitprompts.remote.mirror import mirror_path, open_mirror
 
     with _open_lock:
         registry = _open.get(key)
-        if registry is None and "://" in key:
-            # A URL: a local mirror that fetches on a miss and pushes writes.
-            from gitprompts.remote.mirror import MirrorRegistry, mirror_path
-
-            registry = MirrorRegistry(key, mirror_path(home(), key))
-            _open[key] = registry
         if registry is None:
-            registry = Registry(key)
+            url = is_url(key)
+            registry = open_mirror(key, mirror_path(home(), key)) if url else Registry(key)
             _open[key] = registry
         return registry
 

@@ -23,12 +23,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from gitprompts.core import state
+from gitprompts.core.layout import MAIN, MODELS_NOTES, prompt_path, state_path, tag_ref
 from gitprompts.core.state import State
-from gitprompts.registry.registry import MAIN, MODELS_NOTES, prompt_path, state_path, tag_ref
 
 if TYPE_CHECKING:
-    from gitprompts.git.repo import CommitInfo
-    from gitprompts.registry.registry import Registry
+    from gitprompts.git.repo import CommitInfo, GitRepo
 
 RefUpdates = dict[str, tuple[str | None, str | None]]
 
@@ -41,21 +40,20 @@ class Plan:
     rewritten: dict[str, str] = field(default_factory=dict)  # old commit -> replayed commit
 
 
-def state_at(reg: Registry, commit: str | None, name: str) -> State:
+def state_at(git: GitRepo, commit: str | None, name: str) -> State:
     """``state/<name>.json`` at ``commit`` (the empty state when absent)."""
     if commit is None:
         return state.EMPTY
-    blob = reg._git.blob_at(commit, state_path(name))
+    blob = git.blob_at(commit, state_path(name))
     if blob is None:
         return state.EMPTY
-    return state.decode(reg._git.read_blob(blob), state_path(name))
+    return state.decode(git.read_blob(blob), state_path(name))
 
 
-def integrate(reg: Registry, local: str | None, remote: str, remote_tags: dict[str, str]) -> Plan:
+def integrate(git: GitRepo, local: str | None, remote: str, remote_tags: dict[str, str]) -> Plan:
     """The ref moves that bring ``remote`` (and its fetched tags) into the registry."""
     from gitprompts.git import repo as gitbackend
 
-    git = reg._git
     plan = Plan()
     tags: RefUpdates = {ref: (git.ref(ref), oid) for ref, oid in remote_tags.items()}
     if local is None or git.is_ancestor(local, remote):
@@ -65,7 +63,7 @@ def integrate(reg: Registry, local: str | None, remote: str, remote_tags: dict[s
         plan.ref_updates = tags
         return plan
     base = gitbackend.merge_base(git, local, remote)
-    replay = _Replay(reg, base, remote, remote_tags)
+    replay = _Replay(git, base, remote, remote_tags)
     for commit in gitbackend.commits_between(git, local, remote):
         replay.apply(commit)
     plan.ref_updates = {MAIN: (local, replay.current), **tags, **replay.tag_updates()}
@@ -80,9 +78,8 @@ def integrate(reg: Registry, local: str | None, remote: str, remote_tags: dict[s
 
 
 class _Replay:
-    def __init__(self, reg: Registry, base: str | None, remote: str, remote_tags: dict[str, str]):
-        self.reg = reg
-        self.git = reg._git
+    def __init__(self, git: GitRepo, base: str | None, remote: str, remote_tags: dict[str, str]):
+        self.git = git
         self.base = base
         self.remote = remote
         self.remote_tags = remote_tags
@@ -104,9 +101,9 @@ class _Replay:
         created: list[tuple[str, int, int]] = []
         message = commit.message
         for name in names:
-            before = state_at(self.reg, parent, name)
-            after = state_at(self.reg, commit.oid, name)
-            onto = state_at(self.reg, self.current, name)
+            before = state_at(self.git, parent, name)
+            after = state_at(self.git, commit.oid, name)
+            onto = state_at(self.git, self.current, name)
             latest = onto.latest
             for number in range(before.latest + 1, after.latest + 1):
                 latest += 1
@@ -144,8 +141,8 @@ class _Replay:
                 continue
             mine = None if now is None else self._map(name, now)
             theirs = onto.aliases.get(alias)
-            remote_moved = state_at(self.reg, self.base, name).aliases.get(alias) != state_at(
-                self.reg, self.remote, name
+            remote_moved = state_at(self.git, self.base, name).aliases.get(alias) != state_at(
+                self.git, self.remote, name
             ).aliases.get(alias)
             if remote_moved and theirs != mine:
                 when = self._remote_move_time(name, alias)
@@ -182,8 +179,8 @@ class _Replay:
 
         for commit in reversed(gitbackend.commits_between(self.git, self.remote, self.base)):
             parent = commit.parents[0] if commit.parents else None
-            if state_at(self.reg, commit.oid, name).aliases.get(alias) != state_at(
-                self.reg, parent, name
+            if state_at(self.git, commit.oid, name).aliases.get(alias) != state_at(
+                self.git, parent, name
             ).aliases.get(alias):
                 return commit.author.time
         return 0
@@ -199,9 +196,8 @@ class _Replay:
         return updates
 
 
-def carry_notes(reg: Registry, rewritten: dict[str, str]) -> None:
+def carry_notes(git: GitRepo, rewritten: dict[str, str]) -> None:
     """Copy the models notes of replayed commits onto their replacements (merged by line)."""
-    git = reg._git
     for old, new in rewritten.items():
         note = git.note(MODELS_NOTES, old)
         if not note:

@@ -1,9 +1,10 @@
 """Push, pull and clone a registry with any git remote (path, file://, ssh://, http(s)://).
 
-Everything that crosses the network runs the ``git`` CLI (see ``gitcli``);
+Everything that crosses the network runs the ``git`` CLI (``git.command``);
 everything local (reading state files, rebasing, moving refs
-compare-and-swap) goes through the registry and the git backend, under the
-registry's writer lock.
+compare-and-swap) happens inside one registry transaction, under the
+registry's writer lock. The public face, which defaults to the current
+registry, is ``gitprompts.sync``; here every function takes the registry.
 
 Pull uses what the layout knows to stay fast at 100k tags: fetch ``main``
 (and the models notes) first, read from the changed ``state/<name>.json``
@@ -12,10 +13,8 @@ both sides wrote versions, the local-only commits are replayed on the
 remote ``main`` and unpublished local versions that collide are renumbered
 after the remote's (``rebase``).
 
->>> import gitprompts
->>> gitprompts.pull()            # doctest: +SKIP
+>>> pull(registry)               # doctest: +SKIP
 PullResult(remote='origin', fetched=['prompts:/greet/3'], renumbered={}, ...)
->>> gitprompts.push()            # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -25,15 +24,20 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from gitprompts.core import layout
+from gitprompts.core.layout import MAIN, MODELS_NOTES, VERSION_TAGS, tracking_main, tracking_notes
 from gitprompts.errors import (
+    GitCommandError,
     InvalidInputError,
     NotARegistryError,
     PushRejectedError,
     RemoteNotFoundError,
 )
 from gitprompts.git import command as gitcli
+from gitprompts.git.repo import changed_paths, merge_base
 from gitprompts.models.store import staged_directory
-from gitprompts.registry.registry import MAIN, MODELS_NOTES, Registry, tag_ref
+from gitprompts.registry import Registry
+from gitprompts.registry.transaction import Transaction
 from gitprompts.remote import rebase
 
 __all__ = [
@@ -83,37 +87,16 @@ class PushResult:
         return not self.refs
 
 
-def _registry(registry: Registry | None) -> Registry:
-    if registry is not None:
-        return registry
-    from gitprompts.remote.location import get_registry
-
-    return get_registry()
-
-
 def _progress(progress: bool | None) -> list[str]:
     show = gitcli.stderr_is_tty() if progress is None else progress
     return ["--progress"] if show else ["--quiet"]
 
 
-def tracking_main(remote: str) -> str:
-    return f"refs/remotes/{remote}/main"
-
-
-def tracking_notes(remote: str) -> str:
-    return f"refs/remotes/{remote}/notes/gitprompts-models"
-
-
 # -- remotes -------------------------------------------------------------------
 
 
-def remotes(registry: Registry | None = None) -> dict[str, str]:
-    """The registry's remotes: ``{name: url}``.
-
-    >>> gitprompts.sync.remotes()            # doctest: +SKIP
-    {'origin': 'ssh://git@example.com/team/prompts.git'}
-    """
-    reg = _registry(registry)
+def remotes(reg: Registry) -> dict[str, str]:
+    """The registry's remotes: ``{name: url}``."""
     out = gitcli.run(
         ["config", "--get-regexp", r"^remote\..*\.url$"], git_dir=reg.path, check=False
     )
@@ -124,12 +107,8 @@ def remotes(registry: Registry | None = None) -> dict[str, str]:
     return dict(sorted(found.items()))
 
 
-def add_remote(name: str, url: str, registry: Registry | None = None) -> None:
-    """Add remote ``name`` at ``url`` (a path, file://, ssh:// or http(s):// URL).
-
-    >>> gitprompts.sync.add_remote("origin", "ssh://git@example.com/prompts.git")  # doctest: +SKIP
-    """
-    reg = _registry(registry)
+def add_remote(reg: Registry, name: str, url: str) -> None:
+    """Add remote ``name`` at ``url`` (a path, file://, ssh:// or http(s):// URL)."""
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", name) or name.endswith(".lock"):
         raise InvalidInputError(
             f"invalid remote name {name!r}: use letters, digits, '.', '_' and '-' "
@@ -143,12 +122,8 @@ def add_remote(name: str, url: str, registry: Registry | None = None) -> None:
     gitcli.run(["remote", "add", name, _url(url)], git_dir=reg.path)
 
 
-def remove_remote(name: str, registry: Registry | None = None) -> None:
-    """Forget remote ``name`` (its remote-tracking refs go too; nothing else changes).
-
-    >>> gitprompts.sync.remove_remote("origin")  # doctest: +SKIP
-    """
-    reg = _registry(registry)
+def remove_remote(reg: Registry, name: str) -> None:
+    """Forget remote ``name`` (its remote-tracking refs go too; nothing else changes)."""
     known = remotes(reg)
     if name not in known:
         raise RemoteNotFoundError(name, list(known))
@@ -157,7 +132,7 @@ def remove_remote(name: str, registry: Registry | None = None) -> None:
 
 def _url(url: str) -> str:
     """A local path is made absolute (git resolves it against the registry otherwise)."""
-    if "://" in url or re.match(r"^[^/]+@[^/:]+:", url):
+    if gitcli.is_url(url):
         return url
     return str(Path(url).expanduser().absolute())
 
@@ -190,10 +165,6 @@ def clone(
     Carries ``main``, every version tag and the models notes; ``origin``
     is set up so ``pull``/``push`` work with no argument. The copy appears
     at ``path`` only when complete.
-
-    >>> reg = gitprompts.clone("ssh://git@example.com/team/prompts.git")  # doctest: +SKIP
-    >>> reg.path.name                                                     # doctest: +SKIP
-    'prompts.git'
     """
     source = _url(url)
     if path is None:
@@ -229,40 +200,30 @@ def clone(
 # -- pull ------------------------------------------------------------------------
 
 
-def pull(
-    remote: str | None = None, registry: Registry | None = None, progress: bool | None = None
-) -> PullResult:
-    """Bring the remote's new versions, aliases and model links into this registry.
+def pull(reg: Registry, remote: str | None = None, progress: bool | None = None) -> PullResult:
+    """Bring the remote's new versions, aliases and model links into ``reg``.
 
     Unpublished local versions whose numbers the remote has taken meanwhile
     are renumbered after the remote's (their tags and aliases follow);
     published versions are never rewritten. An alias moved on both sides
     keeps the later move; the other is reported in ``conflicts``.
-
-    >>> result = gitprompts.pull()           # doctest: +SKIP
-    >>> result.renumbered                    # doctest: +SKIP
-    {'prompts:/greet/3': 'prompts:/greet/4'}
     """
-    reg = _registry(registry)
     name, url = _remote(reg, remote)
-    git = reg._git  # the sync layer sits beside the registry, on the same backend
-    from gitprompts.git import repo as gitbackend
-
-    with reg.writer_lock():
-        git.recover()
-        local_main = git.ref(MAIN)
+    with reg.transaction(publish=False) as txn:
+        git = txn.git
+        local_main = txn.main
         old_tracking = git.ref(tracking_main(name))
         old_tracking_notes = git.ref(tracking_notes(name))
         side_refs = {
             tracking_main(name): old_tracking,
             tracking_notes(name): old_tracking_notes,
-            "refs/heads/main": local_main,
+            MAIN: local_main,
             MODELS_NOTES: git.ref(MODELS_NOTES),
         }
         with gitcli.SideDir(reg.path, side_refs) as side:
             specs = [
-                f"+refs/heads/main*:refs/remotes/{name}/main*",
-                f"+{MODELS_NOTES}*:refs/remotes/{name}/notes/gitprompts-models*",
+                f"+{MAIN}*:{tracking_main(name)}*",
+                f"+{MODELS_NOTES}*:{tracking_notes(name)}*",
             ]
             _fetch(side, url, specs, progress)
             remote_main = side.ref(tracking_main(name))
@@ -271,108 +232,95 @@ def pull(
                 return PullResult(name, up_to_date=True)
             base = old_tracking
             if base is None or not git.is_ancestor(base, remote_main):
-                base = gitbackend.merge_base(git, local_main, remote_main) if local_main else None
-            wanted = _new_tags(reg, base, remote_main)
-            wanted = [t for t in wanted if not _have_published(reg, t, remote_main)]
+                base = merge_base(git, local_main, remote_main) if local_main else None
+            wanted = _new_tags(txn, base, remote_main)
+            wanted = [t for t in wanted if not _have_published(txn, t, remote_main)]
             remote_tags: dict[str, str] = {}
             if wanted:
                 if len(wanted) > _MAX_NAMED_TAGS:
-                    tag_specs = ["+refs/tags/prompts/*:refs/tags/prompts/*"]
+                    tag_specs = [f"+{VERSION_TAGS}*:{VERSION_TAGS}*"]
                 else:
                     tag_specs = [f"+{t}:{t}" for t in wanted]
                 _fetch(side, url, tag_specs, progress)
-                remote_tags = side.refs("refs/tags/prompts/")
-        plan = rebase.integrate(reg, local_main, remote_main, remote_tags)
+                remote_tags = side.refs(VERSION_TAGS)
+        plan = rebase.integrate(git, local_main, remote_main, remote_tags)
         updates = dict(plan.ref_updates)
         updates[tracking_main(name)] = (old_tracking, remote_main)
-        if remote_notes is not None and remote_notes != old_tracking_notes:
-            updates[tracking_notes(name)] = (old_tracking_notes, remote_notes)
-        updates = {ref: change for ref, change in updates.items() if change[0] != change[1]}
-        if updates:
-            git.update_refs(updates, f"gitprompts pull {name}")
-        rebase.carry_notes(reg, plan.rewritten)
         if remote_notes is not None:
-            _merge_notes(reg, remote_notes)
+            updates[tracking_notes(name)] = (old_tracking_notes, remote_notes)
+        txn.update_refs(updates, f"gitprompts pull {name}")
+        rebase.carry_notes(git, plan.rewritten)
+        if remote_notes is not None:
+            _merge_notes(txn, remote_notes)
         reg.forget_cache()
-    fetched = sorted(
-        f"prompts:/{ref[len('refs/tags/prompts/') :]}" for ref in remote_tags if ref in wanted
-    )
+    fetched = sorted(layout.tag_uri(ref) for ref in remote_tags if ref in wanted)
     return PullResult(
         name,
         fetched=fetched,
         renumbered=plan.renumbered,
         conflicts=plan.conflicts,
         fast_forward=not plan.rewritten,
-        up_to_date=not updates and not fetched,
+        up_to_date=not txn.moved and not fetched,
     )
 
 
-def _new_tags(reg: Registry, base: str | None, remote_main: str) -> list[str]:
+def _new_tags(txn: Transaction, base: str | None, remote_main: str) -> list[str]:
     """Version tags written on ``remote_main`` since ``base``, read from the state files."""
-    from gitprompts.git import repo as gitbackend
-
-    git = reg._git
     wanted = []
-    for path in gitbackend.changed_paths(git, base, remote_main, "state"):
-        if not path.endswith(".json"):
+    for path in changed_paths(txn.git, base, remote_main, layout.STATE_DIR):
+        name = layout.name_from_path(path)
+        if name is None:
             continue
-        name = path[len("state/") : -len(".json")]
-        old = rebase.state_at(reg, base, name).latest
-        new = rebase.state_at(reg, remote_main, name).latest
-        wanted += [tag_ref(name, n) for n in range(old + 1, new + 1)]
+        old = rebase.state_at(txn.git, base, name).latest
+        new = rebase.state_at(txn.git, remote_main, name).latest
+        wanted += [layout.tag_ref(name, n) for n in range(old + 1, new + 1)]
     return wanted
 
 
-def _have_published(reg: Registry, ref: str, remote_main: str) -> bool:
+def _have_published(txn: Transaction, ref: str, remote_main: str) -> bool:
     """True when the local tag is the remote's already (its commit is on the remote's main)."""
-    git = reg._git
-    found = git.peel_tag(ref)
-    return found is not None and git.is_ancestor(found.commit, remote_main)
+    found = txn.git.peel_tag(ref)
+    return found is not None and txn.git.is_ancestor(found.commit, remote_main)
 
 
-def _merge_notes(reg: Registry, remote_notes: str) -> None:
+def _merge_notes(txn: Transaction, remote_notes: str) -> None:
     """Union the remote's model links with ours, one model id per line (never overwrite)."""
-    git = reg._git
+    git = txn.git
     local = git.ref(MODELS_NOTES)
     if local is None:
-        git.update_refs({MODELS_NOTES: (None, remote_notes)}, "gitprompts pull: notes")
+        txn.update_refs({MODELS_NOTES: (None, remote_notes)}, "gitprompts pull: notes")
         return
     if git.is_ancestor(remote_notes, local):
         return
-    person = git.identity()
+    person = txn.author
     env = {
         "GIT_AUTHOR_NAME": person.name,
         "GIT_AUTHOR_EMAIL": person.email,
         "GIT_COMMITTER_NAME": person.name,
         "GIT_COMMITTER_EMAIL": person.email,
     }
+    # cat_sort_uniq is the notes format's own union: one id per line, sorted.
     gitcli.run(
         ["notes", f"--ref={MODELS_NOTES}", "merge", "-q", "-s", "cat_sort_uniq", remote_notes],
-        git_dir=reg.path,
+        git_dir=git.path,
         env=env,
     )
+    txn.moved.append(MODELS_NOTES)
 
 
 # -- push ------------------------------------------------------------------------
 
 
-def push(
-    remote: str | None = None, registry: Registry | None = None, progress: bool | None = None
-) -> PushResult:
-    """Publish local versions, aliases and model links: all refs or none (``--atomic``).
+def push(reg: Registry, remote: str | None = None, progress: bool | None = None) -> PushResult:
+    """Publish ``reg``'s local versions, aliases and model links: all refs or none (``--atomic``).
 
     Raises ``PushRejectedError`` (``pull_first=True``) when the remote has
     versions or commits this registry has not pulled yet.
-
-    >>> gitprompts.push()                    # doctest: +SKIP
-    PushResult(remote='origin', refs=['refs/heads/main', 'refs/tags/prompts/greet/4'])
     """
-    reg = _registry(registry)
     name, url = _remote(reg, remote)
-    git = reg._git
-    with reg.writer_lock():
-        git.recover()
-        local_main = git.ref(MAIN)
+    with reg.transaction(publish=False) as txn:
+        git = txn.git
+        local_main = txn.main
         if local_main is None:
             return PushResult(name)
         tracking = git.ref(tracking_main(name))
@@ -385,7 +333,7 @@ def push(
         if tracking is None or not git.is_ancestor(tracking, local_main):
             glob = True  # first push (or unknown remote state): offer every version tag
         elif MAIN in refs:
-            for ref in _new_tags(reg, tracking, local_main):
+            for ref in _new_tags(txn, tracking, local_main):
                 oid = git.ref(ref)
                 if oid is not None:
                     refs[ref] = oid
@@ -395,7 +343,7 @@ def push(
             return PushResult(name)
         specs = [f"{ref}:{ref}" for ref in sorted(refs)]
         if glob:
-            specs.append("refs/tags/prompts/*:refs/tags/prompts/*")
+            specs.append(f"{VERSION_TAGS}*:{VERSION_TAGS}*")
         args = ["push", "--atomic", "--porcelain", "--no-verify", "--no-follow-tags"]
         args += _progress(progress)
         side_refs: dict[str, str | None] = dict(refs)
@@ -419,10 +367,8 @@ def push(
         }
         if MODELS_NOTES in refs:
             updates[tracking_notes(name)] = (old_notes, notes)
-        updates = {r: c for r, c in updates.items() if c[0] != c[1]}
-        if updates:
-            git.update_refs(updates, f"gitprompts push {name}")
-    return PushResult(name, sorted(refs) + (["refs/tags/prompts/*"] if glob else []))
+        txn.update_refs(updates, f"gitprompts push {name}")
+    return PushResult(name, sorted(refs) + ([f"{VERSION_TAGS}*"] if glob else []))
 
 
 def _raise_rejected(remote: str, code: int, out: str, err: str, args: list[str]) -> None:
@@ -433,8 +379,6 @@ def _raise_rejected(remote: str, code: int, out: str, err: str, args: list[str])
             ref = parts[1].rpartition(":")[2]
             rejected[ref] = parts[2].strip()
     if not rejected:
-        from gitprompts.errors import GitCommandError
-
         raise GitCommandError([*args[:1], "(to " + remote + ")"], code, err or out)
     pull_first = any(marker in why for why in rejected.values() for marker in _PULL_FIRST)
     hook_lines = [
