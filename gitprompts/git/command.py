@@ -64,24 +64,39 @@ def run(
     With ``show_progress`` git's stderr goes straight to ours (a terminal),
     so the user sees objects and refs counting up.
     """
+    out = run_bytes(
+        args, git_dir=git_dir, env=env, input=input, show_progress=show_progress, check=check
+    )
+    return out.decode("utf-8", "replace")
+
+
+def run_bytes(
+    args: Sequence[str],
+    *,
+    git_dir: Path | str | None = None,
+    env: Mapping[str, str] | None = None,
+    input: bytes | None = None,
+    show_progress: bool = False,
+    check: bool = True,
+) -> bytes:
+    """``run``, returning stdout as bytes (file contents must be checked byte for byte)."""
     command = ["git"]
     if git_dir is not None:
         command += ["--git-dir", str(git_dir)]
     command += list(args)
-    full_env = {**os.environ, **_QUIET_ENV, **(env or {})}
     result = subprocess.run(
         command,
         input=input,
         stdout=subprocess.PIPE,
         stderr=None if show_progress else subprocess.PIPE,
-        env=full_env,
+        env={**os.environ, **_QUIET_ENV, **(env or {})},
         check=False,
     )
-    stdout = result.stdout.decode("utf-8", "replace")
     if check and result.returncode != 0:
         stderr = (result.stderr or b"").decode("utf-8", "replace")
+        stdout = result.stdout.decode("utf-8", "replace")
         raise GitCommandError(command[1:], result.returncode, stderr or stdout)
-    return stdout
+    return result.stdout
 
 
 def attempt(

@@ -1,6 +1,7 @@
 """Git hooks: the server's ``pre-receive`` rules and the client's prompt-file validation.
 
-``check_push`` is the whole server-side policy; ``gitprompts serve`` calls
+``check_push`` is the whole server-side policy (on the contract in
+``core.layout``, with the writer's own next-number rule); ``gitprompts serve`` calls
 it for pushes over HTTP, and ``hooks/pre-receive`` calls it through
 ``python -m gitprompts.hooks pre-receive``. A push is refused when it
 
@@ -17,18 +18,28 @@ it for pushes over HTTP, and ``hooks/pre-receive`` calls it through
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
 from gitprompts.core import promptfile, state
+from gitprompts.core.layout import (
+    MAIN,
+    PROMPT_SUFFIX,
+    PROMPTS_DIR,
+    STATE_DIR,
+    VERSION_TAGS,
+    next_number,
+    parse_tag_ref,
+    prompt_path,
+    state_path,
+    tag_ref,
+)
 from gitprompts.core.uri import validate_name
 from gitprompts.errors import GitPromptsError
-from gitprompts.git import repo as gitbackend
-from gitprompts.registry.registry import MAIN, prompt_path, state_path, tag_ref
+from gitprompts.git.command import run, run_bytes
+from gitprompts.git.repo import GitRepo, add_object_dir, changed_paths, tag_object_info
 
 ZERO = "0" * 40
-_TAGS = "refs/tags/prompts/"
 
 
 def check_push(repo_path: Path, updates: Sequence[tuple[str, str, str]]) -> list[str]:
@@ -40,10 +51,10 @@ def check_push(repo_path: Path, updates: Sequence[tuple[str, str, str]]) -> list
     >>> check_push(Path("srv.git"), [(ZERO, new_tag, "refs/tags/prompts/x/5")])  # doctest: +SKIP
     ['refs/tags/prompts/x/5: refused: version 5 skips a number (the next version of x is 3)']
     """
-    repo = gitbackend.GitRepo(Path(repo_path))
+    repo = GitRepo(Path(repo_path))
     quarantine = os.environ.get("GIT_QUARANTINE_PATH")
     if quarantine:
-        gitbackend.add_object_dir(repo, quarantine)
+        add_object_dir(repo, quarantine)
     problems: list[str] = []
     main_after = repo.ref(MAIN)
     for _old, new, ref in updates:
@@ -53,13 +64,13 @@ def check_push(repo_path: Path, updates: Sequence[tuple[str, str, str]]) -> list
     for old, new, ref in updates:
         if ref == MAIN:
             problems += _check_main(repo, old, new)
-        elif ref.startswith(_TAGS):
+        elif ref.startswith(VERSION_TAGS):
             if old != ZERO and new == ZERO:
                 problems.append(f"{ref}: refused: version tags are never deleted")
             elif old != ZERO:
                 problems.append(f"{ref}: refused: version tags never move (it is published)")
             else:
-                parsed = _parse_tag(ref)
+                parsed = parse_tag_ref(ref)
                 if parsed is None:
                     problems.append(
                         f"{ref}: refused: version tags are refs/tags/prompts/<name>/<N> "
@@ -73,40 +84,25 @@ def check_push(repo_path: Path, updates: Sequence[tuple[str, str, str]]) -> list
     return problems
 
 
-def _parse_tag(ref: str) -> tuple[str, int] | None:
-    name, _, number = ref[len(_TAGS) :].rpartition("/")
-    try:
-        validate_name(name)
-    except GitPromptsError:
-        return None
-    if not number.isdigit() or number.startswith("0"):
-        return None
-    return name, int(number)
-
-
-def _existing_latest(repo: gitbackend.GitRepo, name: str) -> int:
-    """The highest existing version number: the state on main, then probing single tags."""
+def _next_number(repo: GitRepo, name: str) -> int:
+    """The number the next version of ``name`` must have (the writer's own rule)."""
     main = repo.ref(MAIN)
-    number = 0
+    recorded = 0
     if main is not None:
         blob = repo.blob_at(main, state_path(name))
         if blob is not None:
             try:
-                number = state.decode(repo.read_blob(blob)).latest
+                recorded = state.decode(repo.read_blob(blob)).latest
             except GitPromptsError:
-                number = 0
-    while number > 0 and repo.ref(tag_ref(name, number)) is None:
-        number -= 1
-    while repo.ref(tag_ref(name, number + 1)) is not None:
-        number += 1
-    return number
+                recorded = 0
+    return next_number(recorded, lambda n: repo.ref(tag_ref(name, n)) is not None)
 
 
 def _check_new_versions(
-    repo: gitbackend.GitRepo, name: str, tags: list[tuple[int, str, str]], main: str | None
+    repo: GitRepo, name: str, tags: list[tuple[int, str, str]], main: str | None
 ) -> list[str]:
     problems = []
-    expected = _existing_latest(repo, name) + 1
+    expected = _next_number(repo, name)
     for number, oid, ref in tags:
         if number != expected:
             problems.append(
@@ -115,7 +111,7 @@ def _check_new_versions(
             )
             continue
         expected += 1
-        info = gitbackend.tag_object_info(repo, oid)
+        info = tag_object_info(repo, oid)
         if info is None:
             problems.append(f"{ref}: refused: it must point at a commit (an annotated tag)")
             continue
@@ -137,7 +133,7 @@ def _check_new_versions(
     return problems
 
 
-def _check_main(repo: gitbackend.GitRepo, old: str, new: str) -> list[str]:
+def _check_main(repo: GitRepo, old: str, new: str) -> list[str]:
     if new == ZERO:
         return [f"{MAIN}: refused: main is never deleted"]
     if old != ZERO and not repo.is_ancestor(old, new):
@@ -147,20 +143,19 @@ def _check_main(repo: gitbackend.GitRepo, old: str, new: str) -> list[str]:
         ]
     problems = []
     base = None if old == ZERO else old
-    for path in gitbackend.changed_paths(repo, base, new, "prompts"):
+    for path in changed_paths(repo, base, new, PROMPTS_DIR):
         blob = repo.blob_at(new, path)
         if blob is None:
             continue  # removed
-        name = path[len("prompts/") :].removesuffix(".prompt")
-        if not path.endswith(".prompt"):
-            problems.append(f"{MAIN}: refused: {path} is not a .prompt file")
+        if not path.endswith(PROMPT_SUFFIX):
+            problems.append(f"{MAIN}: refused: {path} is not a {PROMPT_SUFFIX} file")
             continue
         try:
-            validate_name(name)
+            validate_name(path[len(PROMPTS_DIR) + 1 : -len(PROMPT_SUFFIX)])
             promptfile.decode(repo.read_blob(blob), path)
         except GitPromptsError as exc:
             problems.append(f"{MAIN}: refused: invalid prompt file {path}: {_one_line(exc)}")
-    for path in gitbackend.changed_paths(repo, base, new, "state"):
+    for path in changed_paths(repo, base, new, STATE_DIR):
         blob = repo.blob_at(new, path)
         if blob is not None:
             try:
@@ -184,7 +179,7 @@ def validate_file(path: str, data: bytes) -> list[str]:
     []
     """
     problems = []
-    name = Path(path).name.removesuffix(".prompt")
+    name = Path(path).name.removesuffix(PROMPT_SUFFIX)
     try:
         validate_name(name)
     except GitPromptsError as exc:
@@ -207,12 +202,8 @@ def validate_paths(paths: Sequence[str]) -> list[str]:
 
 def validate_staged() -> list[str]:
     """Validate the staged content of the ``.prompt`` files the next commit adds or changes."""
-    names = _git(["diff", "--cached", "--name-only", "-z", "--diff-filter=ACMR", "--", "*.prompt"])
+    names = run(["diff", "--cached", "--name-only", "-z", "--diff-filter=ACMR", "--", "*.prompt"])
     problems = []
-    for path in filter(None, names.decode().split("\0")):
-        problems += validate_file(path, _git(["show", f":{path}"]))
+    for path in filter(None, names.split("\0")):
+        problems += validate_file(path, run_bytes(["show", f":{path}"]))
     return problems
-
-
-def _git(args: list[str], input: bytes | None = None) -> bytes:
-    return subprocess.run(["git", *args], input=input, capture_output=True, check=True).stdout

@@ -33,7 +33,7 @@ from gitprompts.errors import (
     PushRejectedError,
     RemoteNotFoundError,
 )
-from gitprompts.git import command as gitcli
+from gitprompts.git import command
 from gitprompts.git.repo import changed_paths, merge_base
 from gitprompts.models.store import staged_directory
 from gitprompts.registry import Registry
@@ -88,7 +88,7 @@ class PushResult:
 
 
 def _progress(progress: bool | None) -> list[str]:
-    show = gitcli.stderr_is_tty() if progress is None else progress
+    show = command.stderr_is_tty() if progress is None else progress
     return ["--progress"] if show else ["--quiet"]
 
 
@@ -97,7 +97,7 @@ def _progress(progress: bool | None) -> list[str]:
 
 def remotes(reg: Registry) -> dict[str, str]:
     """The registry's remotes: ``{name: url}``."""
-    out = gitcli.run(
+    out = command.run(
         ["config", "--get-regexp", r"^remote\..*\.url$"], git_dir=reg.path, check=False
     )
     found = {}
@@ -119,7 +119,7 @@ def add_remote(reg: Registry, name: str, url: str) -> None:
             f"remote {name!r} already exists; "
             f"remove it first with `gitprompts remote remove {name}`"
         )
-    gitcli.run(["remote", "add", name, _url(url)], git_dir=reg.path)
+    command.run(["remote", "add", name, _url(url)], git_dir=reg.path)
 
 
 def remove_remote(reg: Registry, name: str) -> None:
@@ -127,12 +127,12 @@ def remove_remote(reg: Registry, name: str) -> None:
     known = remotes(reg)
     if name not in known:
         raise RemoteNotFoundError(name, list(known))
-    gitcli.run(["remote", "remove", name], git_dir=reg.path)
+    command.run(["remote", "remove", name], git_dir=reg.path)
 
 
 def _url(url: str) -> str:
     """A local path is made absolute (git resolves it against the registry otherwise)."""
-    if gitcli.is_url(url):
+    if command.is_url(url):
         return url
     return str(Path(url).expanduser().absolute())
 
@@ -175,25 +175,25 @@ def clone(
         raise NotARegistryError(target, "it already exists and is not empty; choose a new path")
     with staged_directory(target) as temp:
         # --mirror brings the notes along in the same round trip as main and the tags.
-        gitcli.run(["clone", "--mirror", *_progress(progress), source, str(temp)])
-        gitcli.run(["config", "--unset", "remote.origin.mirror"], git_dir=temp)
-        gitcli.run(
+        command.run(["clone", "--mirror", *_progress(progress), source, str(temp)])
+        command.run(["config", "--unset", "remote.origin.mirror"], git_dir=temp)
+        command.run(
             ["config", "remote.origin.fetch", "+refs/heads/*:refs/remotes/origin/*"], git_dir=temp
         )
-        gitcli.run(["symbolic-ref", "HEAD", MAIN], git_dir=temp)
-        stray = gitcli.run(["for-each-ref", "--format=%(refname)", "refs/remotes/"], git_dir=temp)
+        command.run(["symbolic-ref", "HEAD", MAIN], git_dir=temp)
+        stray = command.run(["for-each-ref", "--format=%(refname)", "refs/remotes/"], git_dir=temp)
         commands = "".join(f"delete {ref}\n" for ref in stray.split())
         for ref, tracking in (
             (MAIN, tracking_main("origin")),
             (MODELS_NOTES, tracking_notes("origin")),
         ):
-            oid = gitcli.run(
+            oid = command.run(
                 ["rev-parse", "--verify", "-q", ref], git_dir=temp, check=False
             ).strip()
             if oid:
                 commands += f"update {tracking} {oid}\n"
         if commands:
-            gitcli.run(["update-ref", "--stdin"], git_dir=temp, input=commands.encode())
+            command.run(["update-ref", "--stdin"], git_dir=temp, input=commands.encode())
     return Registry(target, create=False)
 
 
@@ -220,7 +220,7 @@ def pull(reg: Registry, remote: str | None = None, progress: bool | None = None)
             MAIN: local_main,
             MODELS_NOTES: git.ref(MODELS_NOTES),
         }
-        with gitcli.SideDir(reg.path, side_refs) as side:
+        with command.SideDir(reg.path, side_refs) as side:
             specs = [
                 f"+{MAIN}*:{tracking_main(name)}*",
                 f"+{MODELS_NOTES}*:{tracking_notes(name)}*",
@@ -300,7 +300,7 @@ def _merge_notes(txn: Transaction, remote_notes: str) -> None:
         "GIT_COMMITTER_EMAIL": person.email,
     }
     # cat_sort_uniq is the notes format's own union: one id per line, sorted.
-    gitcli.run(
+    command.run(
         ["notes", f"--ref={MODELS_NOTES}", "merge", "-q", "-s", "cat_sort_uniq", remote_notes],
         git_dir=git.path,
         env=env,
@@ -347,15 +347,15 @@ def push(reg: Registry, remote: str | None = None, progress: bool | None = None)
         args = ["push", "--atomic", "--porcelain", "--no-verify", "--no-follow-tags"]
         args += _progress(progress)
         side_refs: dict[str, str | None] = dict(refs)
-        with gitcli.SideDir(reg.path, side_refs) as side:
+        with command.SideDir(reg.path, side_refs) as side:
             if glob:
                 # A first push sends every tag: run it from the registry itself.
-                code, out, err = gitcli.attempt(
+                code, out, err = command.attempt(
                     ["--git-dir", str(reg.path), *args, url, *specs],
                     show_progress=_progress(progress) == ["--progress"],
                 )
             else:
-                code, out, err = gitcli.attempt(
+                code, out, err = command.attempt(
                     [*args, url, *specs],
                     env=side.env,
                     show_progress=_progress(progress) == ["--progress"],
@@ -392,7 +392,7 @@ def _raise_rejected(remote: str, code: int, out: str, err: str, args: list[str])
     raise PushRejectedError(remote, rejected, pull_first)
 
 
-def _fetch(side: gitcli.SideDir, url: str, refspecs: list[str], progress: bool | None) -> None:
+def _fetch(side: command.SideDir, url: str, refspecs: list[str], progress: bool | None) -> None:
     """``git fetch`` of exactly ``refspecs`` over protocol v2, so only they are advertised."""
     flags = _progress(progress)
     side.git(
