@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from gitprompts import errors
 from gitprompts.core.lazy import exports
+from gitprompts.core.version import __version__
 from gitprompts.errors import GitPromptsError
 
 if TYPE_CHECKING:
@@ -46,7 +47,6 @@ if TYPE_CHECKING:
     from gitprompts.registry import Registry
     from gitprompts.sync import clone, pull, push
 
-__version__ = "0.1.0"
 
 # Imported on first use (PEP 562): ``import gitprompts`` -- and with it
 # ``gitprompts --help`` -- then pays for neither YAML, msgspec nor the registry.

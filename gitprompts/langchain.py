@@ -14,9 +14,13 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any
 
+from gitprompts.models.api import load_raw
+from gitprompts.models.api import log_model as _log_model
+from gitprompts.models.flavors.langchain import wrap
+
 if TYPE_CHECKING:
     from gitprompts.core.prompt import PromptVersion
-    from gitprompts.models.api import ModelInfo
+    from gitprompts.models.info import ModelInfo
 
 __all__ = ["load_model", "log_model"]
 
@@ -33,9 +37,7 @@ def log_model(
     ...     gitprompts.langchain.log_model(chain, name="model",
     ...                                    prompts=["prompts:/summarization-prompt/2"])
     """
-    from gitprompts.models.api import log_model as _log
-
-    return _log(lc_model, name, prompts, code_paths, flavor="langchain")
+    return _log_model(lc_model, name, prompts, code_paths, flavor="langchain")
 
 
 def load_model(model_uri: str | os.PathLike[str], strict: bool = False) -> Any:
@@ -43,8 +45,5 @@ def load_model(model_uri: str | os.PathLike[str], strict: bool = False) -> Any:
 
     >>> graph = gitprompts.langchain.load_model(model_info.model_uri)  # doctest: +SKIP
     """
-    from gitprompts.models.api import load_raw
-    from gitprompts.models.flavors.langchain import wrap
-
     model, pins, info = load_raw(model_uri, strict, flavor="langchain")
     return wrap(model, pins, info)

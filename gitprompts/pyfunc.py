@@ -15,11 +15,13 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any
 
+from gitprompts.models.api import load_raw
+from gitprompts.models.api import log_model as _log_model
 from gitprompts.models.flavors.pyfunc import PyFuncModel
 
 if TYPE_CHECKING:
     from gitprompts.core.prompt import PromptVersion
-    from gitprompts.models.api import ModelInfo
+    from gitprompts.models.info import ModelInfo
 
 __all__ = ["PyFuncModel", "load_model", "log_model"]
 
@@ -34,9 +36,7 @@ def log_model(
 
     >>> gitprompts.pyfunc.log_model("agent.py", name="agent")    # doctest: +SKIP
     """
-    from gitprompts.models.api import log_model as _log
-
-    return _log(python_model, name, prompts, code_paths, flavor="pyfunc")
+    return _log_model(python_model, name, prompts, code_paths, flavor="pyfunc")
 
 
 def load_model(model_uri: str | os.PathLike[str], strict: bool = False) -> PyFuncModel:
@@ -44,7 +44,5 @@ def load_model(model_uri: str | os.PathLike[str], strict: bool = False) -> PyFun
 
     >>> gitprompts.pyfunc.load_model("models:/<id>").predict({"q": "hi"})   # doctest: +SKIP
     """
-    from gitprompts.models.api import load_raw
-
     model, pins, info = load_raw(model_uri, strict, flavor="pyfunc")
     return PyFuncModel(model, pins, info)

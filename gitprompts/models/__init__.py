@@ -19,7 +19,6 @@ from gitprompts.core.lazy import exports
 
 if TYPE_CHECKING:
     from gitprompts.models.api import (
-        ModelInfo,
         get_model_info,
         load_model,
         log_model,
@@ -27,6 +26,7 @@ if TYPE_CHECKING:
         search_models,
         verify_model,
     )
+    from gitprompts.models.info import ModelInfo
     from gitprompts.models.runs import Run, active_run, start_run
     from gitprompts.models.scripts import set_model
 
@@ -49,7 +49,6 @@ __getattr__, __dir__ = exports(
     {
         **dict.fromkeys(
             [
-                "ModelInfo",
                 "get_model_info",
                 "load_model",
                 "log_model",
@@ -60,6 +59,7 @@ __getattr__, __dir__ = exports(
             "gitprompts.models.api",
         ),
         **dict.fromkeys(["Run", "active_run", "start_run"], "gitprompts.models.runs"),
+        "ModelInfo": "gitprompts.models.info",
         "set_model": "gitprompts.models.scripts",
     },
 )

@@ -18,14 +18,14 @@ import os
 import platform
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 from gitprompts.core.prompt import PromptVersion
 from gitprompts.core.uri import parse_prompt_uri, resolve_ref
+from gitprompts.core.version import __version__
 from gitprompts.errors import (
     GitPromptsError,
     IntegrityError,
@@ -35,11 +35,14 @@ from gitprompts.errors import (
     ModelNotFoundError,
     PromptNotFoundError,
 )
-from gitprompts.models import pins, runs, scripts
+from gitprompts.git.command import is_url
+from gitprompts.models import flavors, pins, runs, scripts
 from gitprompts.models import sources as modelstore
+from gitprompts.models.info import ModelInfo, describe
 from gitprompts.models.manifest import FileEntry, Manifest, PromptEntry
 from gitprompts.models.scripts import set_model
 from gitprompts.models.store import Store, sha256
+from gitprompts.remote.location import get_registry, registry_location
 
 __all__ = [
     "ModelInfo",
@@ -50,79 +53,6 @@ __all__ = [
     "search_models",
     "set_model",
 ]
-
-FLAVORS = ("pyfunc", "langchain")
-
-
-@dataclass(frozen=True)
-class ModelInfo:
-    """What ``log_model`` returns and ``get_model_info`` reports.
-
-    ``prompts`` are the pinned prompt versions, read from the copies stored
-    with the model (so this works with the registry gone).
-    """
-
-    model_id: str
-    model_uri: str
-    flavor: str
-    prompts: list[PromptVersion]
-    manifest: Manifest
-    name: str | None = None
-    run_id: str | None = None
-    # Pinned versions whose number changed since logging (a pull renumbered an
-    # unpublished version): ``{"prompts:/x/3": 4}``; filled by ``get_model_info``.
-    renumbered: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def created_at(self) -> str:
-        return self.manifest.created_at
-
-    @property
-    def files(self) -> list[FileEntry]:
-        """The model's files with their sha256 and size, from the manifest."""
-        return list(self.manifest.files)
-
-    @property
-    def pins(self) -> list[PromptEntry]:
-        """The manifest's prompt entries: URI as written, resolved version, hashes, source."""
-        return list(self.manifest.prompts)
-
-    @property
-    def prompt_uris(self) -> list[str]:
-        """``prompts:/name/N`` of every pinned version."""
-        return sorted({p.resolved_uri for p in self.manifest.prompts})
-
-    def __repr__(self) -> str:
-        return (
-            f"<ModelInfo: model_uri={self.model_uri!r}, flavor={self.flavor!r}, "
-            f"prompts={self.prompt_uris}>"
-        )
-
-
-def _flavor_module(flavor: str) -> ModuleType:
-    if flavor == "pyfunc":
-        from gitprompts.models.flavors import pyfunc
-
-        return pyfunc
-    if flavor == "langchain":
-        from gitprompts.models.flavors import langchain
-
-        return langchain
-    raise InvalidInputError(f"unknown flavor {flavor!r}: expected one of {', '.join(FLAVORS)}")
-
-
-def detect_flavor(model: Any) -> str:
-    """``langchain`` for LangChain runnables and LangGraph graphs, else ``pyfunc``."""
-    runnables = sys.modules.get("langchain_core.runnables")
-    if runnables is not None and isinstance(model, runnables.Runnable):
-        return "langchain"
-    if callable(model) or callable(getattr(model, "predict", None)):
-        return "pyfunc"
-    raise InvalidModelError(
-        model,
-        "expected a callable, an object with predict(), a LangChain runnable or a LangGraph graph, "
-        "or the path of a script that calls gitprompts.set_model(...)",
-    )
 
 
 def _package_versions(names: tuple[str, ...]) -> dict[str, str]:
@@ -143,18 +73,10 @@ def _package_versions(names: tuple[str, ...]) -> dict[str, str]:
 _versions: dict[str, str] = {}
 
 
-def _own_version() -> str:
-    from gitprompts import __version__
-
-    return __version__
-
-
 # -- logging -----------------------------------------------------------------
 
 
 def _explicit_prompts(prompts: object) -> list[tuple[str, PromptVersion]]:
-    from gitprompts.remote.location import get_registry
-
     if prompts is None:
         return []
     if isinstance(prompts, (str, PromptVersion)) or not isinstance(prompts, (list, tuple)):
@@ -184,8 +106,6 @@ def _explicit_prompts(prompts: object) -> list[tuple[str, PromptVersion]]:
 def _pin(
     loads: list[tuple[str, PromptVersion, str]],
 ) -> tuple[list[PromptEntry], dict[tuple[str, int], bytes]]:
-    from gitprompts.remote.location import get_registry
-
     entries: dict[tuple[str, str, int], PromptEntry] = {}
     copies: dict[tuple[str, int], bytes] = {}
     for written, version, source in loads:
@@ -271,14 +191,14 @@ def log_model(
             )
         sys.modules.pop(f"gitprompts_logging_{script.stem}", None)
         auto = recorder.loads
-        flavor = flavor or detect_flavor(obj)
+        flavor = flavor or flavors.detect(obj)
         loader, entry = "code", f"code/{script.name}"
     else:
         if code_paths is not None:
             raise InvalidInputError("code_paths= is only for models logged from a script path")
-        flavor = flavor or detect_flavor(model)
-        loader, entry, files = _flavor_module(flavor).serialise(model)
-    module = _flavor_module(flavor)
+        flavor = flavor or flavors.detect(model)
+        loader, entry, files = flavors.get(flavor).serialise(model)
+    module = flavors.get(flavor)
     entries, copies = _pin(
         [(w, v, "explicit") for w, v in explicit] + [(w, v, "auto") for w, v in auto]
     )
@@ -289,7 +209,7 @@ def log_model(
         files=[FileEntry(path=p, sha256=sha256(d), size=len(d)) for p, d in files.items()],
         prompts=entries,
         python=platform.python_version(),
-        packages={"gitprompts": _own_version(), **_package_versions(module.PACKAGES)},
+        packages={"gitprompts": __version__, **_package_versions(module.PACKAGES)},
         created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
     )
     store = Store()
@@ -302,38 +222,13 @@ def log_model(
         runs.record_model(run, name, model_id)
     _link(manifest, model_id)
     located = modelstore.Located(f"models:/{model_id}", manifest, model_id, store=store)
-    return _info(located, copies, name=name, run_id=run.run_id)
+    return describe(located, copies, name=name, run_id=run.run_id)
 
 
 def _link(manifest: Manifest, model_id: str) -> None:
     if not manifest.prompts:
         return
-    from gitprompts.remote.location import get_registry
-
     get_registry().link_model([p.commit_id for p in manifest.prompts], model_id)
-
-
-def _info(
-    located: modelstore.Located,
-    copies: dict[tuple[str, int], bytes] | None = None,
-    name: str | None = None,
-    run_id: str | None = None,
-) -> ModelInfo:
-    if copies is None:
-        copies = {(p.name, p.version): located.read_prompt(p) for p in located.manifest.prompts}
-    pinset = pins.PinSet(located.model_id, located.manifest.prompts, copies)
-    seen: dict[tuple[str, int], PromptVersion] = {}
-    for entry in located.manifest.prompts:
-        seen.setdefault((entry.name, entry.version), pinset.prompt(entry))
-    return ModelInfo(
-        model_id=located.model_id,
-        model_uri=f"models:/{located.model_id}",
-        flavor=located.manifest.flavor,
-        prompts=list(seen.values()),
-        manifest=located.manifest,
-        name=name or located.name,
-        run_id=run_id or located.run_id,
-    )
 
 
 # -- loading -----------------------------------------------------------------
@@ -352,7 +247,7 @@ def load_raw(
         )
     files, copies = located.read_all()
     pinset = pins.PinSet(located.model_id, manifest.prompts, copies, strict=strict)
-    info = _info(located, copies)
+    info = describe(located, copies)
     if manifest.entry not in files:
         raise ManifestError(str(model_uri), f"entry {manifest.entry!r} is not among its files")
     with pins.activate(pinset):
@@ -368,7 +263,7 @@ def load_raw(
                 keep_path=True,
             )
         else:
-            obj = _flavor_module(manifest.flavor).deserialise(
+            obj = flavors.get(manifest.flavor).deserialise(
                 manifest.loader, files[manifest.entry], str(model_uri)
             )
     return obj, pinset, info
@@ -388,7 +283,7 @@ def load_model(model_uri: str | os.PathLike[str], strict: bool = False) -> Any:
     >>> graph.invoke({"messages": [{"role": "user", "content": "Hi"}]})  # doctest: +SKIP
     """
     obj, pinset, info = load_raw(model_uri, strict)
-    return _flavor_module(info.flavor).wrap(obj, pinset, info)
+    return flavors.get(info.flavor).wrap(obj, pinset, info)
 
 
 def get_model_info(model_uri: str | os.PathLike[str]) -> ModelInfo:
@@ -397,16 +292,14 @@ def get_model_info(model_uri: str | os.PathLike[str]) -> ModelInfo:
     >>> [p.uri for p in gitprompts.get_model_info(info.model_uri).prompts]  # doctest: +SKIP
     ['prompts:/summarization-prompt/2']
     """
-    info = _info(modelstore.locate(model_uri))
+    info = describe(modelstore.locate(model_uri))
     return replace(info, renumbered=_renumbered(info))
 
 
 def _renumbered(info: ModelInfo) -> dict[str, int]:
     """Current numbers of pinned versions that a pull renumbered (read from the registry)."""
-    from gitprompts.remote.location import get_registry, registry_location
-
     location = registry_location()
-    if "://" not in location and not os.path.exists(os.path.join(location, "HEAD")):
+    if not is_url(location) and not os.path.exists(os.path.join(location, "HEAD")):
         return {}  # no registry here (never create one just to look)
     found: dict[str, int] = {}
     try:
@@ -442,14 +335,12 @@ def search_models(prompt: str | None = None) -> list[ModelInfo]:
 
     >>> gitprompts.search_models(prompt="summarization-prompt")  # doctest: +SKIP
     """
-    from gitprompts.remote.location import get_registry
-
     if prompt is None:
         store = Store()
         every = []
         for path in sorted((store.root / "models").glob("*.json")):
             try:
-                every.append(_info(modelstore.locate(f"models:/{path.stem}", store)))
+                every.append(describe(modelstore.locate(f"models:/{path.stem}", store)))
             except GitPromptsError:
                 continue  # a damaged model is reported by verify_model, not listed
         return sorted(every, key=lambda m: (m.created_at, m.model_id))
@@ -471,7 +362,7 @@ def search_models(prompt: str | None = None) -> list[ModelInfo]:
             if model_id in found:
                 continue
             try:
-                found[model_id] = _info(modelstore.locate(f"models:/{model_id}", store))
+                found[model_id] = describe(modelstore.locate(f"models:/{model_id}", store))
             except ModelNotFoundError:
                 continue
     return sorted(found.values(), key=lambda m: (m.created_at, m.model_id))

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from gitprompts.errors import IntegrityError, InvalidInputError, ManifestError, ModelNotFoundError
 from gitprompts.models import manifest as mf
+from gitprompts.models import runs
 from gitprompts.models.manifest import FileEntry, Manifest, PromptEntry
 from gitprompts.models.store import Store, git_blob_id, staged_directory, verified
 
@@ -120,8 +121,6 @@ def manifest_path(store: Store, model_id: str) -> Path:
 
 def locate(model_uri: object, store: Store | None = None) -> Located:
     """Find ``models:/<id>``, ``runs:/<run_id>/<name>`` or a ``save_model`` directory."""
-    from gitprompts.models import runs
-
     if isinstance(model_uri, os.PathLike):
         model_uri = os.fspath(model_uri)
     if not isinstance(model_uri, str):

@@ -26,9 +26,9 @@ from gitprompts.models.flavors import pyfunc
 from gitprompts.models.pins import PinSet, activate
 
 if TYPE_CHECKING:
-    from gitprompts.models.api import ModelInfo
+    from gitprompts.models.info import ModelInfo
 
-PACKAGES = ("langchain-core", "langgraph", "cloudpickle")
+PACKAGES: tuple[str, ...] = ("langchain-core", "langgraph", "cloudpickle")
 JSON_ENTRY = "model.json"
 
 

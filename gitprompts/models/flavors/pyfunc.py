@@ -17,9 +17,9 @@ from gitprompts.errors import InvalidModelError, ModelError
 from gitprompts.models.pins import PinSet, activate
 
 if TYPE_CHECKING:
-    from gitprompts.models.api import ModelInfo
+    from gitprompts.models.info import ModelInfo
 
-PACKAGES = ("cloudpickle",)
+PACKAGES: tuple[str, ...] = ("cloudpickle",)
 ENTRY = "model.pkl"
 
 
