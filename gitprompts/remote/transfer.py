@@ -282,7 +282,7 @@ def pull(
                     tag_specs = [f"+{t}:{t}" for t in wanted]
                 _fetch(side, url, tag_specs, progress)
                 remote_tags = side.refs("refs/tags/prompts/")
-        plan = rebase.integrate(reg, local_main, remote_main, remote_tags)
+        plan = rebase.integrate(reg._git, local_main, remote_main, remote_tags)
         updates = dict(plan.ref_updates)
         updates[tracking_main(name)] = (old_tracking, remote_main)
         if remote_notes is not None and remote_notes != old_tracking_notes:
@@ -290,7 +290,7 @@ def pull(
         updates = {ref: change for ref, change in updates.items() if change[0] != change[1]}
         if updates:
             git.update_refs(updates, f"gitprompts pull {name}")
-        rebase.carry_notes(reg, plan.rewritten)
+        rebase.carry_notes(reg._git, plan.rewritten)
         if remote_notes is not None:
             _merge_notes(reg, remote_notes)
         reg.forget_cache()
@@ -317,8 +317,8 @@ def _new_tags(reg: Registry, base: str | None, remote_main: str) -> list[str]:
         if not path.endswith(".json"):
             continue
         name = path[len("state/") : -len(".json")]
-        old = rebase.state_at(reg, base, name).latest
-        new = rebase.state_at(reg, remote_main, name).latest
+        old = rebase.state_at(reg._git, base, name).latest
+        new = rebase.state_at(reg._git, remote_main, name).latest
         wanted += [tag_ref(name, n) for n in range(old + 1, new + 1)]
     return wanted
 
