@@ -97,6 +97,25 @@ def tag_uri(ref: str) -> str:
     return "prompts:/" + ref[len(VERSION_TAGS) :]
 
 
+def default_message(name: str, version: int) -> str:
+    """The commit and tag message of a version registered without one (it names the number)."""
+    return f"Register {name} version {version}"
+
+
+def renumbered_message(message: str, name: str, old: int, new: int) -> str:
+    """``message`` after version ``old`` became ``new``: a default message names the new number.
+
+    >>> renumbered_message("Register greet version 3", "greet", 3, 4)
+    'Register greet version 4'
+    >>> renumbered_message("Ask for plain words", "greet", 3, 4)
+    'Ask for plain words'
+    """
+    old_default = default_message(name, old)
+    if old != new and (message == old_default or message.startswith(old_default + "\n")):
+        return default_message(name, new) + message[len(old_default) :]
+    return message
+
+
 def tracking_main(remote: str) -> str:
     """Where this registry remembers ``remote``'s ``main``."""
     return f"refs/remotes/{remote}/{MAIN_BRANCH}"

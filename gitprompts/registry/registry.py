@@ -39,6 +39,7 @@ from gitprompts.core.layout import (
     MODELS_NOTES,
     PROMPT_SUFFIX,
     PROMPTS_DIR,
+    default_message,
     next_number,
     note_ids,
     note_text,
@@ -480,7 +481,7 @@ class Registry:
                 deleted=st.deleted,
                 version_tags=st.version_tags,
             )
-            message = commit_message or f"Register {name} version {number}"
+            message = commit_message or default_message(name, number)
             commit = txn.write_commit(
                 {prompt_path(name): data, state_path(name): state.encode(new_state)}, message
             )

@@ -20,7 +20,6 @@ returns a plan, and the caller moves every ref in one compare-and-swap update.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from gitprompts.core import layout, state
@@ -108,7 +107,7 @@ class _Replay:
             for old, number in renumber(before, after, onto).items():
                 numbers[old] = number
                 created.append((name, old, number))
-                message = _renumber_message(message, name, old, number)
+                message = layout.renumbered_message(message, name, old, number)
             # Most commits only register versions; the remote's alias history
             # is walked only for a commit that moved an alias.
             moves = self._moves(name) if before.aliases != after.aliases else {}
@@ -131,7 +130,7 @@ class _Replay:
             tag = git.peel_tag(layout.tag_ref(name, old))
             if tag is None or tag.commit != commit.oid:
                 continue  # no local tag for it (a hand-edited state): nothing to carry
-            text = _renumber_message(tag.message, name, old, number)
+            text = layout.renumbered_message(tag.message, name, old, number)
             self.new_tags[layout.tag_ref(name, number)] = git.write_tag_object(
                 layout.tag_name(name, number), new, text, tag.tagger
             )
@@ -193,14 +192,3 @@ def carry_notes(git: GitRepo, rewritten: dict[str, str]) -> None:
         have = git.note(layout.MODELS_NOTES, new) or ""
         ids = [*layout.note_ids(note), *layout.note_ids(have)]
         git.write_note(layout.MODELS_NOTES, new, layout.note_text(ids), git.identity())
-
-
-def _renumber_message(message: str, name: str, old: int, new: int) -> str:
-    """The default message names the version number; keep it true after renumbering."""
-    if old == new:
-        return message
-    return re.sub(
-        rf"^Register {re.escape(name)} version {old}\b",
-        f"Register {name} version {new}",
-        message,
-    )
