@@ -75,6 +75,15 @@ def _person(sig: pygit2.Signature) -> Person:
     return Person(sig.name, sig.email, sig.time, sig.offset)
 
 
+def _commit_info(commit: pygit2.Commit) -> CommitInfo:
+    return CommitInfo(
+        str(commit.id),
+        tuple(str(p) for p in commit.parent_ids),
+        _person(commit.author),
+        commit.message,
+    )
+
+
 def init_bare(path: Path) -> None:
     """Create a bare repository at ``path`` atomically (safe if two processes race)."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -161,27 +170,8 @@ class GitRepo:
             if child.type == ObjectType.BLOB and child.name is not None:
                 yield child.name, str(child.id)
 
-    def commit_info(self, oid: str) -> CommitInfo:
-        commit = self._repo[oid].peel(pygit2.Commit)
-        return CommitInfo(
-            str(commit.id),
-            tuple(str(p) for p in commit.parent_ids),
-            _person(commit.author),
-            commit.message,
-        )
-
     def is_ancestor(self, ancestor: str, descendant: str) -> bool:
         return ancestor == descendant or bool(self._repo.descendant_of(descendant, ancestor))
-
-    def walk(self, tip: str) -> Iterator[CommitInfo]:
-        """Commits reachable from ``tip``, newest first."""
-        for commit in self._repo.walk(tip, pygit2.enums.SortMode.TOPOLOGICAL):
-            yield CommitInfo(
-                str(commit.id),
-                tuple(str(p) for p in commit.parent_ids),
-                _person(commit.author),
-                commit.message,
-            )
 
     def note(self, notes_ref: str, commit: str) -> str | None:
         try:
@@ -213,6 +203,64 @@ class GitRepo:
             (datetime.fromtimestamp(stamp).astimezone().utcoffset() or _ZERO).total_seconds() / 60
         )
         return Person(name, email, int(stamp), offset)
+
+    # -- history (for sync, rebase and the server hook) ------------------------
+
+    def merge_base(self, a: str, b: str) -> str | None:
+        """The best common ancestor of two commits, or None when they share no history."""
+        found = self._repo.merge_base(a, b)
+        return None if found is None else str(found)
+
+    def commits_between(self, tip: str, hide: str | None) -> list[CommitInfo]:
+        """Commits reachable from ``tip`` but not from ``hide``, oldest first."""
+        order = pygit2.enums.SortMode.TOPOLOGICAL | pygit2.enums.SortMode.REVERSE
+        walker = self._repo.walk(tip, order)
+        if hide is not None:
+            walker.hide(hide)
+        return [_commit_info(c) for c in walker]
+
+    def changed_paths(self, old: str | None, new: str, directory: str) -> list[str]:
+        """Paths under ``directory/`` that differ from commit ``old`` (None: empty) to ``new``."""
+        if old is None:
+            return [f"{directory}/{name}" for name, _ in self.tree_entries(new, directory)]
+        old_sub = self._subtree(self._repo[old].peel(pygit2.Tree), directory)
+        new_sub = self._subtree(self._repo[new].peel(pygit2.Tree), directory)
+        if new_sub is None:
+            return [] if old_sub is None else [f"{directory}/{e.name}" for e in old_sub]
+        if old_sub is None:
+            return [f"{directory}/{e.name}" for e in new_sub]
+        if old_sub.id == new_sub.id:
+            return []
+        diff = old_sub.diff_to_tree(new_sub)
+        return sorted({f"{directory}/{d.new_file.path or d.old_file.path}" for d in diff.deltas})
+
+    def _subtree(self, tree: pygit2.Tree, name: str) -> pygit2.Tree | None:
+        try:
+            found = self._repo[tree[name].id]
+        except KeyError:
+            return None
+        return found if isinstance(found, pygit2.Tree) else None
+
+    def add_object_dir(self, path: str) -> None:
+        """Read objects from ``path`` too (a push's quarantine directory, in a pre-receive hook)."""
+        self._repo.odb.add_disk_alternate(path)
+
+    def tag_object_info(self, oid: str) -> TagInfo | None:
+        """A tag object (or a lightweight tag's commit) peeled to its commit; None if neither."""
+        try:
+            target = self._repo[oid]
+        except (KeyError, ValueError):
+            return None
+        if isinstance(target, pygit2.Tag):
+            try:
+                commit = target.peel(pygit2.Commit)
+            except (pygit2.GitError, KeyError, ValueError):
+                return None
+            tagger = target.tagger or commit.committer
+            return TagInfo(str(target.id), str(commit.id), _person(tagger), target.message or "")
+        if isinstance(target, pygit2.Commit):
+            return TagInfo(oid, oid, _person(target.committer), target.message)
+        return None
 
     # -- writing objects (content-addressed, so safe to write at any time) ----
 
@@ -372,78 +420,3 @@ def _atomic_write(path: Path, data: bytes) -> None:
     # No fsync: like git's own ref updates (core.fsync unset) this guards
     # against a killed process, where os.replace is already atomic.
     os.replace(tmp, path)
-
-
-# -- history questions for sync and hooks (appended for issue 6) ---------------
-
-
-def _history(repo: GitRepo) -> pygit2.Repository:
-    return repo._repo
-
-
-def merge_base(repo: GitRepo, a: str, b: str) -> str | None:
-    """The best common ancestor of two commits, or None when they share no history."""
-    found = _history(repo).merge_base(a, b)
-    return None if found is None else str(found)
-
-
-def commits_between(repo: GitRepo, tip: str, hide: str | None) -> list[CommitInfo]:
-    """Commits reachable from ``tip`` but not from ``hide``, oldest first."""
-    order = pygit2.enums.SortMode.TOPOLOGICAL | pygit2.enums.SortMode.REVERSE
-    walker = _history(repo).walk(tip, order)
-    if hide is not None:
-        walker.hide(hide)
-    return [
-        CommitInfo(str(c.id), tuple(str(p) for p in c.parent_ids), _person(c.author), c.message)
-        for c in walker
-    ]
-
-
-def changed_paths(repo: GitRepo, old: str | None, new: str, directory: str) -> list[str]:
-    """Paths under ``directory/`` that differ between commits ``old`` (None: empty) and ``new``."""
-    raw = _history(repo)
-    new_tree = raw[new].peel(pygit2.Tree)
-    if old is None:
-        return [f"{directory}/{name}" for name, _ in repo.tree_entries(new, directory)]
-    old_tree = raw[old].peel(pygit2.Tree)
-    old_sub = _subtree(raw, old_tree, directory)
-    new_sub = _subtree(raw, new_tree, directory)
-    if new_sub is None:
-        return [] if old_sub is None else [f"{directory}/{e.name}" for e in old_sub]
-    if old_sub is None:
-        return [f"{directory}/{e.name}" for e in new_sub]
-    if old_sub.id == new_sub.id:
-        return []
-    diff = old_sub.diff_to_tree(new_sub)
-    return sorted({f"{directory}/{d.new_file.path or d.old_file.path}" for d in diff.deltas})
-
-
-def _subtree(raw: pygit2.Repository, tree: pygit2.Tree, name: str) -> pygit2.Tree | None:
-    try:
-        found = raw[tree[name].id]
-    except KeyError:
-        return None
-    return found if isinstance(found, pygit2.Tree) else None
-
-
-def add_object_dir(repo: GitRepo, path: str) -> None:
-    """Read objects from ``path`` too (a push's quarantine directory, in a pre-receive hook)."""
-    _history(repo).odb.add_disk_alternate(path)
-
-
-def tag_object_info(repo: GitRepo, oid: str) -> TagInfo | None:
-    """A tag object (or a commit, for a lightweight tag) peeled to its commit; None if neither."""
-    try:
-        target = _history(repo)[oid]
-    except (KeyError, ValueError):
-        return None
-    if isinstance(target, pygit2.Tag):
-        try:
-            commit = target.peel(pygit2.Commit)
-        except (pygit2.GitError, KeyError, ValueError):
-            return None
-        tagger = target.tagger or commit.committer
-        return TagInfo(str(target.id), str(commit.id), _person(tagger), target.message or "")
-    if isinstance(target, pygit2.Commit):
-        return TagInfo(oid, oid, _person(target.committer), target.message)
-    return None

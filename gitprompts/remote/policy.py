@@ -37,7 +37,7 @@ from gitprompts.core.layout import (
 from gitprompts.core.uri import validate_name
 from gitprompts.errors import GitPromptsError
 from gitprompts.git.command import run, run_bytes
-from gitprompts.git.repo import GitRepo, add_object_dir, changed_paths, tag_object_info
+from gitprompts.git.repo import GitRepo
 
 ZERO = "0" * 40
 
@@ -54,7 +54,7 @@ def check_push(repo_path: Path, updates: Sequence[tuple[str, str, str]]) -> list
     repo = GitRepo(Path(repo_path))
     quarantine = os.environ.get("GIT_QUARANTINE_PATH")
     if quarantine:
-        add_object_dir(repo, quarantine)
+        repo.add_object_dir(quarantine)
     problems: list[str] = []
     main_after = repo.ref(MAIN)
     for _old, new, ref in updates:
@@ -111,7 +111,7 @@ def _check_new_versions(
             )
             continue
         expected += 1
-        info = tag_object_info(repo, oid)
+        info = repo.tag_object_info(oid)
         if info is None:
             problems.append(f"{ref}: refused: it must point at a commit (an annotated tag)")
             continue
@@ -143,7 +143,7 @@ def _check_main(repo: GitRepo, old: str, new: str) -> list[str]:
         ]
     problems = []
     base = None if old == ZERO else old
-    for path in changed_paths(repo, base, new, PROMPTS_DIR):
+    for path in repo.changed_paths(base, new, PROMPTS_DIR):
         blob = repo.blob_at(new, path)
         if blob is None:
             continue  # removed
@@ -155,7 +155,7 @@ def _check_main(repo: GitRepo, old: str, new: str) -> list[str]:
             promptfile.decode(repo.read_blob(blob), path)
         except GitPromptsError as exc:
             problems.append(f"{MAIN}: refused: invalid prompt file {path}: {_one_line(exc)}")
-    for path in changed_paths(repo, base, new, STATE_DIR):
+    for path in repo.changed_paths(base, new, STATE_DIR):
         blob = repo.blob_at(new, path)
         if blob is not None:
             try:

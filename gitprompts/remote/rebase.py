@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from gitprompts.core import layout, state
 from gitprompts.core.merge import RemoteMove, merge_state, renumber
 from gitprompts.core.state import State
-from gitprompts.git.repo import CommitInfo, GitRepo, changed_paths, commits_between, merge_base
+from gitprompts.git.repo import CommitInfo, GitRepo
 
 RefUpdates = dict[str, tuple[str | None, str | None]]
 
@@ -59,9 +59,9 @@ def integrate(git: GitRepo, local: str | None, remote: str, remote_tags: dict[st
     if git.is_ancestor(remote, local):
         plan.ref_updates = tags
         return plan
-    base = merge_base(git, local, remote)
+    base = git.merge_base(local, remote)
     replay = _Replay(git, base, remote, remote_tags)
-    for commit in commits_between(git, local, remote):
+    for commit in git.commits_between(local, remote):
         replay.apply(commit)
     plan.ref_updates = {layout.MAIN: (local, replay.current), **tags, **replay.tag_updates()}
     plan.renumbered = {
@@ -93,8 +93,8 @@ class _Replay:
     def apply(self, commit: CommitInfo) -> None:
         git = self.git
         parent = commit.parents[0] if commit.parents else None
-        paths = changed_paths(git, parent, commit.oid, layout.PROMPTS_DIR)
-        paths += changed_paths(git, parent, commit.oid, layout.STATE_DIR)
+        paths = git.changed_paths(parent, commit.oid, layout.PROMPTS_DIR)
+        paths += git.changed_paths(parent, commit.oid, layout.STATE_DIR)
         names = sorted({n for n in map(layout.name_from_path, paths) if n is not None})
         changes: dict[str, bytes | None] = {}
         created: list[tuple[str, int, int]] = []
@@ -168,7 +168,7 @@ class _Replay:
     def _history(self) -> list[CommitInfo]:
         """The remote's commits since the base, newest first (walked once per pull)."""
         if self._remote_history is None:
-            self._remote_history = commits_between(self.git, self.remote, self.base)[::-1]
+            self._remote_history = self.git.commits_between(self.remote, self.base)[::-1]
         return self._remote_history
 
     def tag_updates(self) -> RefUpdates:

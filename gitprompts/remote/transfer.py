@@ -34,7 +34,6 @@ from gitprompts.errors import (
     RemoteNotFoundError,
 )
 from gitprompts.git import command
-from gitprompts.git.repo import changed_paths, merge_base
 from gitprompts.models.store import staged_directory
 from gitprompts.registry import Registry
 from gitprompts.registry.transaction import Transaction
@@ -232,7 +231,7 @@ def pull(reg: Registry, remote: str | None = None, progress: bool | None = None)
                 return PullResult(name, up_to_date=True)
             base = old_tracking
             if base is None or not git.is_ancestor(base, remote_main):
-                base = merge_base(git, local_main, remote_main) if local_main else None
+                base = git.merge_base(local_main, remote_main) if local_main else None
             wanted = _new_tags(txn, base, remote_main)
             wanted = [t for t in wanted if not _have_published(txn, t, remote_main)]
             remote_tags: dict[str, str] = {}
@@ -267,7 +266,7 @@ def pull(reg: Registry, remote: str | None = None, progress: bool | None = None)
 def _new_tags(txn: Transaction, base: str | None, remote_main: str) -> list[str]:
     """Version tags written on ``remote_main`` since ``base``, read from the state files."""
     wanted = []
-    for path in changed_paths(txn.git, base, remote_main, layout.STATE_DIR):
+    for path in txn.git.changed_paths(base, remote_main, layout.STATE_DIR):
         name = layout.name_from_path(path)
         if name is None:
             continue
