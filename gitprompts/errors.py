@@ -13,6 +13,7 @@ should show its traceback.
     │   ├── InvalidVersionError         .version
     │   ├── InvalidFilterError          .filter_string
     │   ├── MissingVariablesError       .missing
+    │   ├── InvalidIdentityError        .source .value
     │   └── InvalidModelError           .model .reason
     ├── NotFoundError (also LookupError)
     │   ├── PromptNotFoundError         .name
@@ -59,6 +60,7 @@ __all__ = [
     "IntegrityError",
     "InvalidAliasError",
     "InvalidFilterError",
+    "InvalidIdentityError",
     "InvalidInputError",
     "InvalidModelError",
     "InvalidPromptNameError",
@@ -93,6 +95,18 @@ class GitPromptsError(Exception):
 
 class InvalidInputError(GitPromptsError, ValueError):
     """An argument was malformed; nothing was read or written."""
+
+
+class InvalidIdentityError(InvalidInputError):
+    """Who is writing (git's name or email) cannot go into a commit header."""
+
+    def __init__(self, source: str, value: str, reason: str) -> None:
+        self.source = source
+        self.value = value
+        super().__init__(
+            f"the author identity from {source} ({value!r}) cannot be used: {reason}; "
+            "a git name or email may not contain '<', '>', newlines or NUL"
+        )
 
 
 class InvalidPromptNameError(InvalidInputError):

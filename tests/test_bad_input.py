@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -113,6 +114,32 @@ CASES: list[tuple[Callable[[], object], type[errors.GitPromptsError], str]] = [
     ),
     (lambda: gitprompts.search_prompts("name ~ 'x'"), errors.InvalidFilterError, "name ~ 'x'"),
     (lambda: gitprompts.search_prompts(max_results=0), errors.InvalidInputError, "max_results"),
+    # Values YAML would write but no reader could take back (each used to poison the registry).
+    (
+        lambda: gitprompts.register_prompt("p", "t", model_config={(1, 2): "x"}),
+        errors.InvalidInputError,
+        "tuple key (1, 2)",
+    ),
+    (
+        lambda: gitprompts.register_prompt("p", "t", model_config={"stop": {"a", "b"}}),
+        errors.InvalidInputError,
+        "holds a set at ['stop']",
+    ),
+    (
+        lambda: gitprompts.register_prompt("p", "t", model_config={"when": date(2026, 1, 1)}),
+        errors.InvalidInputError,
+        "holds a date",
+    ),
+    (
+        lambda: gitprompts.register_prompt("p", "t", response_format={"raw": b"x"}),
+        errors.InvalidInputError,
+        "holds a bytes",
+    ),
+    (
+        lambda: gitprompts.register_prompt("p", "t", model_config={"t": float("nan")}),
+        errors.InvalidInputError,
+        "nan",
+    ),
 ]
 
 
@@ -150,3 +177,33 @@ def test_allow_missing_still_refuses_malformed_uris(seeded: gitprompts.Registry)
     assert gitprompts.load_prompt("nope/1", allow_missing=True) is None
     with pytest.raises(errors.InvalidURIError):
         gitprompts.load_prompt("prompts:/p/zero", allow_missing=True)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "needle"),
+    [
+        ("GIT_AUTHOR_NAME", "Ada\nLovelace", "a newline"),
+        ("GIT_AUTHOR_NAME", "Ada <ada>", "'<'"),
+        ("GIT_AUTHOR_EMAIL", "ada@example.com>", "'>'"),
+    ],
+)
+def test_identity_that_would_corrupt_a_commit_is_refused(
+    seeded: gitprompts.Registry,
+    monkeypatch: pytest.MonkeyPatch,
+    variable: str,
+    value: str,
+    needle: str,
+) -> None:
+    monkeypatch.setenv(variable, value)
+    before = _refs_and_objects(seeded.path)
+    with pytest.raises(errors.InvalidIdentityError, match=needle) as info:
+        gitprompts.register_prompt("p", "v3")
+    assert "GIT_AUTHOR" in str(info.value) and repr(value) in str(info.value)
+    assert _refs_and_objects(seeded.path) == before
+    git("fsck", "--strict", cwd=seeded.path)  # raises if any object is malformed
+
+
+def test_listing_after_refused_values_still_works(seeded: gitprompts.Registry) -> None:
+    with pytest.raises(errors.InvalidInputError):
+        gitprompts.register_prompt("q", "t", model_config={(1, 2): "x"})
+    assert [p.name for p in gitprompts.search_prompts()] == ["p"]

@@ -45,14 +45,67 @@ def prompt_file(
 
 
 def encode(file: promptfile.PromptFile) -> bytes:
-    """The file's bytes; values YAML cannot hold are a caller's error, not a crash."""
+    """The file's bytes, proven to read back as the same version before anything is written.
+
+    A value that would not survive the trip (a set, a date, a tuple key)
+    would poison every later listing and push, so it is refused here.
+    """
     try:
-        return promptfile.encode(file)
+        data = promptfile.encode(file)
     except yaml.YAMLError as exc:
+        raise InvalidInputError(f"{_JSON_TYPES}: {exc}") from None
+    if promptfile.decode(data) != file:
         raise InvalidInputError(
-            f"model_config, response_format and tags must hold only strings, numbers, "
-            f"booleans, lists and dicts: {exc}"
-        ) from None
+            f"this version would not read back as written; {_JSON_TYPES} (tag values are strings)"
+        )
+    return data
+
+
+_JSON_TYPES = (
+    "model_config, response_format and tags must hold only strings, finite numbers, "
+    "booleans, null, lists and dicts with string keys"
+)
+# Deep enough for any real JSON schema, shallow enough to bound the work.
+MAX_DEPTH = 32
+
+
+def check_json(what: str, value: object, depth: int = 0) -> None:
+    """Refuse anything a JSON document could not hold (and so a reader might choke on).
+
+    >>> check_json("model_config", {"temperature": 0.2, "stop": ["\\n"]})
+    >>> check_json("model_config", {"seed": {1, 2}})
+    Traceback (most recent call last):
+    ...
+    gitprompts.errors.InvalidInputError: model_config holds a set at ['seed']; model_config, ...
+    """
+    _check_json(what, value, depth, [])
+
+
+def _check_json(what: str, value: object, depth: int, where: list[object]) -> None:
+    at = "".join(f"[{part!r}]" for part in where) or "the top level"
+    if depth > MAX_DEPTH:
+        raise InvalidInputError(f"{what} is nested deeper than {MAX_DEPTH} levels at {at}")
+    if value is None or isinstance(value, (str, bool)):
+        return
+    if isinstance(value, int):
+        return
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise InvalidInputError(f"{what} holds {value!r} at {at}; {_JSON_TYPES}")
+        return
+    if isinstance(value, list):
+        for i, item in enumerate(value):
+            _check_json(what, item, depth + 1, [*where, i])
+        return
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise InvalidInputError(
+                    f"{what} has a {type(key).__name__} key {key!r} at {at}; {_JSON_TYPES}"
+                )
+            _check_json(what, item, depth + 1, [*where, key])
+        return
+    raise InvalidInputError(f"{what} holds a {type(value).__name__} at {at}; {_JSON_TYPES}")
 
 
 def check_tags(value: object) -> dict[str, str]:
@@ -79,6 +132,7 @@ def check_mapping(what: str, value: object) -> dict[str, Any] | None:
         value = value.model_dump(exclude_none=True)
     if not isinstance(value, dict):
         raise InvalidInputError(f"{what} must be a dict, not {type(value).__name__}")
+    check_json(what, value)
     return value
 
 
@@ -86,5 +140,6 @@ def check_response_format(value: object) -> dict[str, Any] | None:
     """A dict as given, or a pydantic model class turned into its JSON schema (as MLflow does)."""
     if isinstance(value, type) and hasattr(value, "model_json_schema"):
         schema: dict[str, Any] = value.model_json_schema()
+        check_json("response_format", schema)
         return schema
     return check_mapping("response_format", value)

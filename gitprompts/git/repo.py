@@ -32,7 +32,7 @@ from pathlib import Path
 import pygit2
 from pygit2.enums import ObjectType
 
-from gitprompts.errors import ConcurrentUpdateError, NotARegistryError
+from gitprompts.errors import ConcurrentUpdateError, InvalidIdentityError, NotARegistryError
 
 MAIN = "refs/heads/main"
 TXN_FILE = "gitprompts.txn"
@@ -184,6 +184,8 @@ class GitRepo:
         env = os.environ
         name = env.get("GIT_AUTHOR_NAME") or env.get("GIT_COMMITTER_NAME")
         email = env.get("GIT_AUTHOR_EMAIL") or env.get("GIT_COMMITTER_EMAIL")
+        named_by = "GIT_AUTHOR_NAME/GIT_COMMITTER_NAME" if name else "git config user.name"
+        mailed_by = "GIT_AUTHOR_EMAIL/GIT_COMMITTER_EMAIL" if email else "git config user.email"
         if not (name and email):
             if self._configured is None:
                 # Read once per handle: opening the config stack costs more than a write.
@@ -195,9 +197,11 @@ class GitRepo:
             name = name or self._configured[0]
             email = email or self._configured[1]
         if not name:
-            name = getpass.getuser()
+            name, named_by = getpass.getuser(), "the OS user name"
         if not email:
-            email = f"{getpass.getuser()}@{socket.gethostname()}"
+            email, mailed_by = f"{getpass.getuser()}@{socket.gethostname()}", "user@hostname"
+        _check_identity(named_by, name)
+        _check_identity(mailed_by, email)
         stamp = time.time()
         offset = round(
             (datetime.fromtimestamp(stamp).astimezone().utcoffset() or _ZERO).total_seconds() / 60
@@ -391,6 +395,23 @@ def _crash_point(name: str) -> None:
     """
     if os.environ.get("GITPROMPTS_CRASH_AT") == name:
         os.kill(os.getpid(), signal.SIGKILL)
+
+
+# git writes "name <email> time zone" on one header line: these would break it
+# (a malformed commit that git fsck reports and every later read trips over).
+_IDENTITY_FORBIDDEN = {
+    "<": "'<'",
+    ">": "'>'",
+    "\n": "a newline",
+    "\r": "a carriage return",
+    "\0": "NUL",
+}
+
+
+def _check_identity(source: str, value: str) -> None:
+    for char, shown in _IDENTITY_FORBIDDEN.items():
+        if char in value:
+            raise InvalidIdentityError(source, value, f"it contains {shown}")
 
 
 def _config_get(config: pygit2.Config, key: str) -> str | None:
