@@ -73,6 +73,11 @@ def tag_ref(name: str, version: int) -> str:
     return TAGS + tag_name(name, version)
 
 
+def tag_glob(name: str) -> str:
+    """``refs/tags/prompts/<name>/*``: every version tag of ``name`` (a refspec pattern)."""
+    return f"{VERSION_TAGS}{name}/*"
+
+
 def parse_tag_ref(ref: str) -> tuple[str, int] | None:
     """``(name, version)`` of a version tag ref; None unless the name is valid and N = 1, 2, ..."""
     if not ref.startswith(VERSION_TAGS):

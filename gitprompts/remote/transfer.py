@@ -34,6 +34,7 @@ from gitprompts.errors import (
     RemoteNotFoundError,
 )
 from gitprompts.git import command
+from gitprompts.git.repo import GitRepo
 from gitprompts.models.store import staged_directory
 from gitprompts.registry import Registry
 from gitprompts.registry.transaction import Transaction
@@ -57,8 +58,8 @@ _FETCH_FLAGS = [
     "--no-auto-maintenance",
     "--no-show-forced-updates",
 ]
-# Above this many new tags, one glob refspec beats a command line of names.
-_MAX_NAMED_TAGS = 2000
+# Above this many changed prompts, one glob refspec beats a command line of them.
+_MAX_NAMED_GLOBS = 2000
 _PULL_FIRST = ("non-fast-forward", "fetch first", "already exists", "stale info")
 
 
@@ -232,16 +233,24 @@ def pull(reg: Registry, remote: str | None = None, progress: bool | None = None)
             base = old_tracking
             if base is None or not git.is_ancestor(base, remote_main):
                 base = git.merge_base(local_main, remote_main) if local_main else None
-            wanted = _new_tags(txn, base, remote_main)
-            wanted = [t for t in wanted if not _have_published(txn, t, remote_main)]
+            # The version tags of every prompt whose file or state changed: a
+            # version made by hand tags a commit without touching the state, so
+            # the numbers are learnt from the tags themselves. Protocol v2 sends
+            # each glob as a ref prefix: the remote advertises only these
+            # prompts' tags, never all of them.
+            changed = _changed_prompts(git, base, remote_main)
             remote_tags: dict[str, str] = {}
-            if wanted:
-                if len(wanted) > _MAX_NAMED_TAGS:
+            if changed:
+                if len(changed) > _MAX_NAMED_GLOBS:
                     tag_specs = [f"+{VERSION_TAGS}*:{VERSION_TAGS}*"]
                 else:
-                    tag_specs = [f"+{t}:{t}" for t in wanted]
+                    tag_specs = [f"+{layout.tag_glob(n)}:{layout.tag_glob(n)}" for n in changed]
                 _fetch(side, url, tag_specs, progress)
-                remote_tags = side.refs(VERSION_TAGS)
+                remote_tags = {
+                    ref: oid
+                    for ref, oid in side.refs(VERSION_TAGS).items()
+                    if git.ref(ref) != oid and layout.parse_tag_ref(ref) is not None
+                }
         plan = rebase.integrate(git, local_main, remote_main, remote_tags)
         updates = dict(plan.ref_updates)
         updates[tracking_main(name)] = (old_tracking, remote_main)
@@ -252,7 +261,7 @@ def pull(reg: Registry, remote: str | None = None, progress: bool | None = None)
         if remote_notes is not None:
             _merge_notes(txn, remote_notes)
         reg.forget_cache()
-    fetched = sorted(layout.tag_uri(ref) for ref in remote_tags if ref in wanted)
+    fetched = sorted(layout.tag_uri(ref) for ref in remote_tags)
     return PullResult(
         name,
         fetched=fetched,
@@ -263,23 +272,30 @@ def pull(reg: Registry, remote: str | None = None, progress: bool | None = None)
     )
 
 
-def _new_tags(txn: Transaction, base: str | None, remote_main: str) -> list[str]:
-    """Version tags written on ``remote_main`` since ``base``, read from the state files."""
+def _changed_prompts(git: GitRepo, base: str | None, tip: str) -> list[str]:
+    """Names of the prompts whose file or state differs between ``base`` and ``tip``."""
+    paths = git.changed_paths(base, tip, layout.PROMPTS_DIR)
+    paths += git.changed_paths(base, tip, layout.STATE_DIR)
+    return sorted({n for n in map(layout.name_from_path, paths) if n is not None})
+
+
+def _new_tags(git: GitRepo, base: str | None, tip: str) -> list[str]:
+    """Local version tags of prompts changed since ``base``: numbers past ``base``'s state.
+
+    Versions registered through gitprompts raise ``latest`` in the state file;
+    versions made by hand only add a tag, found by probing the next numbers.
+    """
     wanted = []
-    for path in txn.git.changed_paths(base, remote_main, layout.STATE_DIR):
-        name = layout.name_from_path(path)
-        if name is None:
-            continue
-        old = rebase.state_at(txn.git, base, name).latest
-        new = rebase.state_at(txn.git, remote_main, name).latest
-        wanted += [layout.tag_ref(name, n) for n in range(old + 1, new + 1)]
+    for name in _changed_prompts(git, base, tip):
+        old = rebase.state_at(git, base, name).latest
+        new = rebase.state_at(git, tip, name).latest
+        end = layout.next_number(new, functools.partial(_has_tag, git, name))
+        wanted += [layout.tag_ref(name, n) for n in range(old + 1, end)]
     return wanted
 
 
-def _have_published(txn: Transaction, ref: str, remote_main: str) -> bool:
-    """True when the local tag is the remote's already (its commit is on the remote's main)."""
-    found = txn.git.peel_tag(ref)
-    return found is not None and txn.git.is_ancestor(found.commit, remote_main)
+def _has_tag(git: GitRepo, name: str, number: int) -> bool:
+    return git.ref(layout.tag_ref(name, number)) is not None
 
 
 def _merge_notes(txn: Transaction, remote_notes: str) -> None:
@@ -332,7 +348,7 @@ def push(reg: Registry, remote: str | None = None, progress: bool | None = None)
         if tracking is None or not git.is_ancestor(tracking, local_main):
             glob = True  # first push (or unknown remote state): offer every version tag
         elif MAIN in refs:
-            for ref in _new_tags(txn, tracking, local_main):
+            for ref in _new_tags(git, tracking, local_main):
                 oid = git.ref(ref)
                 if oid is not None:
                     refs[ref] = oid
