@@ -20,7 +20,8 @@ from pathlib import Path
 import msgspec
 
 from gitprompts.errors import InvalidInputError, ModelNotFoundError
-from gitprompts.models.store import Store, atomic_write
+from gitprompts.fs.atomic import atomic_write
+from gitprompts.models.store import Store
 
 SCHEMA_VERSION = 1
 
@@ -71,7 +72,7 @@ def _path(store: Store, run_id: str) -> Path:
 
 
 def _save(store: Store, record: RunRecord) -> None:
-    atomic_write(_path(store, record.run_id), _encoder.encode(record), store.tmp)
+    atomic_write(_path(store, record.run_id), _encoder.encode(record), tmp_dir=store.tmp)
 
 
 def active_run() -> Run | None:

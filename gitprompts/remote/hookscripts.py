@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from gitprompts.errors import HookInstallError
+from gitprompts.fs.atomic import atomic_write
 
 
 def _git(args: list[str]) -> bytes:
@@ -73,9 +74,6 @@ def install(repo: str | os.PathLike[str], hooks: Sequence[str] | None = None) ->
                     "merge them by hand first",
                 )
             os.replace(target, legacy)
-        temp = target.with_name(f".{hook}.{os.getpid()}.tmp")
-        temp.write_text(text)
-        temp.chmod(0o755)
-        os.replace(temp, target)
+        atomic_write(target, text.encode(), mode=0o755)
         written.append(target)
     return written

@@ -31,8 +31,8 @@ from gitprompts.errors import (
     PushRejectedError,
     RemoteNotFoundError,
 )
+from gitprompts.fs.atomic import staged_directory
 from gitprompts.git import command as gitcli
-from gitprompts.models.store import staged_directory
 from gitprompts.registry.registry import MAIN, MODELS_NOTES, Registry, tag_ref
 from gitprompts.remote import rebase
 
