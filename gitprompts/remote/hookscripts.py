@@ -7,18 +7,13 @@ hook and moves a foreign one aside to ``<name>.legacy`` (chained to, first).
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from gitprompts.errors import HookInstallError
+from gitprompts.errors import GitCommandError, HookInstallError
 from gitprompts.fs.atomic import atomic_write
-
-
-def _git(args: list[str]) -> bytes:
-    return subprocess.run(["git", *args], capture_output=True, check=True).stdout
-
+from gitprompts.git import command as gitcli
 
 MARKER = "# gitprompts-hook: installed by `gitprompts hooks install`"
 HOOKS = ("pre-receive", "pre-commit")
@@ -43,11 +38,9 @@ def install(repo: str | os.PathLike[str], hooks: Sequence[str] | None = None) ->
     """
     where = Path(repo).expanduser().absolute()
     try:
-        hooks_dir = Path(
-            _git(["-C", str(where), "rev-parse", "--git-path", "hooks"]).decode().strip()
-        )
-        bare = _git(["-C", str(where), "rev-parse", "--is-bare-repository"]).decode().strip()
-    except (subprocess.CalledProcessError, OSError):
+        hooks_dir = Path(gitcli.run(["-C", str(where), "rev-parse", "--git-path", "hooks"]).strip())
+        bare = gitcli.run(["-C", str(where), "rev-parse", "--is-bare-repository"]).strip()
+    except (GitCommandError, OSError):  # OSError: no git on PATH at all
         raise HookInstallError(where, "it is not a git repository") from None
     if not hooks_dir.is_absolute():
         hooks_dir = where / hooks_dir
