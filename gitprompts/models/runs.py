@@ -5,7 +5,8 @@ maps the names models were logged under to their model ids.
 
 >>> with start_run(run_name="summarizer-model") as run:   # doctest: +SKIP
 ...     info = gitprompts.log_model(chain, name="model")
->>> info.model_uri, f"runs:/{run.info.run_id}/model"      # both load the same model
+>>> # Both URIs load the same model:
+>>> info.model_uri, f"runs:/{run.info.run_id}/model"      # doctest: +SKIP
 """
 
 from __future__ import annotations
