@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 
 from gitprompts import errors
-from gitprompts.models.store import Store, atomic_write, default_root, git_blob_id, sha256
+from gitprompts.fs.atomic import atomic_write
+from gitprompts.models.store import Store, default_root, git_blob_id, sha256
 
 
 def test_put_stores_once_and_get_verifies(tmp_path: Path) -> None:

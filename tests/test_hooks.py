@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +14,8 @@ import pytest
 from gitprompts import hooks
 from gitprompts.errors import HookInstallError
 from gitprompts.registry import Registry
+from gitprompts.remote import hookscripts
+from gitprompts.serve.git_http import make_hooks_dir
 
 from .conftest import git
 
@@ -165,3 +169,46 @@ def test_validate_entry_and_repo_hooks_are_thin(tmp_path: Path) -> None:
         text = (ROOT / "hooks" / name).read_text()
         assert 'python3}" -m gitprompts.hooks' in text and os.access(ROOT / "hooks" / name, os.X_OK)
     assert "files: \\.prompt$" in (ROOT / ".pre-commit-hooks.yaml").read_text()
+
+
+@pytest.mark.parametrize("name", hooks.HOOKS)
+def test_repository_hooks_are_the_template_rendered(name: str) -> None:
+    """The copy-by-hand scripts in hooks/ are the shipped template with the default python."""
+    path = ROOT / "hooks" / name
+    assert path.read_text() == hookscripts.render(name)
+    assert hookscripts.DEFAULT_PYTHON == '"${GITPROMPTS_PYTHON:-python3}"'
+    assert hooks.MARKER in path.read_text() and os.access(path, os.X_OK)
+
+
+def test_installed_and_served_hooks_pin_this_python(tmp_path: Path) -> None:
+    reg = Registry(tmp_path / "r.git")
+    [installed] = hooks.install(reg.path)
+    text = installed.read_text()
+    assert text == hookscripts.render("pre-receive", python=sys.executable)
+    assert "GITPROMPTS_PYTHON" not in text and os.access(installed, os.X_OK)
+    package_parent = Path(hookscripts.__file__).resolve().parents[2]
+    assert f"PYTHONPATH={shlex.quote(str(package_parent))}$" in text  # this gitprompts, first
+    served = make_hooks_dir()
+    try:
+        assert (served / "pre-receive").read_text() == text
+        assert os.access(served / "pre-receive", os.X_OK)
+    finally:
+        shutil.rmtree(served)
+    with pytest.raises(ValueError, match="unknown hook"):
+        hookscripts.render("post-receive")
+
+
+def test_hook_copied_by_hand_runs_gitprompts_python(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = tmp_path / "app"
+    git("init", "-q", str(app))
+    shutil.copy2(ROOT / "hooks" / "pre-commit", app / ".git" / "hooks" / "pre-commit")
+    monkeypatch.setenv("GITPROMPTS_PYTHON", sys.executable)
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))
+    (app / "bad.prompt").write_text("---\ntype: [x\n---\n")
+    git("-C", str(app), "add", "bad.prompt")
+    result = subprocess.run(
+        ["git", "-C", str(app), "commit", "-qm", "bad"], capture_output=True, text=True
+    )
+    assert result.returncode != 0 and "bad.prompt" in result.stderr

@@ -33,6 +33,7 @@ import pygit2
 from pygit2.enums import ObjectType
 
 from gitprompts.errors import ConcurrentUpdateError, InvalidIdentityError, NotARegistryError
+from gitprompts.fs.atomic import atomic_write
 
 MAIN = "refs/heads/main"
 TXN_FILE = "gitprompts.txn"
@@ -336,7 +337,7 @@ class GitRepo:
         """
         log = self.path / TXN_FILE
         _crash_point("before-log")
-        _atomic_write(log, json.dumps({r: list(v) for r, v in updates.items()}).encode())
+        atomic_write(log, json.dumps({r: list(v) for r, v in updates.items()}).encode())
         _crash_point("before-lock")
         try:
             with self._repo.transaction() as txn:
@@ -432,12 +433,3 @@ def _nest(changes: Mapping[str, bytes | None]) -> dict[str, object]:
             node = child
         node[parts[-1]] = data
     return tree
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as f:
-        f.write(data)
-    # No fsync: like git's own ref updates (core.fsync unset) this guards
-    # against a killed process, where os.replace is already atomic.
-    os.replace(tmp, path)

@@ -5,7 +5,8 @@ maps the names models were logged under to their model ids.
 
 >>> with start_run(run_name="summarizer-model") as run:   # doctest: +SKIP
 ...     info = gitprompts.log_model(chain, name="model")
->>> info.model_uri, f"runs:/{run.info.run_id}/model"      # both load the same model
+>>> # Both URIs load the same model:
+>>> info.model_uri, f"runs:/{run.info.run_id}/model"      # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from pathlib import Path
 import msgspec
 
 from gitprompts.errors import InvalidInputError, ModelNotFoundError
-from gitprompts.models.store import Store, atomic_write
+from gitprompts.fs.atomic import atomic_write
+from gitprompts.models.store import Store
 
 SCHEMA_VERSION = 1
 
@@ -71,7 +73,7 @@ def _path(store: Store, run_id: str) -> Path:
 
 
 def _save(store: Store, record: RunRecord) -> None:
-    atomic_write(_path(store, record.run_id), _encoder.encode(record), store.tmp)
+    atomic_write(_path(store, record.run_id), _encoder.encode(record), tmp_dir=store.tmp)
 
 
 def active_run() -> Run | None:

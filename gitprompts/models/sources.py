@@ -18,10 +18,11 @@ import re
 from pathlib import Path
 
 from gitprompts.errors import IntegrityError, InvalidInputError, ManifestError, ModelNotFoundError
+from gitprompts.fs.atomic import atomic_write, staged_directory, write_files
 from gitprompts.models import manifest as mf
 from gitprompts.models import runs
 from gitprompts.models.manifest import FileEntry, Manifest, PromptEntry
-from gitprompts.models.store import Store, git_blob_id, staged_directory, verified
+from gitprompts.models.store import Store, git_blob_id, verified
 
 _MODEL_ID = re.compile(r"[0-9a-f]{64}")
 _RUN_ID = re.compile(r"[0-9a-f]{32}")
@@ -184,9 +185,7 @@ def write(
         store.put(data)
     # The manifest goes last: until it exists the model does not, and its
     # objects are complete files that a later log may reuse.
-    from gitprompts.models.store import atomic_write
-
-    atomic_write(path, mf.encode(manifest), store.tmp)
+    atomic_write(path, mf.encode(manifest), tmp_dir=store.tmp)
     return model_id, manifest
 
 
@@ -198,14 +197,9 @@ def export(located: Located, path: Path) -> None:
             "choose a new path"
         )
     files, prompts = located.read_all()
+    tree = {f"files/{rel}": data for rel, data in files.items()}
+    for entry in located.manifest.prompts:
+        tree[entry.copy_path] = prompts[(entry.name, entry.version)]
+    tree[mf.FILE_NAME] = mf.encode(located.manifest)
     with staged_directory(path) as staging:
-        for rel, data in files.items():
-            _write(staging / "files" / rel, data)
-        for entry in located.manifest.prompts:
-            _write(staging / entry.copy_path, prompts[(entry.name, entry.version)])
-        _write(staging / mf.FILE_NAME, mf.encode(located.manifest))
-
-
-def _write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
+        write_files(staging, tree)

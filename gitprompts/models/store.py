@@ -23,13 +23,10 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from gitprompts.errors import IntegrityError
+from gitprompts.fs.atomic import atomic_write, replace_tree
 from gitprompts.remote.location import home
 
 
@@ -56,44 +53,6 @@ def verified(data: bytes, expected: str, path: str) -> bytes:
     return data
 
 
-def atomic_write(path: Path, data: bytes, tmp_dir: Path | None = None) -> None:
-    """Write ``data`` to ``path`` through a temporary file and a rename."""
-    directory = tmp_dir or path.parent
-    directory.mkdir(parents=True, exist_ok=True)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-@contextmanager
-def staged_directory(target: Path) -> Iterator[Path]:
-    """Build a directory beside ``target``, then move it into place with one rename.
-
-    The caller fills the yielded (empty) directory; ``target`` appears only
-    when the block ends without an error, and only over nothing or an empty
-    directory. On any error the staging directory is removed.
-
-    >>> with staged_directory(Path("export/model")) as staging:  # doctest: +SKIP
-    ...     (staging / "MANIFEST.json").write_bytes(data)
-    """
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    try:
-        yield staging
-        if target.exists():
-            target.rmdir()  # only an empty directory is ever replaced
-        os.replace(staging, target)
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
-
-
 class Store:
     """An artifact store rooted at ``root`` (created on the first write)."""
 
@@ -118,7 +77,7 @@ class Store:
         digest = sha256(data)
         path = self.object_path(digest)
         if not path.is_file():
-            atomic_write(path, data, self.tmp)
+            atomic_write(path, data, tmp_dir=self.tmp)
         return digest
 
     def get(self, digest: str, name: str = "") -> bytes:
@@ -132,18 +91,5 @@ class Store:
         return verified(data, digest, shown)
 
     def write_tree(self, final: Path, files: dict[str, bytes]) -> None:
-        """Create directory ``final`` holding ``files`` at once (temp dir, then rename)."""
-        self.tmp.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".tree-", dir=self.tmp))
-        try:
-            for rel, data in files.items():
-                target = staging / rel
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(data)
-            final.parent.mkdir(parents=True, exist_ok=True)
-            if final.exists():
-                shutil.rmtree(final)
-            os.replace(staging, final)
-        finally:
-            if staging.exists():
-                shutil.rmtree(staging, ignore_errors=True)
+        """Make directory ``final`` hold exactly ``files``, swapped in whole (built in ``tmp/``)."""
+        replace_tree(final, files, tmp_dir=self.tmp)

@@ -19,6 +19,7 @@ PullResult(remote='origin', fetched=['prompts:/greet/3'], renumbered={}, ...)
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from dataclasses import dataclass, field
@@ -33,9 +34,9 @@ from gitprompts.errors import (
     PushRejectedError,
     RemoteNotFoundError,
 )
+from gitprompts.fs.atomic import staged_directory
 from gitprompts.git import command
 from gitprompts.git.repo import GitRepo
-from gitprompts.models.store import staged_directory
 from gitprompts.registry import Registry
 from gitprompts.registry.transaction import Transaction
 from gitprompts.remote import rebase

@@ -26,7 +26,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import shlex
 import subprocess
 import sys
 import tempfile
@@ -34,6 +33,9 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
+
+from gitprompts.fs.atomic import atomic_write
+from gitprompts.remote import hookscripts
 
 from .auth import check_token
 
@@ -171,23 +173,18 @@ class _Streamed:
 def make_hooks_dir(python: str = sys.executable) -> Path:
     """A fresh directory holding a ``pre-receive`` that runs ``gitprompts.hooks``.
 
-    The hook imports this very gitprompts (its parent directory goes first on
-    PYTHONPATH), so a served push is checked by the code that serves it.
+    The hook is the one ``gitprompts hooks install`` writes: it imports this
+    very gitprompts (its parent directory goes first on PYTHONPATH), so a
+    served push is checked by the code that serves it.
 
-    >>> (make_hooks_dir() / "pre-receive").exists()   # doctest: +SKIP
+    >>> hooks = make_hooks_dir()
+    >>> os.access(hooks / "pre-receive", os.X_OK)
     True
+    >>> import shutil; shutil.rmtree(hooks)
     """
-    package_parent = Path(__file__).resolve().parent.parent.parent
     hooks = Path(tempfile.mkdtemp(prefix="gitprompts-serve-hooks-"))
-    script = hooks / "pre-receive"
-    script.write_text(
-        "#!/bin/sh\n"
-        "# Written by gitprompts serve: pushes through serve pass the registry's checks.\n"
-        f"PYTHONPATH={shlex.quote(os.fspath(package_parent))}${{PYTHONPATH:+:$PYTHONPATH}}\n"
-        "export PYTHONPATH\n"
-        f"exec {shlex.quote(python)} -m gitprompts.hooks pre-receive\n"
-    )
-    script.chmod(0o755)
+    text = hookscripts.render("pre-receive", python=python)
+    atomic_write(hooks / "pre-receive", text.encode(), mode=0o755)
     return hooks
 
 

@@ -1,0 +1,217 @@
+"""Write aside, then rename into place: readers see the old content or the new, never a part.
+
+``atomic_write`` replaces one file, ``staged_directory`` creates a directory
+that appears only once it is complete, and ``replace_tree`` swaps in a whole
+new copy of a derived directory. Temporary names start with ``.`` and end
+with ``.tmp``, so anything a killed process leaves behind is recognisable.
+
+Temporary files and directories are created with the permissions a plain
+``open()`` or ``mkdir()`` would give (0o666 / 0o777 less the umask), not
+``tempfile``'s private 0o600 / 0o700, because they end up under their final
+names: a cloned registry or an exported model must look like one made by
+hand.
+
+>>> import tempfile
+>>> with tempfile.TemporaryDirectory() as d:
+...     atomic_write(Path(d, "greeting.txt"), b"hello")
+...     Path(d, "greeting.txt").read_bytes()
+b'hello'
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import secrets
+import shutil
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+
+__all__ = ["atomic_write", "replace_tree", "staged_directory", "write_files"]
+
+# Enough of the final name to recognise a leftover, short enough that
+# ".<name>.<12 hex>.tmp" stays under the usual 255-byte limit on a name.
+_NAME_KEPT = 200
+# How often replace_tree moves a rival's fresh copy aside before giving up.
+_SWAP_ATTEMPTS = 5
+
+
+def _temp_path(directory: Path, name: str) -> Path:
+    return directory / f".{name[:_NAME_KEPT]}.{secrets.token_hex(6)}.tmp"
+
+
+def _new_file(directory: Path, name: str) -> tuple[Path, int]:
+    """A new, empty temporary file in ``directory`` (O_EXCL: never someone else's)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    while True:
+        path = _temp_path(directory, name)
+        try:
+            return path, os.open(path, flags, 0o666)
+        except FileExistsError:
+            continue
+
+
+@contextmanager
+def _scratch_directory(directory: Path, name: str) -> Iterator[Path]:
+    """A new, empty temporary directory in ``directory``, removed afterwards unless renamed away."""
+    directory.mkdir(parents=True, exist_ok=True)
+    while True:
+        path = _temp_path(directory, name)
+        try:
+            path.mkdir(0o777)
+            break
+        except FileExistsError:
+            continue
+    try:
+        yield path
+    finally:
+        # Already gone when it was renamed into place.
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def atomic_write(
+    path: Path, data: bytes, *, tmp_dir: Path | None = None, mode: int | None = None
+) -> None:
+    """Replace the file at ``path`` with ``data`` in one step (parent directories are created).
+
+    The bytes go to a temporary file in ``tmp_dir`` (default: beside ``path``;
+    it must be on the same filesystem), which gets ``mode`` if one is given
+    and is then renamed over ``path``. On any error, including an
+    interruption, the temporary file is removed and ``path`` is untouched.
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     atomic_write(Path(d, "hook"), b"#!/bin/sh", mode=0o755)
+    ...     Path(d, "hook").read_bytes(), oct(Path(d, "hook").stat().st_mode & 0o777)
+    (b'#!/bin/sh', '0o755')
+    """
+    directory = tmp_dir if tmp_dir is not None else path.parent
+    directory.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp, fd = _new_file(directory, path.name)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        if mode is not None:
+            os.chmod(tmp, mode)
+        # No fsync: like git's own ref updates (core.fsync unset) this guards
+        # against a killed process, where os.replace is already atomic. Only a
+        # power cut could expose unflushed data, and an fsync of the file and
+        # its directory on every object, manifest and log write would cost far
+        # more than it buys for data that the registry can re-fetch or rebuild.
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def write_files(directory: Path, files: Mapping[str, bytes]) -> None:
+    """Write ``files`` (``/``-separated relative path -> bytes) under ``directory``.
+
+    Not atomic by itself: fill a ``staged_directory`` with it. A path that is
+    empty, absolute, or has an empty, ``.`` or ``..`` part is refused
+    (ValueError) before anything is written, so nothing lands outside
+    ``directory``.
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     write_files(Path(d), {"code/model.py": b"x = 1"})
+    ...     Path(d, "code", "model.py").read_bytes()
+    b'x = 1'
+    """
+    for rel in files:
+        if any(part in ("", ".", "..") for part in rel.split("/")):
+            raise ValueError(f"not a plain relative path: {rel!r}")
+    for rel, data in files.items():
+        path = directory.joinpath(*rel.split("/"))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+
+
+def _occupied(target: Path) -> bool:
+    """Whether ``target`` is something other than nothing or an empty directory."""
+    if not target.exists() and not target.is_symlink():
+        return False
+    return not target.is_dir() or target.is_symlink() or any(target.iterdir())
+
+
+@contextmanager
+def staged_directory(target: Path) -> Iterator[Path]:
+    """Fill the yielded empty directory; it appears as ``target`` only if the block succeeds.
+
+    The directory is built beside ``target`` and moved into place with one
+    rename, over nothing or an empty directory only: a ``target`` that holds
+    anything is refused (FileExistsError) before the block runs, and if it is
+    filled while the block runs the final rename fails instead of replacing
+    it. On any error the staging directory is removed.
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     with staged_directory(Path(d, "export")) as staging:
+    ...         write_files(staging, {"manifest.json": b"{}"})
+    ...     sorted(p.name for p in Path(d).iterdir())
+    ['export']
+    """
+    if _occupied(target):
+        raise FileExistsError(errno.EEXIST, "exists and is not an empty directory", str(target))
+    with _scratch_directory(target.parent, target.name) as staging:
+        yield staging
+        # rename(2) replaces an empty directory and refuses a non-empty one or
+        # a file in the same step, so nothing put there meanwhile is lost.
+        os.replace(staging, target)
+
+
+def _set_aside(target: Path, directory: Path) -> Path | None:
+    """Rename whatever is at ``target`` to a temporary name in ``directory``; None if nothing."""
+    aside = _temp_path(directory, target.name)
+    try:
+        os.rename(target, aside)
+    except FileNotFoundError:
+        return None
+    return aside
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
+
+
+def replace_tree(target: Path, files: Mapping[str, bytes], *, tmp_dir: Path | None = None) -> None:
+    """Make ``target`` a directory holding exactly ``files``, replacing whatever was there.
+
+    For derived copies that can be rebuilt at any time (a model's unpacked
+    code): the new tree is written in full in ``tmp_dir`` (default: beside
+    ``target``; same filesystem), then the old one is renamed aside and the
+    new one renamed in, so ``target`` never mixes old and new files. A process
+    killed between the two renames leaves no ``target`` (the next call
+    rebuilds it), never a damaged one.
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     replace_tree(Path(d, "code"), {"old.py": b""})
+    ...     replace_tree(Path(d, "code"), {"new.py": b""})
+    ...     sorted(p.name for p in Path(d).rglob("*"))
+    ['code', 'new.py']
+    """
+    directory = tmp_dir if tmp_dir is not None else target.parent
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with _scratch_directory(directory, target.name) as staging:
+        write_files(staging, files)
+        for attempt in range(_SWAP_ATTEMPTS):
+            old = _set_aside(target, directory)
+            try:
+                os.replace(staging, target)
+                return
+            except OSError as exc:
+                # Another writer renamed its own copy in between our two
+                # renames; move that aside too (the last writer wins).
+                if exc.errno not in (errno.ENOTEMPTY, errno.EEXIST, errno.ENOTDIR):
+                    raise
+                if attempt == _SWAP_ATTEMPTS - 1:
+                    raise
+            finally:
+                if old is not None:
+                    _remove(old)
