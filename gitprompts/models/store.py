@@ -56,6 +56,20 @@ def verified(data: bytes, expected: str, path: str) -> bytes:
     return data
 
 
+def read_at_most(path: Path, limit: int) -> bytes:
+    """The bytes of ``path``, but never more than ``limit + 1`` of them.
+
+    For records with a size limit: the one byte past the limit is enough for
+    the decoder to refuse the file, and an oversized file is never read whole.
+
+    >>> _ = (tmp_path / "big.json").write_bytes(b"x" * 100)
+    >>> len(read_at_most(tmp_path / "big.json", 10))
+    11
+    """
+    with open(path, "rb") as f:
+        return f.read(limit + 1)
+
+
 def atomic_write(path: Path, data: bytes, tmp_dir: Path | None = None) -> None:
     """Write ``data`` to ``path`` through a temporary file and a rename."""
     directory = tmp_dir or path.parent
