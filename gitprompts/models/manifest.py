@@ -10,8 +10,11 @@ The model id is the sha256 of the canonical manifest with ``created_at``
 blanked: the creation time is recorded, but logging the same model twice
 gives the same id (and the first creation time is kept).
 
->>> m = Manifest(flavor="pyfunc", loader="pickle", entry="model.pkl")
+>>> pkl = FileEntry(path="model.pkl", sha256=sha256(b"..."), size=3)
+>>> m = Manifest(flavor="pyfunc", loader="pickle", entry="model.pkl", files=[pkl])
 >>> decode(encode(m)) == m
+True
+>>> model_id(m) == model_id(msgspec.structs.replace(m, created_at="2025-01-01T00:00:00+00:00"))
 True
 """
 

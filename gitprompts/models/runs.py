@@ -96,7 +96,11 @@ def _save(store: Store, record: RunRecord) -> None:
 
 
 def active_run() -> Run | None:
-    """The innermost run opened with ``start_run`` in this process, or None."""
+    """The innermost run opened with ``start_run`` in this process, or None.
+
+    >>> active_run() is None
+    True
+    """
     return _stack[-1] if _stack else None
 
 

@@ -13,9 +13,9 @@ Every write goes to ``tmp/`` first and is renamed into place, so a crash
 never leaves a half-written file under its final name, and two processes
 writing the same object both end up with the same complete file.
 
->>> store = Store(tmp_path)                     # doctest: +SKIP
->>> digest = store.put(b"hello")                # doctest: +SKIP
->>> store.get(digest)                           # doctest: +SKIP
+>>> store = Store(tmp_path)
+>>> digest = store.put(b"hello")
+>>> store.get(digest)
 b'hello'
 """
 
@@ -93,8 +93,10 @@ def staged_directory(target: Path) -> Iterator[Path]:
     when the block ends without an error, and only over nothing or an empty
     directory. On any error the staging directory is removed.
 
-    >>> with staged_directory(Path("export/model")) as staging:  # doctest: +SKIP
-    ...     (staging / "MANIFEST.json").write_bytes(data)
+    >>> with staged_directory(tmp_path / "export") as staging:
+    ...     _ = (staging / "manifest.json").write_bytes(b"{}")
+    >>> sorted(p.name for p in (tmp_path / "export").iterdir())
+    ['manifest.json']
     """
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
