@@ -80,9 +80,6 @@ class Manifest(msgspec.Struct, frozen=True, kw_only=True):
     packages: dict[str, str] = msgspec.field(default_factory=dict)
     created_at: str = ""  # ISO 8601, UTC; not part of the model id
 
-    def prompt_names(self) -> set[str]:
-        return {p.name for p in self.prompts}
-
 
 _encoder = msgspec.json.Encoder(order="sorted")
 _decoder = RecordDecoder(

@@ -126,9 +126,6 @@ class Store:
     def object_path(self, digest: str) -> Path:
         return self.root / "objects" / digest[:2] / digest[2:]
 
-    def has(self, digest: str) -> bool:
-        return self.object_path(digest).is_file()
-
     def put(self, data: bytes) -> str:
         """Store ``data`` (once) and return its sha256."""
         digest = sha256(data)
