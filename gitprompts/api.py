@@ -4,8 +4,8 @@ Every function works on the current registry (see ``config``); replace
 ``mlflow.genai.`` with ``gitprompts.`` and the same calls work.
 
 >>> import gitprompts
->>> p = gitprompts.register_prompt("greet", "Hello {{ name }}!")     # doctest: +SKIP
->>> gitprompts.load_prompt("prompts:/greet/1").format(name="Ada")    # doctest: +SKIP
+>>> p = gitprompts.register_prompt("greet", "Hello {{ name }}!")
+>>> gitprompts.load_prompt("prompts:/greet/1").format(name="Ada")
 'Hello Ada!'
 """
 
@@ -35,8 +35,10 @@ def register_prompt(
     of ``{"role": ..., "content": ...}``); ``response_format`` is a dict or a
     pydantic model class (stored as its JSON schema).
 
-    >>> register_prompt("summarize", "Summarize {{ text }} in {{ n }} sentences.")  # doctest: +SKIP
-    <PromptVersion: name='summarize', version=1, ...>
+    >>> register_prompt("summarize", "Summarize {{ text }}.")
+    <PromptVersion: name='summarize', version=1, template='Summarize {{ text }}.'>
+    >>> register_prompt("summarize", [{"role": "user", "content": "Sum up {{ text }}"}]).version
+    2
     """
     return get_registry().register(
         name, template, commit_message, tags, response_format, model_config
@@ -51,7 +53,12 @@ def load_prompt(
     With ``allow_missing=True`` a prompt, version or alias that does not exist
     gives None instead of an error (a malformed URI still raises).
 
-    >>> load_prompt("prompts:/summarize@production")  # doctest: +SKIP
+    >>> _ = register_prompt("summarize", "Summarize {{ text }}.")
+    >>> set_prompt_alias("summarize", "production", 1)
+    >>> load_prompt("prompts:/summarize@production").template
+    'Summarize {{ text }}.'
+    >>> load_prompt("summarize", version="staging", allow_missing=True) is None
+    True
     """
     ref = resolve_ref(name_or_uri, version)
     # The model hook (pinned answers for loaded models, recording for
@@ -76,8 +83,10 @@ def search_prompts(
 ) -> list[Prompt]:
     """Prompts matching an MLflow-style filter, sorted by name.
 
-    >>> search_prompts("name LIKE 'summ%' AND tags.team = 'nlp'")  # doctest: +SKIP
-    [<Prompt: name='summarize', latest_version=3>]
+    >>> _ = register_prompt("summarize", "Summarize {{ text }}.", tags={"team": "nlp"})
+    >>> _ = register_prompt("translate", "Translate {{ text }}.", tags={"team": "nlp"})
+    >>> search_prompts("name LIKE 'summ%' AND tags.team = 'nlp'")
+    [<Prompt: name='summarize', latest_version=1>]
     """
     if max_results is not None and (
         isinstance(max_results, bool) or not isinstance(max_results, int) or max_results < 1
@@ -91,7 +100,11 @@ def search_prompts(
 def set_prompt_alias(name: str, alias: str, version: int | str) -> None:
     """Point ``prompts:/name@alias`` at ``version`` (a commit on main records the move).
 
-    >>> set_prompt_alias("summarize", "production", 2)  # doctest: +SKIP
+    >>> for text in ("First {{ text }}", "Second {{ text }}"):
+    ...     _ = register_prompt("summarize", text)
+    >>> set_prompt_alias("summarize", "production", 1)
+    >>> load_prompt("prompts:/summarize@production").version
+    1
     """
     get_registry().set_alias(name, alias, version)
 

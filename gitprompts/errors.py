@@ -40,10 +40,14 @@ should show its traceback.
     RemoteUnreachableWarning (also a UserWarning): a URL registry could not reach its remote
     and answered from its local mirror.
 
-Messages name the offending input and say what would have been valid, e.g.::
+Messages name the offending input and say what would have been valid, and
+the input is kept in a field for code that handles the error:
 
-    >>> raise InvalidPromptNameError("../x")
-    InvalidPromptNameError: invalid prompt name '../x': ...
+    >>> raise InvalidPromptNameError("../x")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    gitprompts.errors.InvalidPromptNameError: invalid prompt name '../x': use 1-255 bytes of ...
+    >>> InvalidPromptNameError("../x").name
+    '../x'
 """
 
 from __future__ import annotations

@@ -1,67 +1,18 @@
-"""Shared fixtures: every test gets its own GITPROMPTS_HOME and a pinned git identity.
+"""Shared fixtures and helpers for the tests.
 
-The real home directory is off limits: HOME points at a directory whose
-``.gitprompts`` is a plain file, so any code path that falls back to the
-default home fails loudly instead of writing to the developer's machine.
+Every test gets its own GITPROMPTS_HOME and a pinned git identity from the
+autouse fixtures in the root ``conftest.py``, which doctests share.
 """
 
 from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 import gitprompts
-from gitprompts import config
-from gitprompts.models import pins
-
-IDENTITY = {
-    "GIT_AUTHOR_NAME": "Test Author",
-    "GIT_AUTHOR_EMAIL": "author@example.com",
-    "GIT_COMMITTER_NAME": "Test Author",
-    "GIT_COMMITTER_EMAIL": "author@example.com",
-}
-
-_REAL_DEFAULT_HOME = Path.home() / ".gitprompts"
-
-
-def _snapshot(path: Path) -> object:
-    try:
-        return sorted(p.name for p in path.iterdir()), path.stat().st_mtime_ns
-    except FileNotFoundError:
-        return None
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _real_home_untouched() -> Iterator[None]:
-    before = _snapshot(_REAL_DEFAULT_HOME)
-    yield
-    assert _snapshot(_REAL_DEFAULT_HOME) == before, "a test touched the real ~/.gitprompts"
-
-
-@pytest.fixture(autouse=True)
-def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    fake_home = tmp_path / "fake-home"
-    fake_home.mkdir()
-    (fake_home / ".gitprompts").write_text(
-        "tests must set GITPROMPTS_HOME, not use ~/.gitprompts\n"
-    )
-    home = tmp_path / "gitprompts-home"
-    monkeypatch.setenv("HOME", str(fake_home))
-    monkeypatch.setenv("GITPROMPTS_HOME", str(home))
-    monkeypatch.delenv("GITPROMPTS_REGISTRY", raising=False)
-    monkeypatch.delenv("GITPROMPTS_ARTIFACTS", raising=False)
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(fake_home / ".gitconfig"))
-    for key, value in IDENTITY.items():
-        monkeypatch.setenv(key, value)
-    config.forget_registries()
-    yield home
-    config.forget_registries()
-    pins.forget()
 
 
 @pytest.fixture

@@ -19,9 +19,13 @@ from __future__ import annotations
 
 import msgspec
 
+from gitprompts.core.records import RecordDecoder
 from gitprompts.errors import CorruptPromptFileError
 
 SCHEMA_VERSION = 1
+# A state file arrives with every push; parsing one far past any real size
+# (aliases, deleted numbers and edited tags of one prompt) is refused.
+MAX_BYTES = 16 << 20
 
 
 class State(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=False):
@@ -42,7 +46,13 @@ class State(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=False):
 
 EMPTY = State()
 
-_decoder = msgspec.json.Decoder(State)
+_decoder = RecordDecoder(
+    State,
+    kind="state record",
+    schema_version=SCHEMA_VERSION,
+    max_bytes=MAX_BYTES,
+    error=CorruptPromptFileError,
+)
 _encoder = msgspec.json.Encoder(order="sorted")
 
 
@@ -52,16 +62,12 @@ def encode(state: State) -> bytes:
 
 
 def decode(data: bytes, path: str = "<state file>") -> State:
-    try:
-        state = _decoder.decode(data)
-    except msgspec.ValidationError as exc:
-        raise CorruptPromptFileError(path, f"invalid state record: {exc}") from None
-    except msgspec.DecodeError as exc:
-        raise CorruptPromptFileError(path, f"state record is not JSON: {exc}") from None
-    if state.schema_version > SCHEMA_VERSION:
-        raise CorruptPromptFileError(
-            path,
-            f"state schema {state.schema_version} is newer than this gitprompts "
-            f"understands ({SCHEMA_VERSION}); upgrade gitprompts",
-        )
-    return state
+    """Parse a state file; bad, oversized or newer records raise CorruptPromptFileError.
+
+    >>> decode(b'{"latest": 2}').latest
+    2
+    >>> decode(b'{"schema_version": 2}', "state/x.json")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    gitprompts.errors.CorruptPromptFileError: cannot parse state/x.json: ...; upgrade gitprompts ...
+    """
+    return _decoder.decode(data, path)

@@ -10,8 +10,11 @@ The model id is the sha256 of the canonical manifest with ``created_at``
 blanked: the creation time is recorded, but logging the same model twice
 gives the same id (and the first creation time is kept).
 
->>> m = Manifest(flavor="pyfunc", loader="pickle", entry="model.pkl")
+>>> pkl = FileEntry(path="model.pkl", sha256=sha256(b"..."), size=3)
+>>> m = Manifest(flavor="pyfunc", loader="pickle", entry="model.pkl", files=[pkl])
 >>> decode(encode(m)) == m
+True
+>>> model_id(m) == model_id(msgspec.structs.replace(m, created_at="2025-01-01T00:00:00+00:00"))
 True
 """
 
@@ -22,11 +25,15 @@ from typing import Literal
 
 import msgspec
 
+from gitprompts.core.records import RecordDecoder
 from gitprompts.errors import ManifestError
 from gitprompts.models.store import sha256
 
 SCHEMA_VERSION = 1
 FILE_NAME = "manifest.json"
+# Manifests come from shared stores and from directories anyone can hand over;
+# 16 MiB lists well over 100,000 files, far past any model actually logged.
+MAX_BYTES = 16 << 20
 
 Source = Literal["explicit", "auto"]
 
@@ -73,17 +80,15 @@ class Manifest(msgspec.Struct, frozen=True, kw_only=True):
     packages: dict[str, str] = msgspec.field(default_factory=dict)
     created_at: str = ""  # ISO 8601, UTC; not part of the model id
 
-    def prompt_names(self) -> set[str]:
-        return {p.name for p in self.prompts}
-
-
-class _Header(msgspec.Struct, kw_only=True):
-    schema_version: int = SCHEMA_VERSION
-
 
 _encoder = msgspec.json.Encoder(order="sorted")
-_decoder = msgspec.json.Decoder(Manifest)
-_header = msgspec.json.Decoder(_Header)
+_decoder = RecordDecoder(
+    Manifest,
+    kind="manifest",
+    schema_version=SCHEMA_VERSION,
+    max_bytes=MAX_BYTES,
+    error=ManifestError,
+)
 
 
 def canonical(manifest: Manifest) -> Manifest:
@@ -106,21 +111,13 @@ def model_id(manifest: Manifest) -> str:
 
 
 def decode(data: bytes, path: str = FILE_NAME) -> Manifest:
-    """Parse manifest bytes; a newer schema or bad content raises ManifestError naming ``path``."""
-    try:
-        header = _header.decode(data)
-    except (msgspec.ValidationError, msgspec.DecodeError) as exc:
-        raise ManifestError(path, f"not a gitprompts manifest ({exc})") from None
-    if header.schema_version > SCHEMA_VERSION:
-        raise ManifestError(
-            path,
-            f"schema_version {header.schema_version} is newer than this gitprompts understands "
-            f"({SCHEMA_VERSION}); upgrade gitprompts to load this model",
-        )
-    try:
-        manifest = _decoder.decode(data)
-    except (msgspec.ValidationError, msgspec.DecodeError) as exc:
-        raise ManifestError(path, f"invalid manifest ({exc})") from None
+    """Parse manifest bytes; a newer schema or bad content raises ManifestError naming ``path``.
+
+    >>> decode(b'{"schema_version": 2}', "m.json")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    gitprompts.errors.ManifestError: bad model manifest m.json: ...; upgrade gitprompts ...
+    """
+    manifest = _decoder.decode(data, path)
     _check(manifest, path)
     return manifest
 

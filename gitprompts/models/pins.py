@@ -16,8 +16,15 @@ nothing. Once set, a load is answered by the first of:
 While a ``Recorder`` is active (``log_model`` running a script), every prompt
 that comes back is recorded with the URI as written.
 
->>> with activate(pins):                       # doctest: +SKIP
-...     load_prompt("prompts:/chat@production")  # the pinned version, not production's
+>>> import gitprompts
+>>> from gitprompts.models.manifest import PromptEntry
+>>> pinned = promptfile.encode(promptfile.PromptFile(template="Pinned {{ q }}"))
+>>> entry = PromptEntry(
+...     uri="prompts:/chat@production", name="chat", version=1, commit_id="", blob_id="", sha256=""
+... )
+>>> with activate(PinSet("my-model", [entry], {("chat", 1): pinned})):
+...     print(gitprompts.load_prompt("prompts:/chat@production").template)
+Pinned {{ q }}
 """
 
 from __future__ import annotations

@@ -3,11 +3,17 @@
 The script runs as a real module (in ``sys.modules`` under a unique name), so
 type hints, pickling and dataclasses that look their module up keep working
 after it has run. ``set_model`` outside ``log_model``/``load_model`` does
-nothing, so the same script also runs on its own with ``python chatbot.py``.
+nothing, so the same script also runs on its own with ``python chatbot.py``::
 
->>> # chatbot.py
->>> graph = builder.compile()                   # doctest: +SKIP
->>> gitprompts.set_model(graph)                 # doctest: +SKIP
+    # chatbot.py
+    graph = builder.compile()
+    gitprompts.set_model(graph)
+
+>>> script = b"import gitprompts\\ngitprompts.set_model(len)\\n"
+>>> run(tmp_path / "chatbot.py", script, "chatbot")
+<built-in function len>
+>>> sys.modules.pop("chatbot").__file__ == str(tmp_path / "chatbot.py")  # a real module
+True
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ _slot: ContextVar[list[Any] | None] = ContextVar("gitprompts_set_model", default
 def set_model(model: Any) -> None:
     """Name the model object of a models-from-code script (as ``mlflow.models.set_model``).
 
-    >>> gitprompts.set_model(graph)             # doctest: +SKIP
+    >>> set_model(len)      # outside log_model and load_model: does nothing
     """
     if model is None:
         raise InvalidInputError("set_model(None): pass the model object the script defines")

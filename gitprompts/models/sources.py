@@ -22,7 +22,7 @@ from gitprompts.fs.atomic import atomic_write, staged_directory, write_files
 from gitprompts.models import manifest as mf
 from gitprompts.models import runs
 from gitprompts.models.manifest import FileEntry, Manifest, PromptEntry
-from gitprompts.models.store import Store, git_blob_id, verified
+from gitprompts.models.store import Store, git_blob_id, read_at_most, verified
 
 _MODEL_ID = re.compile(r"[0-9a-f]{64}")
 _RUN_ID = re.compile(r"[0-9a-f]{32}")
@@ -142,7 +142,7 @@ def locate(model_uri: object, store: Store | None = None) -> Located:
         return located
     directory = Path(model_uri).expanduser()
     if (directory / mf.FILE_NAME).is_file():
-        data = (directory / mf.FILE_NAME).read_bytes()
+        data = read_at_most(directory / mf.FILE_NAME, mf.MAX_BYTES)
         manifest = mf.decode(data, str(directory / mf.FILE_NAME))
         return Located(model_uri, manifest, mf.model_id(manifest), directory=directory.absolute())
     why = "no such directory" if not directory.exists() else f"no {mf.FILE_NAME} in it"
@@ -152,7 +152,7 @@ def locate(model_uri: object, store: Store | None = None) -> Located:
 def _from_store(uri: str, store: Store, model_id: str) -> Located:
     path = manifest_path(store, model_id)
     try:
-        data = path.read_bytes()
+        data = read_at_most(path, mf.MAX_BYTES)
     except FileNotFoundError:
         raise ModelNotFoundError(uri, f"no such model in {store.root}") from None
     manifest = mf.decode(data, str(path))

@@ -13,9 +13,9 @@ Every write goes to ``tmp/`` first and is renamed into place, so a crash
 never leaves a half-written file under its final name, and two processes
 writing the same object both end up with the same complete file.
 
->>> store = Store(tmp_path)                     # doctest: +SKIP
->>> digest = store.put(b"hello")                # doctest: +SKIP
->>> store.get(digest)                           # doctest: +SKIP
+>>> store = Store(tmp_path)
+>>> digest = store.put(b"hello")
+>>> store.get(digest)
 b'hello'
 """
 
@@ -53,6 +53,20 @@ def verified(data: bytes, expected: str, path: str) -> bytes:
     return data
 
 
+def read_at_most(path: Path, limit: int) -> bytes:
+    """The bytes of ``path``, but never more than ``limit + 1`` of them.
+
+    For records with a size limit: the one byte past the limit is enough for
+    the decoder to refuse the file, and an oversized file is never read whole.
+
+    >>> _ = (tmp_path / "big.json").write_bytes(b"x" * 100)
+    >>> len(read_at_most(tmp_path / "big.json", 10))
+    11
+    """
+    with open(path, "rb") as f:
+        return f.read(limit + 1)
+
+
 class Store:
     """An artifact store rooted at ``root`` (created on the first write)."""
 
@@ -68,9 +82,6 @@ class Store:
 
     def object_path(self, digest: str) -> Path:
         return self.root / "objects" / digest[:2] / digest[2:]
-
-    def has(self, digest: str) -> bool:
-        return self.object_path(digest).is_file()
 
     def put(self, data: bytes) -> str:
         """Store ``data`` (once) and return its sha256."""
