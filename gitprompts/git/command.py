@@ -120,11 +120,6 @@ def attempt(
     return result.returncode, result.stdout.decode("utf-8", "replace"), stderr
 
 
-def config_get(git_dir: Path, key: str) -> str | None:
-    out = run(["config", "--get", key], git_dir=git_dir, check=False).strip()
-    return out or None
-
-
 class SideDir:
     """A throw-away GIT_DIR that shares the registry's objects but holds only a few refs.
 

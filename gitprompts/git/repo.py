@@ -124,11 +124,6 @@ class GitRepo:
             return None
         return str(ref.target)
 
-    def refs_with_prefix(self, prefix: str) -> list[str]:
-        """Names of refs under ``prefix``; costs a scan of packed refs, so not for hot paths."""
-        iterator = self._repo.references.iterator()
-        return [r.name for r in iterator if r.name.startswith(prefix)]
-
     def peel_tag(self, name: str) -> TagInfo | None:
         ref = self._repo.references.get(name)
         if ref is None:
@@ -268,9 +263,6 @@ class GitRepo:
         return None
 
     # -- writing objects (content-addressed, so safe to write at any time) ----
-
-    def write_blob(self, data: bytes) -> str:
-        return str(self._repo.create_blob(data))
 
     def write_commit(
         self,
