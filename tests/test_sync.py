@@ -273,3 +273,39 @@ def test_pull_that_brings_nothing_keeps_main(server: Registry, tmp_path: Path) -
     assert a.resolve(parse_prompt_uri("prompts:/greet@production")).version == 3
     assert [p.name for p in a.prompts()] == ["greet", "other"]
     assert a.register("greet", "fourth").version == 4
+
+
+def test_pull_brings_a_version_made_by_hand(server: Registry, tmp_path: Path) -> None:
+    """The README's recipe (edit, commit, tag, push with plain git) reaches every client."""
+    a = _clone(server, tmp_path, "a")
+    a.register("greet", "A's own third")  # unpublished: collides with the hand-made 3
+    work = tmp_path / "work"
+    git("clone", "-q", str(server.path), str(work))
+    (work / "prompts" / "greet.prompt").write_bytes(b"Made by hand {{ name }}\n")
+    git("commit", "-qam", "Edit greet by hand", cwd=work)
+    git("tag", "-a", "prompts/greet/3", "-m", "by hand", cwd=work)
+    git("push", "-q", "origin", "main", "prompts/greet/3", cwd=work)
+
+    result = sync.pull(registry=a)
+    assert result.fetched == ["prompts:/greet/3"]
+    assert result.renumbered == {"prompts:/greet/3": "prompts:/greet/4"}
+    assert a.get("greet", 3).template == "Made by hand {{ name }}\n"
+    assert a.get("greet", 4).template == "A's own third"
+    assert a.latest_version("greet") == 4
+    assert sync.push(registry=a).refs
+    assert Registry(server.path).get("greet", 4).template == "A's own third"
+    assert sync.pull(registry=a).up_to_date
+
+
+def test_push_sends_a_version_made_by_hand_in_the_registry(
+    server: Registry, tmp_path: Path
+) -> None:
+    a = _clone(server, tmp_path, "a")
+    work = tmp_path / "work"
+    git("clone", "-q", str(a.path), str(work))
+    (work / "prompts" / "other.prompt").write_bytes(b"Other, by hand {{ x }}\n")
+    git("commit", "-qam", "Edit other by hand", cwd=work)
+    git("tag", "-a", "prompts/other/2", "-m", "by hand", cwd=work)
+    git("push", "-q", "origin", "main", "prompts/other/2", cwd=work)
+    assert "refs/tags/prompts/other/2" in sync.push(registry=a).refs
+    assert Registry(server.path).get("other", 2).template == "Other, by hand {{ x }}\n"

@@ -22,6 +22,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import msgspec
+
 from gitprompts.core import layout, state
 from gitprompts.core.merge import RemoteMove, merge_state, renumber
 from gitprompts.core.state import State
@@ -102,7 +104,7 @@ class _Replay:
         for name in names:
             before = state_at(git, parent, name)
             after = state_at(git, commit.oid, name)
-            onto = state_at(git, self.current, name)
+            onto = self._taken(name, state_at(git, self.current, name))
             numbers = self.numbers.setdefault(name, {})
             for old, number in renumber(before, after, onto).items():
                 numbers[old] = number
@@ -136,6 +138,22 @@ class _Replay:
             )
         self.rewritten[commit.oid] = new
         self.current = new
+
+    def _taken(self, name: str, onto: State) -> State:
+        """``onto`` with ``latest`` raised past versions the remote tagged by hand.
+
+        A version made with plain git tags a commit without touching the
+        state file, so the state alone would hand its number out again.
+        """
+        taken = layout.next_number(onto.latest, lambda n: self._published(name, n)) - 1
+        return onto if taken == onto.latest else msgspec.structs.replace(onto, latest=taken)
+
+    def _published(self, name: str, number: int) -> bool:
+        ref = layout.tag_ref(name, number)
+        if ref in self.remote_tags:
+            return True
+        tag = self.git.peel_tag(ref)
+        return tag is not None and self.git.is_ancestor(tag.commit, self.remote)
 
     def _moves(self, name: str) -> dict[str, RemoteMove]:
         """The aliases of ``name`` the remote moved since the base: where to, and when last."""
