@@ -19,8 +19,9 @@ import pytest
 from click.testing import CliRunner
 
 from gitprompts.cli import main
+from gitprompts.core.diff import side_rows, unified_rows
 from gitprompts.serve.auth import check_token
-from gitprompts.serve.pages import highlight, side_rows, unified_rows
+from gitprompts.serve.pages import highlight
 
 from .serve_seed import make_env, seed, start_server, stop_server
 

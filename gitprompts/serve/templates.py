@@ -140,7 +140,8 @@ PROMPT = """{% extends "base.html" %}
 </tbody></table>
 {% else %}
 <table class="diff unified"><tbody>
-{% for r in diff_rows %}<tr class="{{ r.kind }}"><td class="t">{{ r.text }}</td></tr>{% endfor %}
+{# the ---/+++ file names look like hunk headers #}
+{% for r in diff_rows %}<tr class="{{ 'hunk' if r.kind == 'file' else r.kind }}"><td class="t">{{ r.text }}</td></tr>{% endfor %}
 </tbody></table>{% endif %}
 {% endblock %}
 """
