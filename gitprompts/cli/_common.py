@@ -29,10 +29,11 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
+
+from gitprompts.core.times import iso_utc
 
 if TYPE_CHECKING:
     from click.shell_completion import CompletionItem
@@ -170,21 +171,6 @@ def progress(label: str) -> Iterator[Callable[[int, int], None]]:
 # -- formatting API objects --------------------------------------------------
 
 
-def iso_time(ms: int | None) -> str | None:
-    """Milliseconds since the epoch as ISO 8601 in UTC (``2025-01-31T09:30:00Z``)."""
-    if not ms:
-        return None
-    stamp = datetime.fromtimestamp(ms / 1000, tz=timezone.utc)
-    return stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def local_time(ms: int | None) -> str:
-    """Milliseconds since the epoch as ``YYYY-MM-DD HH:MM`` in local time, for people."""
-    if not ms:
-        return "-"
-    return datetime.fromtimestamp(ms / 1000).strftime("%Y-%m-%d %H:%M")
-
-
 def version_json(version: PromptVersion, *, template: bool = True) -> dict[str, Any]:
     """The documented JSON form of one prompt version."""
     data: dict[str, Any] = {
@@ -201,7 +187,7 @@ def version_json(version: PromptVersion, *, template: bool = True) -> dict[str, 
             "commit_message": version.commit_message,
             "tags": dict(sorted(version.tags.items())),
             "aliases": sorted(version.aliases),
-            "created": iso_time(version.creation_timestamp),
+            "created": iso_utc(version.creation_timestamp),
             "creation_timestamp": version.creation_timestamp,
             "user_id": version.user_id,
             "model_config": version.model_config,
@@ -221,7 +207,7 @@ def prompt_json(prompt: Prompt) -> dict[str, Any]:
         "uri": prompt.uri,
         "aliases": dict(sorted(prompt.aliases.items())),
         "tags": dict(sorted(prompt.tags.items())),
-        "updated": iso_time(prompt.creation_timestamp),
+        "updated": iso_utc(prompt.creation_timestamp),
         "updated_timestamp": prompt.creation_timestamp,
     }
 

@@ -9,6 +9,8 @@ import os
 
 import click
 
+from gitprompts.core.times import local_minute
+
 from ._common import (
     author_name,
     complete_name,
@@ -16,7 +18,6 @@ from ._common import (
     emit_json,
     json_option,
     key_values,
-    local_time,
     prompt_json,
     table,
     version_json,
@@ -65,9 +66,10 @@ def show(uri: str, raw: bool, as_json: bool) -> None:
     if raw:
         write_exact(_raw(version.template))
         return
+    created = local_minute(version.creation_timestamp) or "-"
     rows = [
         ("type", version.prompt_type),
-        ("created", f"{local_time(version.creation_timestamp)} by {version.user_id or '-'}"),
+        ("created", f"{created} by {version.user_id or '-'}"),
         ("message", version.commit_message or "-"),
         ("aliases", ", ".join(version.aliases) or "-"),
         ("tags", ", ".join(f"{k}={v}" for k, v in sorted(version.tags.items())) or "-"),
@@ -130,7 +132,7 @@ def list_prompts(filter_string: str | None, max_results: int | None, as_json: bo
             p.name,
             str(p.latest_version),
             ", ".join(f"{a}={v}" for a, v in p.aliases.items()) or "-",
-            local_time(p.creation_timestamp),
+            local_minute(p.creation_timestamp) or "-",
         ]
         for p in found
     ]
@@ -152,7 +154,7 @@ def log(name: str, limit: int | None, as_json: bool) -> None:
     rows = [
         [
             str(v.version),
-            local_time(v.creation_timestamp),
+            local_minute(v.creation_timestamp) or "-",
             author_name(v.user_id),
             ", ".join(v.aliases) or "-",
             (v.commit_message or "").splitlines()[0] if v.commit_message else "-",

@@ -23,7 +23,6 @@ import logging
 import re
 import threading
 from collections.abc import Callable, Iterable
-from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlencode
 
@@ -32,6 +31,7 @@ from markupsafe import Markup, escape
 
 import gitprompts
 from gitprompts.core.diff import side_rows, unified_rows
+from gitprompts.core.times import utc_minute
 from gitprompts.errors import GitPromptsError, NotFoundError
 
 from .templates import CSS, TEMPLATES
@@ -75,19 +75,6 @@ def highlight(text: str) -> Markup:
         else:
             out.append(escape(part))
     return Markup("").join(out)
-
-
-def when(millis: int | None) -> str:
-    """A millisecond timestamp as ``YYYY-MM-DD HH:MM UTC``.
-
-    >>> when(0)
-    ''
-    >>> when(1700000000000)
-    '2023-11-14 22:13 UTC'
-    """
-    if not millis:
-        return ""
-    return datetime.fromtimestamp(millis / 1000, timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def prompt_url(name: str, **params: object) -> str:
@@ -138,7 +125,7 @@ class UIApp:
         self.env.globals.update(
             css=Markup(CSS),
             clone_url=clone_url,
-            when=when,
+            when=lambda instant: utc_minute(instant) or "",
             prompt_url=prompt_url,
             highlight=highlight,
             to_json=lambda v: json.dumps(v, indent=2, ensure_ascii=False, default=str),
