@@ -7,6 +7,7 @@ serve the whole module; the read-only server is started only for its test.
 from __future__ import annotations
 
 import base64
+import re
 import socket
 import subprocess
 import urllib.error
@@ -143,10 +144,14 @@ def test_model_page(served: Served) -> None:
     assert "summarizer-model" in body and served.facts["run_id"] in body  # its run
     assert "pyfunc" in body and "passes" in body
     assert "sha256" in body
+    # Created, in the same form as every other time in the UI (not the manifest's ISO text).
+    assert re.search(r"<div>Created</div><div>\d{4}-\d\d-\d\d \d\d:\d\d UTC</div>", body)
 
 
 def test_models_runs_and_run_pages(served: Served) -> None:
-    assert served.facts["model_id"][:16] in served.page("/models")
+    models = served.page("/models")
+    assert served.facts["model_id"][:16] in models
+    assert re.search(r'<td class="muted">\d{4}-\d\d-\d\d \d\d:\d\d UTC</td>', models)
     runs = served.page("/runs")
     assert "summarizer-model" in runs
     run = served.page(f"/runs/{served.facts['run_id']}")
