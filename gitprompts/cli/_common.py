@@ -5,12 +5,14 @@ Command modules (``prompts``, ``aliases``, ``models``, later ``sync`` and
 library at module level and the public API lazily, so it costs nothing on
 ``gitprompts --help``.
 
-A command is written like this::
+A command is written like this (its summary, the first line of its help,
+is ``commands.SUMMARIES["show"]``; the docstring is the rest)::
 
-    @click.command()
+    @command("show")
     @click.argument("uri", shell_complete=complete_uri)
     @json_option
     def show(uri: str, as_json: bool) -> None:
+        '''URI is NAME/N, NAME@ALIAS or NAME (the latest version).'''
         import gitprompts
         version = gitprompts.load_prompt(uri)   # a GitPromptsError becomes exit 1
         if as_json:
@@ -23,6 +25,7 @@ keys are never renamed or removed.
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import sys
@@ -34,6 +37,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from gitprompts.core.times import iso_utc
+
+from .commands import SUMMARIES
 
 if TYPE_CHECKING:
     from click.shell_completion import CompletionItem
@@ -87,6 +92,43 @@ def apply_for_completion(ctx: click.Context) -> None:
     registry = params.get("registry")
     home = params.get("home")
     Options(registry=registry, home=home).apply()
+
+
+# -- defining a command ------------------------------------------------------
+
+
+def command(name: str) -> Callable[[Callable[..., Any]], click.Command]:
+    """``click.command(name)`` whose help starts with ``SUMMARIES[name]``; the docstring follows.
+
+    >>> @command("init")
+    ... def init() -> None:
+    ...     '''Creating a registry that already exists is not an error.'''
+    >>> print(init.get_short_help_str())
+    Create a registry (default: the embedded one).
+    >>> print(init.help)
+    Create a registry (default: the embedded one).
+    <BLANKLINE>
+    Creating a registry that already exists is not an error.
+    """
+
+    def decorate(func: Callable[..., Any]) -> click.Command:
+        return click.command(name, help=_help(name, func), short_help=SUMMARIES[name])(func)
+
+    return decorate
+
+
+def group(name: str) -> Callable[[Callable[..., Any]], click.Group]:
+    """``click.group(name)`` whose help starts with ``SUMMARIES[name]``, as ``command`` does."""
+
+    def decorate(func: Callable[..., Any]) -> click.Group:
+        return click.group(name, help=_help(name, func), short_help=SUMMARIES[name])(func)
+
+    return decorate
+
+
+def _help(name: str, func: Callable[..., Any]) -> str:
+    details = inspect.cleandoc(func.__doc__ or "")
+    return f"{SUMMARIES[name]}\n\n{details}" if details else SUMMARIES[name]
 
 
 # -- output ------------------------------------------------------------------

@@ -8,10 +8,10 @@ import click
 
 from gitprompts.core.diff import UnifiedRow, unified_text, version_rows
 
-from ._common import complete_uri, emit_json, json_option
+from ._common import command, complete_uri, emit_json, json_option
 
 
-@click.command()
+@command("diff")
 @click.argument(
     "refs", nargs=-1, required=True, metavar="NAME [A B] | URI_A URI_B", shell_complete=complete_uri
 )
@@ -27,7 +27,7 @@ from ._common import complete_uri, emit_json, json_option
 @click.option("--color/--no-color", default=None, help="Colour the diff [default: on a terminal].")
 @json_option
 def diff(refs: tuple[str, ...], context: int, color: bool | None, as_json: bool) -> None:
-    """Show what changed between two versions of a prompt.
+    """Two versions (numbers or aliases) of NAME, two URIs, or NAME's last two versions.
 
     \b
       gitprompts diff summarize 1 2

@@ -8,7 +8,7 @@ import click
 
 from gitprompts.core.times import iso_utc, local_minute
 
-from ._common import emit_json, json_option, progress, table
+from ._common import emit_json, group, json_option, progress, table
 
 if TYPE_CHECKING:
     from gitprompts.models.api import ModelInfo
@@ -52,9 +52,9 @@ def model_entry(info: ModelInfo, *, details: bool = False) -> dict[str, Any]:
     return data
 
 
-@click.group()
+@group("models")
 def models() -> None:
-    """Logged models: their pinned prompts and files."""
+    """A model is named by models:/ID, runs:/RUN/NAME or a directory written by export."""
 
 
 @models.command("list")

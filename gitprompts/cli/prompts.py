@@ -13,6 +13,7 @@ from gitprompts.core.times import local_minute
 
 from ._common import (
     author_name,
+    command,
     complete_name,
     complete_uri,
     emit_json,
@@ -25,12 +26,12 @@ from ._common import (
 )
 
 
-@click.command()
+@command("init")
 @click.argument("path", required=False, type=click.Path(file_okay=False))
 @json_option
 @click.pass_context
 def init(ctx: click.Context, path: str | None, as_json: bool) -> None:
-    """Create a registry at PATH (default: the one --registry/--home names).
+    """At PATH, or where --registry/--home point when PATH is not given.
 
     Creating a registry that already exists is not an error.
     """
@@ -47,12 +48,12 @@ def init(ctx: click.Context, path: str | None, as_json: bool) -> None:
         click.echo(f"{what} gitprompts registry in {registry.path}")
 
 
-@click.command()
+@command("show")
 @click.argument("uri", shell_complete=complete_uri)
 @click.option("--raw", is_flag=True, help="Print the template alone, byte for byte.")
 @json_option
 def show(uri: str, raw: bool, as_json: bool) -> None:
-    """Show a prompt version: URI is NAME/N, NAME@ALIAS or NAME (latest).
+    """URI is NAME/N, NAME@ALIAS or NAME (the latest version).
 
     A chat prompt's --raw output is its messages as JSON.
     """
@@ -107,7 +108,7 @@ def _compact(value: object) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
-@click.command("list")
+@command("list")
 @click.option(
     "--filter",
     "filter_string",
@@ -117,7 +118,7 @@ def _compact(value: object) -> str:
 @click.option("--max", "max_results", type=click.IntRange(min=1), help="Show at most N prompts.")
 @json_option
 def list_prompts(filter_string: str | None, max_results: int | None, as_json: bool) -> None:
-    """List prompts with their latest version, aliases and last change."""
+    """Each row also says when the prompt last changed."""
     import gitprompts
 
     found = gitprompts.search_prompts(filter_string, max_results)
@@ -139,12 +140,12 @@ def list_prompts(filter_string: str | None, max_results: int | None, as_json: bo
     click.echo(table(rows, ["NAME", "LATEST", "ALIASES", "UPDATED"]))
 
 
-@click.command()
+@command("log")
 @click.argument("name", shell_complete=complete_name)
 @click.option("-n", "--limit", type=click.IntRange(min=1), help="Show only the newest N versions.")
 @json_option
 def log(name: str, limit: int | None, as_json: bool) -> None:
-    """List the versions of NAME, newest first."""
+    """Each with its date, author, aliases and the first line of its message."""
     import gitprompts
 
     versions = list(reversed(gitprompts.get_registry().versions(name)))[:limit]
@@ -164,7 +165,7 @@ def log(name: str, limit: int | None, as_json: bool) -> None:
     click.echo(table(rows, ["VERSION", "DATE", "AUTHOR", "ALIASES", "MESSAGE"]))
 
 
-@click.command()
+@command("render")
 @click.argument("uri", shell_complete=complete_uri)
 @click.option(
     "-v",
@@ -177,7 +178,7 @@ def log(name: str, limit: int | None, as_json: bool) -> None:
 @click.option("--partial", is_flag=True, help="Leave variables without a value in place.")
 @json_option
 def render(uri: str, pairs: tuple[str, ...], partial: bool, as_json: bool) -> None:
-    """Print the template of URI filled with -v KEY=VALUE values.
+    """Prints URI's template with each -v KEY=VALUE filled in.
 
     A variable without a value is an error unless --partial is given. A chat
     prompt is printed as JSON messages.
@@ -197,12 +198,12 @@ def render(uri: str, pairs: tuple[str, ...], partial: bool, as_json: bool) -> No
         write_exact(_raw(result))
 
 
-@click.command("delete-version")
+@command("delete-version")
 @click.argument("name", shell_complete=complete_name)
 @click.argument("version")
 @click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
 def delete_version(name: str, version: str, yes: bool) -> None:
-    """Delete VERSION of NAME: it no longer loads, and its number is never reused."""
+    """VERSION of NAME no longer loads, and its number is never reused."""
     import gitprompts
 
     existing = gitprompts.load_prompt(name, version=_version_number(version))
