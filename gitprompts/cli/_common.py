@@ -144,9 +144,20 @@ def json_option(func: F) -> F:
     )(func)
 
 
+def json_text(data: Any) -> str:
+    """``data`` as the CLI writes JSON: indented, non-ASCII kept as is, one trailing newline.
+
+    >>> print(json_text({"name": "grüß"}), end="")
+    {
+      "name": "grüß"
+    }
+    """
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
 def emit_json(data: Any) -> None:
-    """Print ``data`` as indented JSON, non-ASCII kept as is, one trailing newline."""
-    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+    """Print ``data`` as ``json_text``: the ``--json`` output of every command."""
+    click.echo(json_text(data), nl=False)
 
 
 def write_exact(text: str) -> None:

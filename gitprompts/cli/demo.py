@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import os
-
 import click
 
-from ._common import command
+from ._common import Options, command
 
 
 @command("demo")
@@ -21,10 +19,8 @@ def demo(home: str | None) -> None:
     Runs on the embedded default registry (or the one --home/--registry name);
     every run adds new versions of demo-summarize, so it can be run again.
     """
-    from gitprompts import config
     from gitprompts import demo as story
 
     if home is not None:
-        os.environ["GITPROMPTS_HOME"] = home
-        config.set_registry(os.path.join(home, "registry.git"))
+        Options(home=home).apply()  # as the global --home does
     story.run(click.echo)

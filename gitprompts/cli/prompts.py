@@ -18,6 +18,7 @@ from ._common import (
     complete_uri,
     emit_json,
     json_option,
+    json_text,
     key_values,
     prompt_json,
     table,
@@ -95,11 +96,7 @@ def show(uri: str, raw: bool, as_json: bool) -> None:
 
 
 def _raw(template: str | list[dict[str, str]]) -> str:
-    if isinstance(template, str):
-        return template
-    import json
-
-    return json.dumps(template, indent=2, ensure_ascii=False) + "\n"
+    return template if isinstance(template, str) else json_text(template)
 
 
 def _compact(value: object) -> str:
