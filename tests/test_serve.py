@@ -21,6 +21,7 @@ from click.testing import CliRunner
 
 from gitprompts.cli import main
 from gitprompts.core.diff import side_rows, unified_rows
+from gitprompts.core.prompt import PromptVersion
 from gitprompts.serve.auth import check_token
 from gitprompts.serve.pages import highlight
 
@@ -275,6 +276,16 @@ def test_highlight_and_diffs() -> None:
     assert side_rows("same", "same") == []
     kinds = [r.kind for r in unified_rows("a\nb", "a\nc", "1", "2")]
     assert kinds.count("add") == 1 and kinds.count("del") == 1
+
+
+def test_highlight_marks_exactly_the_variables_the_registry_finds() -> None:
+    text = "{{ a }} {{user.name}} {{ a. }} {{ a..b }} {{ 1x }} {% for i in xs %}"
+    marked = re.findall(r'<mark class="var">(.*?)</mark>', str(highlight(text)))
+    assert marked == ["{{ a }}", "{{user.name}}", "{% for i in xs %}"]
+    assert PromptVersion("p", 1, text.replace("{% for i in xs %}", "")).variables == {
+        "a",
+        "user.name",
+    }
 
 
 def test_cli_token_options_are_exclusive(tmp_path: Path) -> None:

@@ -31,6 +31,7 @@ from markupsafe import Markup, escape
 
 import gitprompts
 from gitprompts.core.diff import side_rows, unified_rows
+from gitprompts.core.template import VARIABLE
 from gitprompts.core.times import utc_minute
 from gitprompts.errors import GitPromptsError, NotFoundError
 
@@ -41,7 +42,8 @@ log = logging.getLogger("gitprompts.serve.ui")
 StartResponse = Callable[..., Any]
 PAGE_SIZE = 100
 MAX_MODELS_PER_VERSION = 50
-_VARIABLE = re.compile(r"(\{\{\s*[a-zA-Z_][a-zA-Z0-9_.]*\s*\}\}|\{%.*?%\})")
+# What the registry calls a variable (so the page marks exactly those), and Jinja2 tags.
+_MARKED = re.compile(rf"(?:{VARIABLE.pattern})|\{{%.*?%\}}")
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 _HEX32 = re.compile(r"[0-9a-f]{32}")
 HEADERS = [
@@ -66,14 +68,16 @@ def highlight(text: str) -> Markup:
 
     >>> str(highlight("<b>{{ name }}</b>"))
     '&lt;b&gt;<mark class="var">{{ name }}</mark>&lt;/b&gt;'
+    >>> str(highlight("{{ user.name }} {{ not.1 }} {% if x %}"))
+    '<mark class="var">{{ user.name }}</mark> {{ not.1 }} <mark class="var">{% if x %}</mark>'
     """
-    parts = _VARIABLE.split(text)
-    out = []
-    for i, part in enumerate(parts):
-        if i % 2:
-            out.append(Markup('<mark class="var">%s</mark>') % part)
-        else:
-            out.append(escape(part))
+    out: list[Markup] = []
+    position = 0
+    for match in _MARKED.finditer(text):
+        out.append(escape(text[position : match.start()]))
+        out.append(Markup('<mark class="var">%s</mark>') % match.group(0))
+        position = match.end()
+    out.append(escape(text[position:]))
     return Markup("").join(out)
 
 
