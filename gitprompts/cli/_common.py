@@ -1,9 +1,9 @@
 """What every command shares: the global options, ``--json``, output and errors.
 
-Command modules (``prompts``, ``aliases``, ``models``, later ``sync`` and
-``serve``) import from here only; this module imports click and the standard
-library at module level and the public API lazily, so it costs nothing on
-``gitprompts --help``.
+Command modules import what they share from here; this module imports
+click, the standard library and pure ``gitprompts.core`` modules at module
+level and the public API lazily, so it costs nothing on ``gitprompts --help``
+(and never loads pygit2).
 
 A command is written like this (its summary, the first line of its help,
 is ``commands.SUMMARIES["show"]``; the docstring is the rest)::
