@@ -14,11 +14,11 @@ text. Every run adds new versions, so it works again and again on one home.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable
 from typing import Any
 
 import gitprompts
+from gitprompts.core.diff import unified_rows
 
 NAME = "demo-summarize"
 PRODUCTION = f"prompts:/{NAME}@production"
@@ -65,10 +65,9 @@ def run(say: Callable[[str], None] = print) -> None:
 
     say("")
     say(f"== What changed from version {v1.version} to {v2.version}")
-    for line in difflib.unified_diff(
-        _lines(v1.template), _lines(v2.template), v1.uri, v2.uri, lineterm=""
-    ):
-        say(line)
+    # The tour reads lines; `gitprompts diff` also notes a missing final newline.
+    for row in unified_rows(v1.template, v2.template, v1.uri, v2.uri, ignore_line_endings=True):
+        say(row.text)
 
     step("Load @production and format it", f"gitprompts.load_prompt({PRODUCTION!r}).format(...)")
     production = gitprompts.load_prompt(PRODUCTION)
@@ -102,9 +101,3 @@ def _model_story(say: Callable[[str], None], step: Callable[[str, str], None], p
     model = api.load_model(info.model_uri)
     say(str(model.predict(INPUT)))
     say(f"(still the pinned text of {pinned.uri}, not {now.uri})")
-
-
-def _lines(template: str | list[dict[str, str]]) -> list[str]:
-    if isinstance(template, str):
-        return template.splitlines()
-    return [f"[{m['role']}] {line}" for m in template for line in m["content"].splitlines()]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner, Result
 
@@ -70,6 +71,29 @@ def test_every_lazy_command_imports_and_has_help() -> None:
     assert set(LAZY_COMMANDS) == set(SUMMARIES)
     for name in LAZY_COMMANDS:
         assert ok(name, "--help").stdout.startswith("Usage: ")
+
+
+def _paragraphs(text: str) -> list[str]:
+    """``text``'s blank-line-separated paragraphs, each with its wrapped lines joined."""
+    return [" ".join(p.split()) for p in text.split("\n\n") if p.strip()]
+
+
+def test_each_summary_is_the_command_help_and_the_group_listing() -> None:
+    listing = ok("--help").stdout.split("Commands:\n", 1)[1]
+    rows = {}
+    for line in listing.splitlines():
+        if line.startswith("  ") and not line.startswith("   "):  # a new row: "  name  summary"
+            name, _, summary = line.strip().partition(" ")
+            rows[name] = summary
+        else:  # a summary wrapped onto the next line
+            rows[name] += " " + line.strip()
+    for name, summary in SUMMARIES.items():
+        assert " ".join(rows[name].split()) == summary, name
+        usage, first, *_ = _paragraphs(ok(name, "--help").stdout)
+        assert usage.startswith(f"Usage: gitprompts {name} ")
+        assert first == summary, name
+        command = main.get_command(click.Context(main), name)
+        assert command is not None and command.get_short_help_str(limit=200) == summary
 
 
 def test_version() -> None:

@@ -7,6 +7,7 @@ serve the whole module; the read-only server is started only for its test.
 from __future__ import annotations
 
 import base64
+import re
 import socket
 import subprocess
 import urllib.error
@@ -19,8 +20,10 @@ import pytest
 from click.testing import CliRunner
 
 from gitprompts.cli import main
+from gitprompts.core.diff import side_rows, unified_rows
+from gitprompts.core.prompt import PromptVersion
 from gitprompts.serve.auth import check_token
-from gitprompts.serve.pages import highlight, side_rows, unified_rows
+from gitprompts.serve.pages import highlight
 
 from .serve_seed import make_env, seed, start_server, stop_server
 
@@ -142,10 +145,14 @@ def test_model_page(served: Served) -> None:
     assert "summarizer-model" in body and served.facts["run_id"] in body  # its run
     assert "pyfunc" in body and "passes" in body
     assert "sha256" in body
+    # Created, in the same form as every other time in the UI (not the manifest's ISO text).
+    assert re.search(r"<div>Created</div><div>\d{4}-\d\d-\d\d \d\d:\d\d UTC</div>", body)
 
 
 def test_models_runs_and_run_pages(served: Served) -> None:
-    assert served.facts["model_id"][:16] in served.page("/models")
+    models = served.page("/models")
+    assert served.facts["model_id"][:16] in models
+    assert re.search(r'<td class="muted">\d{4}-\d\d-\d\d \d\d:\d\d UTC</td>', models)
     runs = served.page("/runs")
     assert "summarizer-model" in runs
     run = served.page(f"/runs/{served.facts['run_id']}")
@@ -269,6 +276,16 @@ def test_highlight_and_diffs() -> None:
     assert side_rows("same", "same") == []
     kinds = [r.kind for r in unified_rows("a\nb", "a\nc", "1", "2")]
     assert kinds.count("add") == 1 and kinds.count("del") == 1
+
+
+def test_highlight_marks_exactly_the_variables_the_registry_finds() -> None:
+    text = "{{ a }} {{user.name}} {{ a. }} {{ a..b }} {{ 1x }} {% for i in xs %}"
+    marked = re.findall(r'<mark class="var">(.*?)</mark>', str(highlight(text)))
+    assert marked == ["{{ a }}", "{{user.name}}", "{% for i in xs %}"]
+    assert PromptVersion("p", 1, text.replace("{% for i in xs %}", "")).variables == {
+        "a",
+        "user.name",
+    }
 
 
 def test_cli_token_options_are_exclusive(tmp_path: Path) -> None:

@@ -1,10 +1,11 @@
 """The ``gitprompts`` command line (click), a thin layer over the public API.
 
 Commands live in modules of this package and are imported only when run
-(``LAZY_COMMANDS``), so ``gitprompts --help`` stays fast and never imports
-pygit2. A command parses its arguments, calls one API function and formats
-the result; what every command shares (global options, ``--json``, output
-helpers, completion) is in ``_common``.
+(``commands.LAZY_COMMANDS``), so ``gitprompts --help`` stays fast and never
+imports pygit2; it lists them with their ``commands.SUMMARIES``. A command
+parses its arguments, calls one API function and formats the result; what
+every command shares (global options, ``--json``, output helpers,
+completion) is in ``_common``.
 
 Exit codes: 0 ok; 1 a user error (a ``GitPromptsError``: one line on stderr
 naming the input, no traceback unless ``--debug``); 2 a usage error (click's).
@@ -22,49 +23,7 @@ from gitprompts import __version__
 from gitprompts.errors import GitPromptsError
 
 from ._common import Options
-
-# name -> "module:attribute" of a click command or group; imported on demand.
-LAZY_COMMANDS: dict[str, str] = {
-    "init": "gitprompts.cli.prompts:init",
-    "register": "gitprompts.cli.register:register",
-    "show": "gitprompts.cli.prompts:show",
-    "list": "gitprompts.cli.prompts:list_prompts",
-    "log": "gitprompts.cli.prompts:log",
-    "render": "gitprompts.cli.prompts:render",
-    "delete-version": "gitprompts.cli.prompts:delete_version",
-    "diff": "gitprompts.cli.diff:diff",
-    "alias": "gitprompts.cli.aliases:alias",
-    "models": "gitprompts.cli.models:models",
-    "demo": "gitprompts.cli.demo:demo",
-    "clone": "gitprompts.cli.sync:clone",
-    "remote": "gitprompts.cli.sync:remote",
-    "push": "gitprompts.cli.sync:push",
-    "pull": "gitprompts.cli.sync:pull",
-    "hooks": "gitprompts.cli.hooks:hooks",
-    "serve": "gitprompts.cli.serve:serve",
-}
-
-# One-line summaries for ``gitprompts --help``, so listing the commands does
-# not import their modules (and pygit2 with them).
-SUMMARIES: dict[str, str] = {
-    "init": "Create a registry (default: the embedded one).",
-    "register": "Register a new version of a prompt.",
-    "show": "Show a prompt version: template and metadata.",
-    "list": "List prompts with their latest version and aliases.",
-    "log": "List the versions of a prompt.",
-    "render": "Fill a prompt's template with values.",
-    "delete-version": "Delete a version of a prompt.",
-    "diff": "Show what changed between two prompt versions.",
-    "alias": "Set, remove and list aliases such as production.",
-    "models": "Logged models: their pinned prompts and files.",
-    "demo": "A guided tour of the core story, in a few seconds.",
-    "clone": "Copy a registry from a git remote (path, ssh, http).",
-    "remote": "Add, list and remove remotes.",
-    "push": "Publish new versions, aliases and model links (atomic).",
-    "pull": "Bring in a remote's versions; renumber colliding local ones.",
-    "hooks": "Install the server-side and pre-commit checks.",
-    "serve": "Serve the registry: web UI and git over HTTP, one port.",
-}
+from .commands import LAZY_COMMANDS, SUMMARIES
 
 
 class UserError(click.ClickException):

@@ -1,16 +1,18 @@
 """What every command shares: the global options, ``--json``, output and errors.
 
-Command modules (``prompts``, ``aliases``, ``models``, later ``sync`` and
-``serve``) import from here only; this module imports click and the standard
-library at module level and the public API lazily, so it costs nothing on
-``gitprompts --help``.
+Command modules import what they share from here; this module imports
+click, the standard library and pure ``gitprompts.core`` modules at module
+level and the public API lazily, so it costs nothing on ``gitprompts --help``
+(and never loads pygit2).
 
-A command is written like this::
+A command is written like this (its summary, the first line of its help,
+is ``commands.SUMMARIES["show"]``; the docstring is the rest)::
 
-    @click.command()
+    @command("show")
     @click.argument("uri", shell_complete=complete_uri)
     @json_option
     def show(uri: str, as_json: bool) -> None:
+        '''URI is NAME/N, NAME@ALIAS or NAME (the latest version).'''
         import gitprompts
         version = gitprompts.load_prompt(uri)   # a GitPromptsError becomes exit 1
         if as_json:
@@ -23,16 +25,20 @@ keys are never renamed or removed.
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
+
+from gitprompts.core.times import iso_utc
+
+from .commands import SUMMARIES
 
 if TYPE_CHECKING:
     from click.shell_completion import CompletionItem
@@ -88,6 +94,43 @@ def apply_for_completion(ctx: click.Context) -> None:
     Options(registry=registry, home=home).apply()
 
 
+# -- defining a command ------------------------------------------------------
+
+
+def command(name: str) -> Callable[[Callable[..., Any]], click.Command]:
+    """``click.command(name)`` whose help starts with ``SUMMARIES[name]``; the docstring follows.
+
+    >>> @command("init")
+    ... def init() -> None:
+    ...     '''Creating a registry that already exists is not an error.'''
+    >>> print(init.get_short_help_str())
+    Create a registry (default: the embedded one).
+    >>> print(init.help)
+    Create a registry (default: the embedded one).
+    <BLANKLINE>
+    Creating a registry that already exists is not an error.
+    """
+
+    def decorate(func: Callable[..., Any]) -> click.Command:
+        return click.command(name, help=_help(name, func), short_help=SUMMARIES[name])(func)
+
+    return decorate
+
+
+def group(name: str) -> Callable[[Callable[..., Any]], click.Group]:
+    """``click.group(name)`` whose help starts with ``SUMMARIES[name]``, as ``command`` does."""
+
+    def decorate(func: Callable[..., Any]) -> click.Group:
+        return click.group(name, help=_help(name, func), short_help=SUMMARIES[name])(func)
+
+    return decorate
+
+
+def _help(name: str, func: Callable[..., Any]) -> str:
+    details = inspect.cleandoc(func.__doc__ or "")
+    return f"{SUMMARIES[name]}\n\n{details}" if details else SUMMARIES[name]
+
+
 # -- output ------------------------------------------------------------------
 
 
@@ -101,9 +144,20 @@ def json_option(func: F) -> F:
     )(func)
 
 
+def json_text(data: Any) -> str:
+    """``data`` as the CLI writes JSON: indented, non-ASCII kept as is, one trailing newline.
+
+    >>> print(json_text({"name": "grüß"}), end="")
+    {
+      "name": "grüß"
+    }
+    """
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
 def emit_json(data: Any) -> None:
-    """Print ``data`` as indented JSON, non-ASCII kept as is, one trailing newline."""
-    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+    """Print ``data`` as ``json_text``: the ``--json`` output of every command."""
+    click.echo(json_text(data), nl=False)
 
 
 def write_exact(text: str) -> None:
@@ -170,21 +224,6 @@ def progress(label: str) -> Iterator[Callable[[int, int], None]]:
 # -- formatting API objects --------------------------------------------------
 
 
-def iso_time(ms: int | None) -> str | None:
-    """Milliseconds since the epoch as ISO 8601 in UTC (``2025-01-31T09:30:00Z``)."""
-    if not ms:
-        return None
-    stamp = datetime.fromtimestamp(ms / 1000, tz=timezone.utc)
-    return stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def local_time(ms: int | None) -> str:
-    """Milliseconds since the epoch as ``YYYY-MM-DD HH:MM`` in local time, for people."""
-    if not ms:
-        return "-"
-    return datetime.fromtimestamp(ms / 1000).strftime("%Y-%m-%d %H:%M")
-
-
 def version_json(version: PromptVersion, *, template: bool = True) -> dict[str, Any]:
     """The documented JSON form of one prompt version."""
     data: dict[str, Any] = {
@@ -201,7 +240,7 @@ def version_json(version: PromptVersion, *, template: bool = True) -> dict[str, 
             "commit_message": version.commit_message,
             "tags": dict(sorted(version.tags.items())),
             "aliases": sorted(version.aliases),
-            "created": iso_time(version.creation_timestamp),
+            "created": iso_utc(version.creation_timestamp),
             "creation_timestamp": version.creation_timestamp,
             "user_id": version.user_id,
             "model_config": version.model_config,
@@ -221,7 +260,7 @@ def prompt_json(prompt: Prompt) -> dict[str, Any]:
         "uri": prompt.uri,
         "aliases": dict(sorted(prompt.aliases.items())),
         "tags": dict(sorted(prompt.tags.items())),
-        "updated": iso_time(prompt.creation_timestamp),
+        "updated": iso_utc(prompt.creation_timestamp),
         "updated_timestamp": prompt.creation_timestamp,
     }
 

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import click
 
-from ._common import complete_alias, complete_name, emit_json, json_option, table
+from ._common import complete_alias, complete_name, emit_json, group, json_option, table
 
 
-@click.group()
+@group("alias")
 def alias() -> None:
-    """Set, remove and list aliases (production, staging, ...).
-
-    Every move is a commit in the registry: who moved it, when, from which version.
-    """
+    """Every move is a commit in the registry: who moved it, when, from which version."""
 
 
 @alias.command("set")

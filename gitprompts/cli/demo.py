@@ -2,27 +2,25 @@
 
 from __future__ import annotations
 
-import os
-
 import click
 
+from ._common import Options, command
 
-@click.command()
+
+@command("demo")
 @click.option(
     "--home",
     metavar="DIR",
     help="Run in this gitprompts home instead of the current one (e.g. a temporary directory).",
 )
 def demo(home: str | None) -> None:
-    """Register, diff, alias and load a prompt: the core story in a few seconds.
+    """Registers, diffs, aliases and loads a prompt, and logs a model that pins it.
 
     Runs on the embedded default registry (or the one --home/--registry name);
     every run adds new versions of demo-summarize, so it can be run again.
     """
-    from gitprompts import config
     from gitprompts import demo as story
 
     if home is not None:
-        os.environ["GITPROMPTS_HOME"] = home
-        config.set_registry(os.path.join(home, "registry.git"))
+        Options(home=home).apply()  # as the global --home does
     story.run(click.echo)

@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-import difflib
-import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
-from ._common import complete_uri, emit_json, json_option
+from gitprompts.core.diff import UnifiedRow, unified_text, version_rows
 
-if TYPE_CHECKING:
-    from gitprompts.core.prompt import PromptVersion
-
-NO_NEWLINE = "\\ No newline at end of file\n"
+from ._common import command, complete_uri, emit_json, json_option
 
 
-@click.command()
+@command("diff")
 @click.argument(
     "refs", nargs=-1, required=True, metavar="NAME [A B] | URI_A URI_B", shell_complete=complete_uri
 )
@@ -32,7 +27,7 @@ NO_NEWLINE = "\\ No newline at end of file\n"
 @click.option("--color/--no-color", default=None, help="Colour the diff [default: on a terminal].")
 @json_option
 def diff(refs: tuple[str, ...], context: int, color: bool | None, as_json: bool) -> None:
-    """Show what changed between two versions of a prompt.
+    """Two versions (numbers or aliases) of NAME, two URIs, or NAME's last two versions.
 
     \b
       gitprompts diff summarize 1 2
@@ -46,12 +41,13 @@ def diff(refs: tuple[str, ...], context: int, color: bool | None, as_json: bool)
     old = gitprompts.load_prompt(old_uri)
     new = gitprompts.load_prompt(new_uri)
     assert old is not None and new is not None
-    text = unified_diff(old, new, context)
+    rows = version_rows(old, new, context)
     if as_json:
+        text = unified_text(rows)
         emit_json({"a": old.uri, "b": new.uri, "identical": not text, "diff": text})
         return
-    for line in text.splitlines(keepends=True):
-        click.echo(_style(line), nl=False, color=color)
+    for row in rows:
+        click.echo(_style(row), nl=False, color=color)
 
 
 def _pair(refs: tuple[str, ...]) -> tuple[str, str]:
@@ -80,59 +76,15 @@ def _spec(name: str, spec: str) -> str:
     return f"{name}/{spec}" if spec.isdigit() else f"{name}@{spec}"
 
 
-def unified_diff(old: PromptVersion, new: PromptVersion, context: int = 3) -> str:
-    """The template diff, then a diff of the model config and response format if they changed."""
-    parts = [_diff(_lines(old.template), _lines(new.template), old.uri, new.uri, context)]
-    old_meta, new_meta = _metadata(old), _metadata(new)
-    if old_meta != new_meta:
-        parts.append(
-            _diff(old_meta, new_meta, f"{old.uri} (metadata)", f"{new.uri} (metadata)", context)
-        )
-    return "".join(parts)
+# How a terminal shows each kind of row (context lines and notes stay plain).
+_STYLES: dict[str, dict[str, Any]] = {
+    "file": {"bold": True},
+    "hunk": {"fg": "cyan"},
+    "add": {"fg": "green"},
+    "del": {"fg": "red"},
+}
 
 
-def _diff(a: list[str], b: list[str], a_name: str, b_name: str, context: int) -> str:
-    out = []
-    for line in difflib.unified_diff(a, b, a_name, b_name, n=context):
-        if line.endswith("\n"):
-            out.append(line)
-        else:  # the last line of a text without a final newline, shown as git does
-            out.append(line + "\n" + NO_NEWLINE)
-    return "".join(out)
-
-
-def _lines(template: str | list[dict[str, str]]) -> list[str]:
-    if isinstance(template, str):
-        return template.splitlines(keepends=True)
-    lines: list[str] = []
-    for message in template:
-        content = message["content"]
-        lines.append(f"[{message['role']}]\n")
-        lines.extend(content.splitlines(keepends=True))
-        if content and not content.endswith("\n"):
-            lines[-1] += "\n"
-    return lines
-
-
-def _metadata(version: PromptVersion) -> list[str]:
-    fields: dict[str, Any] = {
-        "model_config": version.model_config,
-        "response_format": version.response_format,
-    }
-    return [
-        f"{key}: {json.dumps(value, sort_keys=True, ensure_ascii=False)}\n"
-        for key, value in fields.items()
-        if value is not None
-    ]
-
-
-def _style(line: str) -> str:
-    if line.startswith(("+++", "---")):
-        return click.style(line, bold=True)
-    if line.startswith("@@"):
-        return click.style(line, fg="cyan")
-    if line.startswith("+"):
-        return click.style(line, fg="green")
-    if line.startswith("-"):
-        return click.style(line, fg="red")
-    return line
+def _style(row: UnifiedRow) -> str:
+    style = _STYLES.get(row.kind)
+    return click.style(row.line, **style) if style is not None else row.line

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import click
 
+from ._common import group
 
-@click.group()
+
+@group("hooks")
 def hooks() -> None:
     """Git hooks that keep a registry valid (see hooks/ in the source)."""
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from ._common import emit_json, json_option, progress, table
+from gitprompts.core.times import iso_utc, local_minute
+
+from ._common import emit_json, group, json_option, progress, table
 
 if TYPE_CHECKING:
     from gitprompts.models.api import ModelInfo
@@ -43,7 +44,7 @@ def model_entry(info: ModelInfo, *, details: bool = False) -> dict[str, Any]:
         "name": info.name,
         "flavor": info.flavor,
         "run_id": info.run_id,
-        "created": _utc(info.created_at),
+        "created": iso_utc(info.created_at),
         "prompts": [prompt_entry(pin, info.renumbered) for pin in info.pins],
     }
     if details:
@@ -51,20 +52,9 @@ def model_entry(info: ModelInfo, *, details: bool = False) -> dict[str, Any]:
     return data
 
 
-def _utc(iso: str) -> str | None:
-    """The manifest's ``created_at`` in the CLI's JSON form (``2025-01-31T09:30:00Z``)."""
-    if not iso:
-        return None
-    return datetime.fromisoformat(iso).astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _local(iso: str) -> str:
-    return datetime.fromisoformat(iso).astimezone().strftime("%Y-%m-%d %H:%M") if iso else "-"
-
-
-@click.group()
+@group("models")
 def models() -> None:
-    """Logged models: their pinned prompts and files."""
+    """A model is named by models:/ID, runs:/RUN/NAME or a directory written by export."""
 
 
 @models.command("list")
@@ -117,7 +107,7 @@ def show_model(uri: str, as_json: bool) -> None:
         "name": info.name,
         "flavor": info.flavor,
         "run_id": info.run_id,
-        "created": _local(info.created_at) if info.created_at else None,
+        "created": local_minute(info.created_at),
     }
     for key, value in fields.items():
         if value:

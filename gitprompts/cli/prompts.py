@@ -9,14 +9,17 @@ import os
 
 import click
 
+from gitprompts.core.times import local_minute
+
 from ._common import (
     author_name,
+    command,
     complete_name,
     complete_uri,
     emit_json,
     json_option,
+    json_text,
     key_values,
-    local_time,
     prompt_json,
     table,
     version_json,
@@ -24,12 +27,12 @@ from ._common import (
 )
 
 
-@click.command()
+@command("init")
 @click.argument("path", required=False, type=click.Path(file_okay=False))
 @json_option
 @click.pass_context
 def init(ctx: click.Context, path: str | None, as_json: bool) -> None:
-    """Create a registry at PATH (default: the one --registry/--home names).
+    """At PATH, or where --registry/--home point when PATH is not given.
 
     Creating a registry that already exists is not an error.
     """
@@ -46,12 +49,12 @@ def init(ctx: click.Context, path: str | None, as_json: bool) -> None:
         click.echo(f"{what} gitprompts registry in {registry.path}")
 
 
-@click.command()
+@command("show")
 @click.argument("uri", shell_complete=complete_uri)
 @click.option("--raw", is_flag=True, help="Print the template alone, byte for byte.")
 @json_option
 def show(uri: str, raw: bool, as_json: bool) -> None:
-    """Show a prompt version: URI is NAME/N, NAME@ALIAS or NAME (latest).
+    """URI is NAME/N, NAME@ALIAS or NAME (the latest version).
 
     A chat prompt's --raw output is its messages as JSON.
     """
@@ -65,9 +68,10 @@ def show(uri: str, raw: bool, as_json: bool) -> None:
     if raw:
         write_exact(_raw(version.template))
         return
+    created = local_minute(version.creation_timestamp) or "-"
     rows = [
         ("type", version.prompt_type),
-        ("created", f"{local_time(version.creation_timestamp)} by {version.user_id or '-'}"),
+        ("created", f"{created} by {version.user_id or '-'}"),
         ("message", version.commit_message or "-"),
         ("aliases", ", ".join(version.aliases) or "-"),
         ("tags", ", ".join(f"{k}={v}" for k, v in sorted(version.tags.items())) or "-"),
@@ -92,11 +96,7 @@ def show(uri: str, raw: bool, as_json: bool) -> None:
 
 
 def _raw(template: str | list[dict[str, str]]) -> str:
-    if isinstance(template, str):
-        return template
-    import json
-
-    return json.dumps(template, indent=2, ensure_ascii=False) + "\n"
+    return template if isinstance(template, str) else json_text(template)
 
 
 def _compact(value: object) -> str:
@@ -105,7 +105,7 @@ def _compact(value: object) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
-@click.command("list")
+@command("list")
 @click.option(
     "--filter",
     "filter_string",
@@ -115,7 +115,7 @@ def _compact(value: object) -> str:
 @click.option("--max", "max_results", type=click.IntRange(min=1), help="Show at most N prompts.")
 @json_option
 def list_prompts(filter_string: str | None, max_results: int | None, as_json: bool) -> None:
-    """List prompts with their latest version, aliases and last change."""
+    """Each row also says when the prompt last changed."""
     import gitprompts
 
     found = gitprompts.search_prompts(filter_string, max_results)
@@ -130,19 +130,19 @@ def list_prompts(filter_string: str | None, max_results: int | None, as_json: bo
             p.name,
             str(p.latest_version),
             ", ".join(f"{a}={v}" for a, v in p.aliases.items()) or "-",
-            local_time(p.creation_timestamp),
+            local_minute(p.creation_timestamp) or "-",
         ]
         for p in found
     ]
     click.echo(table(rows, ["NAME", "LATEST", "ALIASES", "UPDATED"]))
 
 
-@click.command()
+@command("log")
 @click.argument("name", shell_complete=complete_name)
 @click.option("-n", "--limit", type=click.IntRange(min=1), help="Show only the newest N versions.")
 @json_option
 def log(name: str, limit: int | None, as_json: bool) -> None:
-    """List the versions of NAME, newest first."""
+    """Each with its date, author, aliases and the first line of its message."""
     import gitprompts
 
     versions = list(reversed(gitprompts.get_registry().versions(name)))[:limit]
@@ -152,7 +152,7 @@ def log(name: str, limit: int | None, as_json: bool) -> None:
     rows = [
         [
             str(v.version),
-            local_time(v.creation_timestamp),
+            local_minute(v.creation_timestamp) or "-",
             author_name(v.user_id),
             ", ".join(v.aliases) or "-",
             (v.commit_message or "").splitlines()[0] if v.commit_message else "-",
@@ -162,7 +162,7 @@ def log(name: str, limit: int | None, as_json: bool) -> None:
     click.echo(table(rows, ["VERSION", "DATE", "AUTHOR", "ALIASES", "MESSAGE"]))
 
 
-@click.command()
+@command("render")
 @click.argument("uri", shell_complete=complete_uri)
 @click.option(
     "-v",
@@ -175,7 +175,7 @@ def log(name: str, limit: int | None, as_json: bool) -> None:
 @click.option("--partial", is_flag=True, help="Leave variables without a value in place.")
 @json_option
 def render(uri: str, pairs: tuple[str, ...], partial: bool, as_json: bool) -> None:
-    """Print the template of URI filled with -v KEY=VALUE values.
+    """Prints URI's template with each -v KEY=VALUE filled in.
 
     A variable without a value is an error unless --partial is given. A chat
     prompt is printed as JSON messages.
@@ -195,12 +195,12 @@ def render(uri: str, pairs: tuple[str, ...], partial: bool, as_json: bool) -> No
         write_exact(_raw(result))
 
 
-@click.command("delete-version")
+@command("delete-version")
 @click.argument("name", shell_complete=complete_name)
 @click.argument("version")
 @click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
 def delete_version(name: str, version: str, yes: bool) -> None:
-    """Delete VERSION of NAME: it no longer loads, and its number is never reused."""
+    """VERSION of NAME no longer loads, and its number is never reused."""
     import gitprompts
 
     existing = gitprompts.load_prompt(name, version=_version_number(version))

@@ -9,12 +9,20 @@ from typing import IO, Any
 
 import click
 
-from ._common import complete_name, emit_json, json_option, key_values, stdin_is_tty, version_json
+from ._common import (
+    command,
+    complete_name,
+    emit_json,
+    json_option,
+    key_values,
+    stdin_is_tty,
+    version_json,
+)
 
 FORMATS = ("auto", "prompt", "text", "json", "yaml")
 
 
-@click.command()
+@command("register")
 @click.argument("name", shell_complete=complete_name)
 @click.option(
     "-f",
@@ -57,7 +65,7 @@ def register(
     response_format: str | None,
     as_json: bool,
 ) -> None:
-    """Register a new version of NAME and print its URI.
+    """Prints the URI of NAME's new version.
 
     The template comes from --file, --template, or standard input. Metadata
     in a .prompt file's front matter is used unless an option overrides it

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import click
 
+from ._common import command
 
-@click.command()
+
+@command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(0, 65535))
 @click.option(
@@ -35,7 +37,7 @@ def serve(
     token_file: str | None,
     read_only: bool,
 ) -> None:
-    """Serve the registry: web UI at / and git at /git/registry.git.
+    """The web UI is at / and git at /git/registry.git.
 
     Anyone who can reach the port may browse and clone; pushing needs the
     token, and every push passes the registry's checks (the pre-receive

@@ -6,7 +6,7 @@ from types import ModuleType
 
 import click
 
-from ._common import emit_json, json_option, table
+from ._common import command, emit_json, group, json_option, table
 
 
 def _sync() -> ModuleType:
@@ -16,18 +16,18 @@ def _sync() -> ModuleType:
     return sync
 
 
-@click.command()
+@command("clone")
 @click.argument("url")
 @click.argument("path", required=False)
 def clone(url: str, path: str | None) -> None:
-    """Copy the registry at URL into a new bare repository PATH (default: NAME.git)."""
+    """The registry at URL goes into a new bare repository PATH (default: NAME.git)."""
     registry = _sync().clone(url, path)
     click.echo(f"Cloned {url} into {registry.path}")
 
 
-@click.group()
+@group("remote")
 def remote() -> None:
-    """Add, list and remove the registry's remotes."""
+    """The registry's git remotes, which push and pull talk to."""
 
 
 @remote.command("add")
@@ -60,11 +60,11 @@ def remote_remove(name: str) -> None:
     click.echo(f"Removed remote {name}")
 
 
-@click.command()
+@command("push")
 @click.argument("remote_name", metavar="[REMOTE]", required=False)
 @json_option
 def push(remote_name: str | None, as_json: bool) -> None:
-    """Publish new versions, aliases and model links to REMOTE (all or nothing)."""
+    """To REMOTE (default: origin, or the only remote); every ref moves, or none does."""
     result = _sync().push(remote_name)
     if as_json:
         emit_json({"remote": result.remote, "refs": result.refs})
@@ -74,11 +74,15 @@ def push(remote_name: str | None, as_json: bool) -> None:
         click.echo(f"Pushed to {result.remote}: {', '.join(result.refs)}")
 
 
-@click.command()
+@command("pull")
 @click.argument("remote_name", metavar="[REMOTE]", required=False)
 @json_option
 def pull(remote_name: str | None, as_json: bool) -> None:
-    """Bring REMOTE's new versions in; renumber unpublished local versions that collide."""
+    """From REMOTE (default: origin, or the only remote).
+
+    A local version never pushed whose number REMOTE has taken is renumbered
+    after REMOTE's newest.
+    """
     result = _sync().pull(remote_name)
     if as_json:
         emit_json(

@@ -19,11 +19,11 @@ import platform
 import sys
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from gitprompts.core.prompt import PromptVersion
+from gitprompts.core.times import now_iso
 from gitprompts.core.uri import parse_prompt_uri, resolve_ref
 from gitprompts.core.version import __version__
 from gitprompts.errors import (
@@ -210,7 +210,7 @@ def log_model(
         prompts=entries,
         python=platform.python_version(),
         packages={"gitprompts": __version__, **_package_versions(module.PACKAGES)},
-        created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        created_at=now_iso(),
     )
     store = Store()
     model_id, manifest = modelstore.write(store, manifest, files, copies)

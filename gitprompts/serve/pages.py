@@ -18,14 +18,11 @@ escaping each piece before wrapping names in ``<mark>``.
 
 from __future__ import annotations
 
-import difflib
 import json
 import logging
 import re
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlencode
 
@@ -33,6 +30,9 @@ import jinja2
 from markupsafe import Markup, escape
 
 import gitprompts
+from gitprompts.core.diff import side_rows, unified_rows
+from gitprompts.core.template import VARIABLE
+from gitprompts.core.times import utc_minute
 from gitprompts.errors import GitPromptsError, NotFoundError
 
 from .templates import CSS, TEMPLATES
@@ -42,7 +42,8 @@ log = logging.getLogger("gitprompts.serve.ui")
 StartResponse = Callable[..., Any]
 PAGE_SIZE = 100
 MAX_MODELS_PER_VERSION = 50
-_VARIABLE = re.compile(r"(\{\{\s*[a-zA-Z_][a-zA-Z0-9_.]*\s*\}\}|\{%.*?%\})")
+# What the registry calls a variable (so the page marks exactly those), and Jinja2 tags.
+_MARKED = re.compile(rf"(?:{VARIABLE.pattern})|\{{%.*?%\}}")
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 _HEX32 = re.compile(r"[0-9a-f]{32}")
 HEADERS = [
@@ -67,28 +68,17 @@ def highlight(text: str) -> Markup:
 
     >>> str(highlight("<b>{{ name }}</b>"))
     '&lt;b&gt;<mark class="var">{{ name }}</mark>&lt;/b&gt;'
+    >>> str(highlight("{{ user.name }} {{ not.1 }} {% if x %}"))
+    '<mark class="var">{{ user.name }}</mark> {{ not.1 }} <mark class="var">{% if x %}</mark>'
     """
-    parts = _VARIABLE.split(text)
-    out = []
-    for i, part in enumerate(parts):
-        if i % 2:
-            out.append(Markup('<mark class="var">%s</mark>') % part)
-        else:
-            out.append(escape(part))
+    out: list[Markup] = []
+    position = 0
+    for match in _MARKED.finditer(text):
+        out.append(escape(text[position : match.start()]))
+        out.append(Markup('<mark class="var">%s</mark>') % match.group(0))
+        position = match.end()
+    out.append(escape(text[position:]))
     return Markup("").join(out)
-
-
-def when(millis: int | None) -> str:
-    """A millisecond timestamp as ``YYYY-MM-DD HH:MM UTC``.
-
-    >>> when(0)
-    ''
-    >>> when(1700000000000)
-    '2023-11-14 22:13 UTC'
-    """
-    if not millis:
-        return ""
-    return datetime.fromtimestamp(millis / 1000, timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def prompt_url(name: str, **params: object) -> str:
@@ -100,88 +90,6 @@ def prompt_url(name: str, **params: object) -> str:
     url = "/prompts/" + quote(name, safe="")
     query = {k: v for k, v in params.items() if v is not None}
     return url + ("?" + urlencode(query) if query else "")
-
-
-def display_text(version: gitprompts.PromptVersion) -> str:
-    """What the diff compares: the template (chat messages as ``[role]`` sections)."""
-    if isinstance(version.template, str):
-        return version.template
-    return "\n".join(f"[{m.get('role', '')}]\n{m.get('content', '')}" for m in version.template)
-
-
-@dataclass
-class SideRow:
-    left_no: int | None
-    left: str
-    left_kind: str
-    right_no: int | None
-    right: str
-    right_kind: str
-
-
-@dataclass
-class UnifiedRow:
-    kind: str
-    text: str
-
-
-def unified_rows(old: str, new: str, old_label: str, new_label: str) -> list[UnifiedRow]:
-    """difflib's unified diff as rows with a kind (``add``/``del``/``hunk``/``ctx``).
-
-    >>> [r.kind for r in unified_rows("a", "b", "v1", "v2")]
-    ['hunk', 'hunk', 'hunk', 'del', 'add']
-    """
-    rows = []
-    lines = difflib.unified_diff(
-        old.splitlines(), new.splitlines(), old_label, new_label, lineterm=""
-    )
-    for line in lines:
-        if line.startswith(("---", "+++", "@@")):
-            kind = "hunk"
-        elif line.startswith("+"):
-            kind = "add"
-        elif line.startswith("-"):
-            kind = "del"
-        else:
-            kind = "ctx"
-        rows.append(UnifiedRow(kind, line))
-    return rows
-
-
-def side_rows(old: str, new: str) -> list[SideRow]:
-    """Side-by-side rows (numbered), empty when the texts are equal.
-
-    >>> [(r.left, r.right, r.right_kind) for r in side_rows("a\\nb", "a\\nc")]
-    [('a', 'a', ''), ('b', 'c', 'chg')]
-    """
-    a, b = old.splitlines(), new.splitlines()
-    if a == b:
-        return []
-    rows = []
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
-        if tag == "equal":
-            rows += [
-                SideRow(i + 1, a[i], "", j + 1, b[j], "")
-                for i, j in zip(range(i1, i2), range(j1, j2), strict=True)
-            ]
-            continue
-        left, right = list(range(i1, i2)), list(range(j1, j2))
-        kind_l = "chg" if tag == "replace" else "del"
-        kind_r = "chg" if tag == "replace" else "add"
-        for k in range(max(len(left), len(right))):
-            li = left[k] if k < len(left) else None
-            rj = right[k] if k < len(right) else None
-            rows.append(
-                SideRow(
-                    None if li is None else li + 1,
-                    "" if li is None else a[li],
-                    kind_l if li is not None else "",
-                    None if rj is None else rj + 1,
-                    "" if rj is None else b[rj],
-                    kind_r if rj is not None else "",
-                )
-            )
-    return rows
 
 
 def _int(value: str | None, default: int | None) -> int | None:
@@ -221,7 +129,7 @@ class UIApp:
         self.env.globals.update(
             css=Markup(CSS),
             clone_url=clone_url,
-            when=when,
+            when=lambda instant: utc_minute(instant) or "",
             prompt_url=prompt_url,
             highlight=highlight,
             to_json=lambda v: json.dumps(v, indent=2, ensure_ascii=False, default=str),
@@ -348,11 +256,14 @@ class UIApp:
                 if number not in by_number:
                     raise HTTPError("404 Not Found", f"prompt {name!r} has no version {number}")
             assert diff_from is not None and diff_to is not None
-            old, new = display_text(by_number[diff_from]), display_text(by_number[diff_to])
+            old, new = by_number[diff_from].template, by_number[diff_to].template
+            # The page shows lines, not bytes: a CRLF or a missing final newline
+            # is not a change here (gitprompts diff shows those).
             if view == "side":
-                rows = side_rows(old, new)
+                rows = side_rows(old, new, ignore_line_endings=True)
             else:
-                rows = unified_rows(old, new, f"{name} v{diff_from}", f"{name} v{diff_to}")
+                labels = f"{name} v{diff_from}", f"{name} v{diff_to}"
+                rows = unified_rows(old, new, *labels, ignore_line_endings=True)
         return self.render(
             "prompt.html",
             name=name,

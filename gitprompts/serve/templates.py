@@ -140,7 +140,8 @@ PROMPT = """{% extends "base.html" %}
 </tbody></table>
 {% else %}
 <table class="diff unified"><tbody>
-{% for r in diff_rows %}<tr class="{{ r.kind }}"><td class="t">{{ r.text }}</td></tr>{% endfor %}
+{# the ---/+++ file names look like hunk headers #}
+{% for r in diff_rows %}<tr class="{{ 'hunk' if r.kind == 'file' else r.kind }}"><td class="t">{{ r.text }}</td></tr>{% endfor %}
 </tbody></table>{% endif %}
 {% endblock %}
 """
@@ -151,7 +152,7 @@ MODELS = """{% extends "base.html" %}
 <h1>Models <span class="muted">{{ models|length }}</span></h1>
 <table><thead><tr><th>Model</th><th>Name</th><th>Flavor</th><th>Created</th><th>Prompts</th></tr></thead><tbody>
 {% for m in models %}<tr><td><a class="mono" href="/models/{{ m.model_id }}">{{ m.model_id[:16] }}…</a></td>
-<td>{{ m.name or "" }}</td><td>{{ m.flavor }}</td><td class="muted">{{ m.created_at }}</td>
+<td>{{ m.name or "" }}</td><td>{{ m.flavor }}</td><td class="muted">{{ when(m.created_at) }}</td>
 <td>{% for p in m.pins %}<a class="pill" href="{{ prompt_url(p.name, v=p.version) }}">{{ p.name }} v{{ p.version }}</a>{% endfor %}</td></tr>
 {% else %}<tr><td colspan="5" class="muted">No models logged on this machine.</td></tr>{% endfor %}
 </tbody></table>
@@ -167,7 +168,7 @@ MODEL = """{% extends "base.html" %}
 <div>Name</div><div>{{ name or "—" }}</div>
 <div>Run</div><div>{% if run %}<a href="/runs/{{ run.run_id }}">{{ run.run_name or run.run_id }}</a> <span class="mono muted">runs:/{{ run.run_id }}/{{ name }}</span>{% else %}<span class="muted">none</span>{% endif %}</div>
 <div>Flavor</div><div>{{ info.flavor }}</div>
-<div>Created</div><div>{{ info.created_at }}</div>
+<div>Created</div><div>{{ when(info.created_at) }}</div>
 <div>Python</div><div>{{ info.manifest.python }}</div>
 <div>Verification</div><div>{% if problems %}<span class="pill bad">FAILED</span>{% else %}<span class="pill ok">passes</span> <span class="muted">every file and pinned prompt matches its sha256</span>{% endif %}</div>
 </div>
