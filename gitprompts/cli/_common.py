@@ -13,7 +13,6 @@ is ``commands.SUMMARIES["show"]``; the docstring is the rest)::
     @json_option
     def show(uri: str, as_json: bool) -> None:
         '''URI is NAME/N, NAME@ALIAS or NAME (the latest version).'''
-        import gitprompts
         version = gitprompts.load_prompt(uri)   # a GitPromptsError becomes exit 1
         if as_json:
             emit_json(version_json(version))
@@ -36,6 +35,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+import gitprompts
+from gitprompts import config
 from gitprompts.core.times import iso_utc
 
 from .commands import SUMMARIES
@@ -66,7 +67,6 @@ class Options:
         given explicitly wins over a ``GITPROMPTS_REGISTRY`` from the
         environment, ``--registry`` wins over everything.
         """
-        from gitprompts import config
 
         if self.home is not None:
             # The artifact store (logged models) lives under the home too, and
@@ -78,12 +78,6 @@ class Options:
             config.set_registry(os.path.join(self.home, "registry.git"))
         else:
             config.set_registry(None)
-
-
-def options_from(ctx: click.Context) -> Options:
-    """The global options of this invocation (defaults when run outside ``main``)."""
-    obj = ctx.find_root().obj
-    return obj if isinstance(obj, Options) else Options()
 
 
 def apply_for_completion(ctx: click.Context) -> None:
@@ -292,7 +286,6 @@ def key_values(pairs: tuple[str, ...], option: str) -> dict[str, str]:
 def _prompts(ctx: click.Context) -> list[Prompt]:
     try:
         apply_for_completion(ctx)
-        import gitprompts
 
         return gitprompts.search_prompts()
     except Exception:  # completion must never print a traceback into the shell
@@ -346,19 +339,6 @@ def complete_alias(
     prompt = _typed_prompt(ctx)
     aliases = prompt.aliases if prompt is not None else []
     return [CompletionItem(a) for a in aliases if a.startswith(incomplete)]
-
-
-def complete_version_or_alias(
-    ctx: click.Context, param: click.Parameter, incomplete: str
-) -> list[CompletionItem]:
-    """Version numbers and aliases of the prompt named by ``name``."""
-    from click.shell_completion import CompletionItem
-
-    prompt = _typed_prompt(ctx)
-    if prompt is None:
-        return []
-    choices = [*prompt.aliases, "latest", *map(str, range(prompt.latest_version, 0, -1))]
-    return [CompletionItem(c) for c in choices if c.startswith(incomplete)]
 
 
 def stdin_is_tty() -> bool:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+import gitprompts
+
 from ._common import complete_alias, complete_name, emit_json, group, json_option, table
 
 
@@ -18,7 +20,6 @@ def alias() -> None:
 @click.argument("version")
 def set_alias(name: str, alias_name: str, version: str) -> None:
     """Point NAME@ALIAS at VERSION."""
-    import gitprompts
 
     gitprompts.set_prompt_alias(name, alias_name, version)
     click.echo(f"prompts:/{name}@{alias_name} -> prompts:/{name}/{int(version)}")
@@ -29,7 +30,6 @@ def set_alias(name: str, alias_name: str, version: str) -> None:
 @click.argument("alias_name", metavar="ALIAS", shell_complete=complete_alias)
 def remove_alias(name: str, alias_name: str) -> None:
     """Remove NAME@ALIAS."""
-    import gitprompts
 
     gitprompts.delete_prompt_alias(name, alias_name)
     click.echo(f"Removed prompts:/{name}@{alias_name}")
@@ -40,7 +40,6 @@ def remove_alias(name: str, alias_name: str) -> None:
 @json_option
 def list_aliases(name: str | None, as_json: bool) -> None:
     """List the aliases of NAME (of every prompt without NAME)."""
-    import gitprompts
 
     if name is not None:
         pairs = [(name, a, v) for a, v in gitprompts.get_registry().aliases(name).items()]

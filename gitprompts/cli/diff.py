@@ -6,7 +6,9 @@ from typing import Any
 
 import click
 
+import gitprompts
 from gitprompts.core.diff import UnifiedRow, unified_text, version_rows
+from gitprompts.errors import InvalidInputError
 
 from ._common import command, complete_uri, emit_json, json_option
 
@@ -35,7 +37,6 @@ def diff(refs: tuple[str, ...], context: int, color: bool | None, as_json: bool)
       gitprompts diff summarize@production summarize@staging
       gitprompts diff summarize          (the previous version against the latest)
     """
-    import gitprompts
 
     old_uri, new_uri = _pair(refs)
     old = gitprompts.load_prompt(old_uri)
@@ -51,7 +52,6 @@ def diff(refs: tuple[str, ...], context: int, color: bool | None, as_json: bool)
 
 
 def _pair(refs: tuple[str, ...]) -> tuple[str, str]:
-    from gitprompts.errors import InvalidInputError
 
     if len(refs) == 3:
         name, a, b = refs
@@ -59,8 +59,6 @@ def _pair(refs: tuple[str, ...]) -> tuple[str, str]:
     if len(refs) == 2:
         return refs
     if len(refs) == 1:
-        import gitprompts
-
         name = refs[0]
         versions = gitprompts.get_registry().versions(name)
         if len(versions) < 2:

@@ -9,7 +9,10 @@ import os
 
 import click
 
+import gitprompts
+from gitprompts import config
 from gitprompts.core.times import local_minute
+from gitprompts.core.uri import parse_version
 
 from ._common import (
     author_name,
@@ -36,8 +39,6 @@ def init(ctx: click.Context, path: str | None, as_json: bool) -> None:
 
     Creating a registry that already exists is not an error.
     """
-    import gitprompts
-    from gitprompts import config
 
     location = path if path is not None else config.registry_location()
     existed = os.path.exists(os.path.join(location, "HEAD"))
@@ -58,7 +59,6 @@ def show(uri: str, raw: bool, as_json: bool) -> None:
 
     A chat prompt's --raw output is its messages as JSON.
     """
-    import gitprompts
 
     version = gitprompts.load_prompt(uri)
     assert version is not None
@@ -116,7 +116,6 @@ def _compact(value: object) -> str:
 @json_option
 def list_prompts(filter_string: str | None, max_results: int | None, as_json: bool) -> None:
     """Each row also says when the prompt last changed."""
-    import gitprompts
 
     found = gitprompts.search_prompts(filter_string, max_results)
     if as_json:
@@ -143,7 +142,6 @@ def list_prompts(filter_string: str | None, max_results: int | None, as_json: bo
 @json_option
 def log(name: str, limit: int | None, as_json: bool) -> None:
     """Each with its date, author, aliases and the first line of its message."""
-    import gitprompts
 
     versions = list(reversed(gitprompts.get_registry().versions(name)))[:limit]
     if as_json:
@@ -180,7 +178,6 @@ def render(uri: str, pairs: tuple[str, ...], partial: bool, as_json: bool) -> No
     A variable without a value is an error unless --partial is given. A chat
     prompt is printed as JSON messages.
     """
-    import gitprompts
     from gitprompts.core.prompt import PromptVersion
 
     values = key_values(pairs, "--var")
@@ -201,7 +198,6 @@ def render(uri: str, pairs: tuple[str, ...], partial: bool, as_json: bool) -> No
 @click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
 def delete_version(name: str, version: str, yes: bool) -> None:
     """VERSION of NAME no longer loads, and its number is never reused."""
-    import gitprompts
 
     existing = gitprompts.load_prompt(name, version=_version_number(version))
     assert existing is not None
@@ -212,6 +208,5 @@ def delete_version(name: str, version: str, yes: bool) -> None:
 
 
 def _version_number(text: str) -> int:
-    from gitprompts.core.uri import parse_version
 
     return parse_version(text)

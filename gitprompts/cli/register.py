@@ -9,6 +9,10 @@ from typing import IO, Any
 
 import click
 
+import gitprompts
+from gitprompts.core.uri import validate_alias, validate_name
+from gitprompts.errors import InvalidInputError
+
 from ._common import (
     command,
     complete_name,
@@ -76,8 +80,6 @@ def register(
       gitprompts register summarize -f summarize.prompt --alias staging
       gitprompts show greet/1 --raw | gitprompts register greet-copy -f -
     """
-    import gitprompts
-    from gitprompts.core.uri import validate_alias, validate_name
 
     validate_name(name)
     for alias in aliases:
@@ -133,7 +135,6 @@ def read_template(
     source: IO[bytes], file_format: str
 ) -> tuple[str | list[dict[str, str]], dict[str, Any]]:
     """The template in ``source`` and, for a .prompt file, its metadata."""
-    from gitprompts.errors import InvalidInputError
 
     label = _label(source)
     data = source.read()
@@ -178,7 +179,6 @@ def _format_of(label: str) -> str:
 
 
 def _load_structured(text: str, file_format: str, label: str) -> Any:
-    from gitprompts.errors import InvalidInputError
 
     if file_format == "json":
         try:
@@ -197,7 +197,6 @@ def _load_structured(text: str, file_format: str, label: str) -> Any:
 
 def _mapping(value: str, option: str) -> dict[str, Any]:
     """``--model-config '{"temperature": 0.2}'`` or ``--model-config config.yaml``."""
-    from gitprompts.errors import InvalidInputError
 
     if value.lstrip().startswith("{"):
         label, text, kind = f"{option} value", value, "json"

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import click
 
+import gitprompts
+from gitprompts.errors import InvalidInputError
+
 from ._common import command
 
 
@@ -47,8 +50,6 @@ def serve(
     gitprompts serve --token-file ~/.gitprompts/token
     git clone http://127.0.0.1:5000/git/registry.git
     """
-    import gitprompts
-    from gitprompts.errors import InvalidInputError
     from gitprompts.serve import GIT_PREFIX, make_server, serve_until_stopped
     from gitprompts.serve.auth import read_token_file
 

@@ -27,6 +27,7 @@ from typing import Any
 import msgspec
 import yaml
 
+from gitprompts.core.template import jinja_syntax_error
 from gitprompts.errors import CorruptPromptFileError, InvalidTemplateError
 
 try:  # libyaml is ~10x faster; fall back to the pure-Python codec where it is missing
@@ -120,8 +121,6 @@ def _check_text(template: object, text: str) -> None:
             f"'{{{{' at offset {start} is never closed; write variables as '{{{{ name }}}}'",
         )
     if "{%" in text or "{#" in text:
-        from gitprompts.core.template import jinja_syntax_error
-
         error = jinja_syntax_error(text)
         if error:
             raise InvalidTemplateError(template, f"Jinja2 syntax error: {error}")

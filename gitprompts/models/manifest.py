@@ -26,7 +26,8 @@ from typing import Literal
 import msgspec
 
 from gitprompts.core.records import RecordDecoder
-from gitprompts.errors import ManifestError
+from gitprompts.core.uri import validate_name
+from gitprompts.errors import InvalidPromptNameError, ManifestError
 from gitprompts.models.store import sha256
 
 SCHEMA_VERSION = 1
@@ -124,9 +125,6 @@ def decode(data: bytes, path: str = FILE_NAME) -> Manifest:
 
 def _check(manifest: Manifest, path: str) -> None:
     """Refuse what could escape the model's directory or name a file that is not there."""
-    from gitprompts.core.uri import validate_name
-    from gitprompts.errors import InvalidPromptNameError
-
     for entry in manifest.files:
         parts = entry.path.split("/")
         if (

@@ -34,6 +34,7 @@ from gitprompts.core.diff import side_rows, unified_rows
 from gitprompts.core.template import VARIABLE
 from gitprompts.core.times import utc_minute
 from gitprompts.errors import GitPromptsError, NotFoundError
+from gitprompts.models.runs import search_runs
 
 from .templates import CSS, TEMPLATES
 
@@ -299,8 +300,6 @@ class UIApp:
     def model_page(self, model_id: str) -> str:
         if not _HEX64.fullmatch(model_id):
             raise HTTPError("404 Not Found", "a model id is 64 hex digits")
-        from gitprompts.models.runs import search_runs
-
         info = gitprompts.get_model_info(f"models:/{model_id}")
         problems = gitprompts.verify_model(f"models:/{model_id}")
         run, name = None, info.name
@@ -314,13 +313,9 @@ class UIApp:
         return self.render("model.html", info=info, problems=problems, run=run, name=name)
 
     def runs_page(self) -> str:
-        from gitprompts.models.runs import search_runs
-
         return self.render("runs.html", runs=search_runs())
 
     def run_page(self, run_id: str) -> str:
-        from gitprompts.models.runs import search_runs
-
         if not _HEX32.fullmatch(run_id):
             raise HTTPError("404 Not Found", "a run id is 32 hex digits")
         record = next((r for r in search_runs() if r.run_id == run_id), None)
