@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 import gitprompts
+from gitprompts.core.uri import alias_uri, version_uri
 
 from ._common import complete_alias, complete_name, emit_json, group, json_option, table
 
@@ -22,7 +23,7 @@ def set_alias(name: str, alias_name: str, version: str) -> None:
     """Point NAME@ALIAS at VERSION."""
 
     gitprompts.set_prompt_alias(name, alias_name, version)
-    click.echo(f"prompts:/{name}@{alias_name} -> prompts:/{name}/{int(version)}")
+    click.echo(f"{alias_uri(name, alias_name)} -> {version_uri(name, int(version))}")
 
 
 @alias.command("rm")
@@ -32,7 +33,7 @@ def remove_alias(name: str, alias_name: str) -> None:
     """Remove NAME@ALIAS."""
 
     gitprompts.delete_prompt_alias(name, alias_name)
-    click.echo(f"Removed prompts:/{name}@{alias_name}")
+    click.echo(f"Removed {alias_uri(name, alias_name)}")
 
 
 @alias.command("list")
@@ -47,7 +48,7 @@ def list_aliases(name: str | None, as_json: bool) -> None:
         pairs = [(p.name, a, v) for p in gitprompts.search_prompts() for a, v in p.aliases.items()]
     if as_json:
         emit_json(
-            [{"name": n, "alias": a, "version": v, "uri": f"prompts:/{n}/{v}"} for n, a, v in pairs]
+            [{"name": n, "alias": a, "version": v, "uri": version_uri(n, v)} for n, a, v in pairs]
         )
         return
     if not pairs:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from gitprompts.core.times import iso_utc, local_minute
+from gitprompts.core.uri import version_uri
 
 from ._common import emit_json, group, json_option, progress, table
 
@@ -117,7 +118,7 @@ def show_model(uri: str, as_json: bool) -> None:
     prompt_rows = [
         [
             p["uri"],
-            f"prompts:/{p['name']}/{p['current_version']}"
+            version_uri(p["name"], p["current_version"])
             + (f" (logged as {p['version']})" if p["current_version"] != p["version"] else ""),
             p["sha256"][:12],
             p["source"],

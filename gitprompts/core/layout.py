@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from gitprompts.core.uri import validate_name
+from gitprompts.core.uri import SCHEME, validate_name
 from gitprompts.errors import InvalidPromptNameError
 
 MAIN_BRANCH = "main"
@@ -92,14 +92,9 @@ def parse_tag_ref(ref: str) -> tuple[str, int] | None:
     return name, int(number)
 
 
-def version_uri(name: str, version: int) -> str:
-    """``prompts:/<name>/<version>``."""
-    return f"prompts:/{name}/{version}"
-
-
 def tag_uri(ref: str) -> str:
     """The ``prompts:/name/N`` URI of a version tag ref."""
-    return "prompts:/" + ref[len(VERSION_TAGS) :]
+    return SCHEME + ref[len(VERSION_TAGS) :]
 
 
 def default_message(name: str, version: int) -> str:

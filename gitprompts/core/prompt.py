@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from gitprompts.core import template as _template
+from gitprompts.core.uri import version_uri
 from gitprompts.errors import MissingVariablesError
 
 Messages = list[dict[str, str]]
@@ -71,7 +72,7 @@ class PromptVersion:
 
     @property
     def uri(self) -> str:
-        return f"prompts:/{self.name}/{self.version}"
+        return version_uri(self.name, self.version)
 
     @property
     def is_text_prompt(self) -> bool:
@@ -202,7 +203,7 @@ class Prompt:
 
     @property
     def uri(self) -> str:
-        return f"prompts:/{self.name}/{self.latest_version}"
+        return version_uri(self.name, self.latest_version)
 
     def __repr__(self) -> str:
         return f"<Prompt: name={self.name!r}, latest_version={self.latest_version}>"

@@ -29,6 +29,20 @@ _NAME_CHARS = re.compile(r"[A-Za-z0-9_.\-]+")
 _ALIAS = re.compile(r"[A-Za-z0-9_\-]{1,255}")
 
 
+def version_uri(name: str, version: int) -> str:
+    """``prompts:/<name>/<version>``.
+
+    >>> version_uri("greet", 2), alias_uri("greet", "production")
+    ('prompts:/greet/2', 'prompts:/greet@production')
+    """
+    return f"{SCHEME}{name}/{version}"
+
+
+def alias_uri(name: str, alias: str) -> str:
+    """``prompts:/<name>@<alias>``."""
+    return f"{SCHEME}{name}@{alias}"
+
+
 class PromptRef(NamedTuple):
     """A parsed prompt reference: exactly one of ``version`` and ``alias`` is set."""
 
@@ -39,8 +53,9 @@ class PromptRef(NamedTuple):
     @property
     def uri(self) -> str:
         if self.version is not None:
-            return f"{SCHEME}{self.name}/{self.version}"
-        return f"{SCHEME}{self.name}@{self.alias}"
+            return version_uri(self.name, self.version)
+        assert self.alias is not None
+        return alias_uri(self.name, self.alias)
 
 
 def validate_name(name: object) -> str:

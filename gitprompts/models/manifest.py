@@ -26,7 +26,7 @@ from typing import Literal
 import msgspec
 
 from gitprompts.core.records import RecordDecoder
-from gitprompts.core.uri import validate_name
+from gitprompts.core.uri import validate_name, version_uri
 from gitprompts.errors import InvalidPromptNameError, ManifestError
 from gitprompts.models.store import sha256
 
@@ -38,7 +38,9 @@ MAX_BYTES = 16 << 20
 
 Source = Literal["explicit", "auto"]
 
-_HEX64 = re.compile(r"[0-9a-f]{64}")
+# A sha256 (file hashes, and the model id: the manifest's own sha256) and a run id.
+SHA256 = re.compile(r"[0-9a-f]{64}")
+RUN_ID = re.compile(r"[0-9a-f]{32}")
 
 
 class FileEntry(msgspec.Struct, frozen=True, kw_only=True):
@@ -62,7 +64,7 @@ class PromptEntry(msgspec.Struct, frozen=True, kw_only=True):
 
     @property
     def resolved_uri(self) -> str:
-        return f"prompts:/{self.name}/{self.version}"
+        return version_uri(self.name, self.version)
 
     @property
     def copy_path(self) -> str:
@@ -133,14 +135,14 @@ def _check(manifest: Manifest, path: str) -> None:
             or any(p in ("", ".", "..") for p in parts)
         ):
             raise ManifestError(path, f"file path {entry.path!r} is not a plain relative path")
-        if not _HEX64.fullmatch(entry.sha256):
+        if not SHA256.fullmatch(entry.sha256):
             raise ManifestError(path, f"sha256 of {entry.path!r} is not 64 hex digits")
     for prompt in manifest.prompts:
         try:
             validate_name(prompt.name)
         except InvalidPromptNameError as exc:
             raise ManifestError(path, str(exc)) from None
-        if prompt.version < 1 or not _HEX64.fullmatch(prompt.sha256):
+        if prompt.version < 1 or not SHA256.fullmatch(prompt.sha256):
             raise ManifestError(path, f"prompt entry {prompt.uri!r} has a bad version or sha256")
     if manifest.entry not in {f.path for f in manifest.files}:
         raise ManifestError(path, f"entry {manifest.entry!r} is not one of its files")

@@ -24,8 +24,6 @@ from gitprompts.models import runs
 from gitprompts.models.manifest import FileEntry, Manifest, PromptEntry
 from gitprompts.models.store import Store, git_blob_id, read_at_most, verified
 
-_MODEL_ID = re.compile(r"[0-9a-f]{64}")
-_RUN_ID = re.compile(r"[0-9a-f]{32}")
 _ARTIFACT_NAME = re.compile(r"[A-Za-z0-9_.\-]{1,255}")
 
 
@@ -129,12 +127,12 @@ def locate(model_uri: object, store: Store | None = None) -> Located:
     store = store or Store()
     if model_uri.startswith("models:/"):
         model_id = model_uri[len("models:/") :]
-        if not _MODEL_ID.fullmatch(model_id):
+        if not mf.SHA256.fullmatch(model_id):
             raise ModelNotFoundError(model_uri, "a model id is 64 hex digits")
         return _from_store(model_uri, store, model_id)
     if model_uri.startswith("runs:/"):
         run_id, _, name = model_uri[len("runs:/") :].partition("/")
-        if not _RUN_ID.fullmatch(run_id) or not _ARTIFACT_NAME.fullmatch(name):
+        if not mf.RUN_ID.fullmatch(run_id) or not _ARTIFACT_NAME.fullmatch(name):
             raise ModelNotFoundError(model_uri, "a run id is 32 hex digits, then '/<name>'")
         model_id = runs.resolve(store, run_id, name)
         located = _from_store(model_uri, store, model_id)

@@ -27,6 +27,7 @@ import msgspec
 from gitprompts.core import layout, state
 from gitprompts.core.merge import RemoteMove, merge_state, renumber
 from gitprompts.core.state import State
+from gitprompts.core.uri import version_uri
 from gitprompts.git.repo import CommitInfo, GitRepo
 
 RefUpdates = dict[str, tuple[str | None, str | None]]
@@ -67,7 +68,7 @@ def integrate(git: GitRepo, local: str | None, remote: str, remote_tags: dict[st
         replay.apply(commit)
     plan.ref_updates = {layout.MAIN: (local, replay.current), **tags, **replay.tag_updates()}
     plan.renumbered = {
-        layout.version_uri(name, old): layout.version_uri(name, new)
+        version_uri(name, old): version_uri(name, new)
         for name, numbers in sorted(replay.numbers.items())
         for old, new in sorted(numbers.items())
         if old != new

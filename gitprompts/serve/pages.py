@@ -34,6 +34,7 @@ from gitprompts.core.diff import side_rows, unified_rows
 from gitprompts.core.template import VARIABLE
 from gitprompts.core.times import utc_minute
 from gitprompts.errors import GitPromptsError, NotFoundError
+from gitprompts.models.manifest import RUN_ID, SHA256
 from gitprompts.models.runs import search_runs
 
 from .templates import CSS, TEMPLATES
@@ -45,8 +46,6 @@ PAGE_SIZE = 100
 MAX_MODELS_PER_VERSION = 50
 # What the registry calls a variable (so the page marks exactly those), and Jinja2 tags.
 _MARKED = re.compile(rf"(?:{VARIABLE.pattern})|\{{%.*?%\}}")
-_HEX64 = re.compile(r"[0-9a-f]{64}")
-_HEX32 = re.compile(r"[0-9a-f]{32}")
 HEADERS = [
     ("Content-Type", "text/html; charset=utf-8"),
     ("X-Content-Type-Options", "nosniff"),
@@ -298,7 +297,7 @@ class UIApp:
         return self.render("models.html", models=gitprompts.search_models())
 
     def model_page(self, model_id: str) -> str:
-        if not _HEX64.fullmatch(model_id):
+        if not SHA256.fullmatch(model_id):
             raise HTTPError("404 Not Found", "a model id is 64 hex digits")
         info = gitprompts.get_model_info(f"models:/{model_id}")
         problems = gitprompts.verify_model(f"models:/{model_id}")
@@ -316,7 +315,7 @@ class UIApp:
         return self.render("runs.html", runs=search_runs())
 
     def run_page(self, run_id: str) -> str:
-        if not _HEX32.fullmatch(run_id):
+        if not RUN_ID.fullmatch(run_id):
             raise HTTPError("404 Not Found", "a run id is 32 hex digits")
         record = next((r for r in search_runs() if r.run_id == run_id), None)
         if record is None:
