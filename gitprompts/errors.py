@@ -22,6 +22,7 @@ should show its traceback.
     │   └── ModelNotFoundError          .uri
     ├── RegistryError
     │   ├── NotARegistryError           .path
+    │   ├── RegistryWriteError          .path .reason
     │   ├── ConcurrentUpdateError       .ref .expected .got
     │   └── CorruptPromptFileError      .path .reason
     ├── ModelError
@@ -82,6 +83,7 @@ __all__ = [
     "PromptVersionNotFoundError",
     "PushRejectedError",
     "RegistryError",
+    "RegistryWriteError",
     "RemoteNotFoundError",
     "RemoteUnreachableWarning",
     "SyncError",
@@ -248,6 +250,18 @@ class ModelNotFoundError(NotFoundError):
 
 class RegistryError(GitPromptsError):
     """The registry repository is missing, busy or damaged."""
+
+
+class RegistryWriteError(RegistryError):
+    """The registry could not be written (a full disk, a read-only file system); nothing moved."""
+
+    def __init__(self, path: object, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        super().__init__(
+            f"cannot write to the registry at {path}: {reason} (is the disk full or read-only?); "
+            "no ref was moved, so the registry is unchanged"
+        )
 
 
 class NotARegistryError(RegistryError):

@@ -112,3 +112,38 @@ def test_demo_twice_in_a_fresh_home(tmp_path: Path) -> None:
         result = cli("demo", "--home", str(tmp_path / "home"))
         assert result.returncode == 0, result.stderr
         assert b"@production" in result.stdout
+
+
+def _file_size_limit(limit: int) -> None:
+    """In the child: writes past ``limit`` bytes fail with EFBIG, like a full disk."""
+    import resource
+    import signal
+
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+
+def test_a_full_disk_is_one_line_and_changes_nothing(tmp_path: Path) -> None:
+    registry = tmp_path / "r.git"
+    assert cli("--registry", str(registry), "init").returncode == 0
+    assert cli("--registry", str(registry), "register", "small", "-t", "hi").returncode == 0
+    refs = sorted(p.relative_to(registry).as_posix() for p in (registry / "refs").rglob("*"))
+    big = tmp_path / "big.txt"
+    # Random text, so zlib cannot shrink the blob under the limit.
+    big.write_text(os.urandom(60_000).hex())
+    run = subprocess.run(
+        [*command(), "--registry", str(registry), "register", "big", "-f", str(big)],
+        capture_output=True,
+        env=env(),
+        timeout=60,
+        preexec_fn=lambda: _file_size_limit(20_000),
+    )
+    assert run.returncode == 1, run.stderr
+    lines = run.stderr.decode().strip().splitlines()
+    assert len(lines) == 1 and "cannot write to the registry" in lines[0], lines
+    assert (
+        sorted(p.relative_to(registry).as_posix() for p in (registry / "refs").rglob("*")) == refs
+    )
+    subprocess.run(
+        ["git", "--git-dir", str(registry), "fsck", "--strict"], check=True, capture_output=True
+    )

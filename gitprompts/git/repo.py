@@ -25,6 +25,7 @@ import socket
 import tempfile
 import time
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -32,7 +33,12 @@ from pathlib import Path
 import pygit2
 from pygit2.enums import ObjectType
 
-from gitprompts.errors import ConcurrentUpdateError, InvalidIdentityError, NotARegistryError
+from gitprompts.errors import (
+    ConcurrentUpdateError,
+    InvalidIdentityError,
+    NotARegistryError,
+    RegistryWriteError,
+)
 from gitprompts.fs.atomic import atomic_write
 
 MAIN = "refs/heads/main"
@@ -272,11 +278,25 @@ class GitRepo:
         author: Person,
     ) -> str:
         """A commit on ``parent`` with files set (bytes) or removed (None); no ref moves."""
-        base = self._repo[parent].peel(pygit2.Tree) if parent else None
-        tree = self._apply(base, _nest(changes))
-        sig = author.signature()
-        parents = [parent] if parent else []
-        return str(self._repo.create_commit(None, sig, sig, message, tree, parents))
+        with self._writing("a commit"):
+            base = self._repo[parent].peel(pygit2.Tree) if parent else None
+            tree = self._apply(base, _nest(changes))
+            sig = author.signature()
+            parents = [parent] if parent else []
+            return str(self._repo.create_commit(None, sig, sig, message, tree, parents))
+
+    @contextmanager
+    def _writing(self, what: str) -> Iterator[None]:
+        """Turn a failed object write (a full disk, a read-only directory) into one clear error.
+
+        libgit2 reports such failures with confusing messages (a full disk
+        during a blob write surfaced as "reference ... not found"); objects
+        are content-addressed, so a half-written one is never used.
+        """
+        try:
+            yield
+        except (pygit2.GitError, OSError) as exc:
+            raise RegistryWriteError(self.path, f"writing {what} failed: {exc}") from exc
 
     def _apply(self, base: pygit2.Tree | None, changes: dict[str, object]) -> pygit2.Oid:
         builder = self._repo.TreeBuilder(base) if base is not None else self._repo.TreeBuilder()
@@ -311,11 +331,13 @@ class GitRepo:
             f"tagger {tagger.name} <{tagger.email}> {tagger.time} {sign}{hours:02d}{minutes:02d}\n"
             f"\n{message}"
         ).encode()
-        return str(self._repo.odb.write(ObjectType.TAG, raw))
+        with self._writing("a tag"):
+            return str(self._repo.odb.write(ObjectType.TAG, raw))
 
     def write_note(self, notes_ref: str, commit: str, text: str, author: Person) -> None:
         sig = author.signature()
-        self._repo.create_note(text, sig, sig, commit, notes_ref, True)
+        with self._writing("a models note"):
+            self._repo.create_note(text, sig, sig, commit, notes_ref, True)
 
     # -- moving refs -----------------------------------------------------------
 
