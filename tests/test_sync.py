@@ -309,3 +309,35 @@ def test_push_sends_a_version_made_by_hand_in_the_registry(
     git("push", "-q", "origin", "main", "prompts/other/2", cwd=work)
     assert "refs/tags/prompts/other/2" in sync.push(registry=a).refs
     assert Registry(server.path).get("other", 2).template == "Other, by hand {{ x }}\n"
+
+
+def test_a_killed_pull_leaves_no_side_directory_behind(server: Registry, tmp_path: Path) -> None:
+    """SIGKILL skips every cleanup; the next sync sweeps what the killed one left."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    a = _clone(server, tmp_path, "a")
+    git("--git-dir", str(a.path), "remote", "add", "hang", "ssh://nowhere.invalid/x.git")
+    # The fetch hangs on "ssh" (git runs this through the shell; '#' drops git's arguments).
+    env = {**os.environ, "GIT_SSH_COMMAND": "sleep 60 #"}
+    code = (
+        "import sys; from gitprompts import sync; from gitprompts.registry import Registry\n"
+        "sync.pull('hang', registry=Registry(sys.argv[1]))"
+    )
+    child = subprocess.Popen(
+        [sys.executable, "-c", code, str(a.path)], env=env, start_new_session=True
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not list(a.path.glob("gitprompts-sync-*")) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert list(a.path.glob("gitprompts-sync-*")), "the pull never started"
+        time.sleep(0.5)  # well inside the hanging fetch
+    finally:
+        os.killpg(child.pid, signal.SIGKILL)
+        child.wait(timeout=10)
+    assert list(a.path.glob("gitprompts-sync-*"))  # what a SIGKILL leaves
+    assert sync.pull(registry=a).up_to_date
+    assert list(a.path.glob("gitprompts-sync-*")) == []

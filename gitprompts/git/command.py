@@ -130,9 +130,15 @@ class SideDir:
     moves the registry's refs itself (compare-and-swap, under the lock).
     """
 
+    PREFIX = "gitprompts-sync-"
+
     def __init__(self, registry: Path, refs: Mapping[str, str | None]) -> None:
         self.registry = registry
-        self.path = Path(tempfile.mkdtemp(prefix="gitprompts-sync-", dir=registry))
+        # Callers hold the registry's writer lock, so a side directory already
+        # here belongs to a sync that was killed (SIGKILL skips our cleanup).
+        for stale in registry.glob(self.PREFIX + "*"):
+            shutil.rmtree(stale, ignore_errors=True)
+        self.path = Path(tempfile.mkdtemp(prefix=self.PREFIX, dir=registry))
         for sub in ("refs/heads", "refs/tags", "objects"):
             (self.path / sub).mkdir(parents=True)
         (self.path / "HEAD").write_text("ref: refs/heads/main\n")
