@@ -24,7 +24,8 @@ from wsgiref.simple_server import ServerHandler, WSGIRequestHandler, WSGIServer
 
 from gitprompts.errors import GitPromptsError
 
-from .git_http import GitApp, make_hooks_dir
+from .git_http import GitApp
+from .hookdir import make_hooks_dir
 from .pages import UIApp
 
 log = logging.getLogger("gitprompts.serve")

@@ -13,10 +13,18 @@ Only the smart protocol is served::
     POST /git-receive-pack
 
 Reads are anonymous; ``git-receive-pack`` needs a token (``auth.check``) and
-is refused with 403 when the server is read-only. Pushes run the repository's
-checks as a ``pre-receive`` hook (``core.hooksPath`` points at a directory
-serve owns, whose hook runs ``python -m gitprompts.hooks pre-receive``), so a
-refused push shows the rule's one-line reason as ``remote: ...``.
+is refused with 403 when the server is read-only. A push runs exactly the
+hooks a push straight to the repository runs, plus the gitprompts policy, so
+a refused push shows the rule's one-line reason as ``remote: ...``:
+
+- when the registry's own ``pre-receive`` is the one ``gitprompts hooks
+  install`` writes, git runs the registry's hooks as they are (that hook
+  already runs the policy after its ``pre-receive.legacy``);
+- otherwise ``core.hooksPath`` points at a directory serve owns
+  (``make_hooks_dir``): its ``pre-receive`` runs the registry's own
+  ``pre-receive`` first (as its ``.legacy``) and then the policy, and each
+  other hook receive-pack runs is forwarded to the registry's hook of that
+  name, with serve's own git settings taken out of its environment.
 
 >>> app = GitApp(Path("registry.git"), tokens=["s3cret"])   # doctest: +SKIP
 """
@@ -27,17 +35,13 @@ import contextlib
 import logging
 import os
 import subprocess
-import sys
-import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from gitprompts.fs.atomic import atomic_write
-from gitprompts.remote import hookscripts
-
 from .auth import check_token
+from .hookdir import REGISTRY_HOOKS, make_hooks_dir, policy_installed, registry_hooks_dir
 
 log = logging.getLogger("gitprompts.serve.git")
 
@@ -167,27 +171,6 @@ class _Streamed:
             return True
 
 
-# -- the hook directory -------------------------------------------------------
-
-
-def make_hooks_dir(python: str = sys.executable) -> Path:
-    """A fresh directory holding a ``pre-receive`` that runs ``gitprompts.hooks``.
-
-    The hook is the one ``gitprompts hooks install`` writes: it imports this
-    very gitprompts (its parent directory goes first on PYTHONPATH), so a
-    served push is checked by the code that serves it.
-
-    >>> hooks = make_hooks_dir()
-    >>> os.access(hooks / "pre-receive", os.X_OK)
-    True
-    >>> import shutil; shutil.rmtree(hooks)
-    """
-    hooks = Path(tempfile.mkdtemp(prefix="gitprompts-serve-hooks-"))
-    text = hookscripts.render("pre-receive", python=python)
-    atomic_write(hooks / "pre-receive", text.encode(), mode=0o755)
-    return hooks
-
-
 # -- the app ------------------------------------------------------------------
 
 
@@ -212,15 +195,28 @@ class GitApp:
         self.hooks_path = hooks_path
         self.git = git
 
-    def _cgi_env(self, environ: Environ, path_info: str) -> dict[str, str]:
+    def _hooks_env(self) -> dict[str, str]:
+        """Settings that make a push run the registry's hooks and the policy (``hookdir``).
+
+        Decided per push: an admin may install a hook or a freeze while serve runs.
+        """
+        if self.hooks_path is None:
+            return {}
+        own = registry_hooks_dir(self.repo)
+        if policy_installed(own):
+            return {}  # git runs the registry's hooks as they are, policy included
+        return {"core.hooksPath": os.fspath(self.hooks_path), REGISTRY_HOOKS: os.fspath(own)}
+
+    def _cgi_env(self, environ: Environ, path_info: str, hooks: dict[str, str]) -> dict[str, str]:
+        # Nothing here loosens a receive.* setting of the registry: a push through
+        # serve is refused whenever a direct push would be.
         config = {
             "http.uploadpack": "true",
             "http.receivepack": "false" if self.read_only else "true",
             "uploadpack.allowFilter": "true",
-            "receive.denyDeletes": "false",
         }
-        if self.hooks_path is not None:
-            config["core.hooksPath"] = os.fspath(self.hooks_path)
+        if "core.hooksPath" in hooks:
+            config["core.hooksPath"] = hooks["core.hooksPath"]
         env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "HOME": os.environ.get("HOME", "/"),
@@ -239,6 +235,8 @@ class GitApp:
         for i, (key, value) in enumerate(config.items()):
             env[f"GIT_CONFIG_KEY_{i}"] = key
             env[f"GIT_CONFIG_VALUE_{i}"] = value
+        if REGISTRY_HOOKS in hooks:
+            env[REGISTRY_HOOKS] = hooks[REGISTRY_HOOKS]
         for key in ("HTTP_GIT_PROTOCOL", "HTTP_CONTENT_ENCODING"):
             if environ.get(key):
                 env[key] = environ[key]
@@ -282,9 +280,11 @@ class GitApp:
             environ["REMOTE_USER"] = "token"
 
         body = request_body(environ) if method == "POST" else None
+        # Only a POST to receive-pack runs hooks.
+        hooks = self._hooks_env() if body is not None and service == "git-receive-pack" else {}
         proc = subprocess.Popen(
             [self.git, "http-backend"],
-            env=self._cgi_env(environ, path),
+            env=self._cgi_env(environ, path, hooks),
             cwd=self.repo,
             stdin=subprocess.PIPE if body is not None else subprocess.DEVNULL,
             stdout=subprocess.PIPE,
@@ -354,3 +354,6 @@ def _read_cgi_headers(proc: subprocess.Popen[bytes]) -> tuple[str, list[tuple[st
         elif key:
             headers.append((key.strip(), value.strip()))
     return status, headers, rest
+
+
+__all__ = ["GitApp", "make_hooks_dir", "request_body", "text_response"]
