@@ -30,7 +30,7 @@ FREEZE = "#!/bin/sh\necho 'registry frozen for the release' >&2\nexit 1\n"
 def running(registry: Path) -> Iterator[Server]:
     """``gitprompts serve`` on 127.0.0.1 (a free port) in this process, for one block."""
     server = make_server(registry, port=0, tokens=[TOKEN])
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield server
@@ -162,3 +162,14 @@ def test_registry_receive_settings_hold_through_serve(tmp_path: Path) -> None:
     assert served.returncode != 0, served.stderr
     assert "deletion prohibited" in served.stderr
     assert git("-C", str(registry), "branch", "--list", "feature").strip() == "feature"
+
+
+def test_only_the_hooks_the_registry_has_are_forwarded(tmp_path: Path) -> None:
+    """git runs update once per ref: a forwarder with nothing to run would still cost a shell."""
+    registry, work = _registry_and_work(tmp_path)
+    _hook(registry / "hooks" / "post-receive", "#!/bin/sh\nexit 0\n")
+    with running(registry) as server:
+        assert _push(work, push_url(server)).returncode == 0
+        assert server.hook_dirs is not None
+        [used] = list(server.hook_dirs.root.iterdir())
+        assert sorted(p.name for p in used.iterdir()) == ["post-receive", "pre-receive"]

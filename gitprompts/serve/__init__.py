@@ -25,7 +25,7 @@ from wsgiref.simple_server import ServerHandler, WSGIRequestHandler, WSGIServer
 from gitprompts.errors import GitPromptsError
 
 from .git_http import GitApp
-from .hookdir import make_hooks_dir
+from .hookdir import HookDirs
 from .pages import UIApp
 
 log = logging.getLogger("gitprompts.serve")
@@ -87,7 +87,7 @@ class Server(socketserver.ThreadingMixIn, WSGIServer):
     block_on_close = False
     allow_reuse_address = True
     request_queue_size = 128
-    hooks_dir: Path | None = None
+    hook_dirs: HookDirs | None = None
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         import sys
@@ -107,15 +107,15 @@ class Server(socketserver.ThreadingMixIn, WSGIServer):
         return f"http://{shown}:{port}"
 
     def close(self) -> None:
-        """Stop serving (when serve_forever runs) and release the socket and hook directory."""
+        """Stop serving (when serve_forever runs) and release the socket and hook directories."""
         self.shutdown()
         self.server_close()
 
     def server_close(self) -> None:
         super().server_close()
-        if self.hooks_dir is not None:
-            shutil.rmtree(self.hooks_dir, ignore_errors=True)
-            self.hooks_dir = None
+        if self.hook_dirs is not None:
+            self.hook_dirs.close()
+            self.hook_dirs = None
 
 
 class _Server6(Server):
@@ -137,22 +137,20 @@ def make_server(
     """
     if shutil.which("git") is None:
         raise GitPromptsError("gitprompts serve needs the git command (git http-backend)")
-    hooks_dir = make_hooks_dir()
     cls = _Server6 if ":" in host else Server
     try:
         server = cls((host, port), _Handler)
     except OSError as exc:
-        shutil.rmtree(hooks_dir, ignore_errors=True)
         raise GitPromptsError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
-    server.hooks_dir = hooks_dir
-    git_app = GitApp(registry, tokens=tokens, read_only=read_only, hooks_path=hooks_dir)
+    server.hook_dirs = HookDirs()
+    git_app = GitApp(registry, tokens=tokens, read_only=read_only, hooks=server.hook_dirs)
     ui_app = UIApp(clone_url=server.url + GIT_PREFIX)
     server.set_app(mount(git_app, ui_app))
     return server
 
 
 def serve_until_stopped(server: Server) -> None:
-    """Run ``server`` until Ctrl-C or SIGTERM, then close it (and its hook directory).
+    """Run ``server`` until Ctrl-C or SIGTERM, then close it (and its hook directories).
 
     >>> serve_until_stopped(make_server(Path("registry.git"), port=5000))  # doctest: +SKIP
     """

@@ -41,7 +41,14 @@ from pathlib import Path
 from typing import IO, Any
 
 from .auth import check_token
-from .hookdir import REGISTRY_HOOKS, make_hooks_dir, policy_installed, registry_hooks_dir
+from .hookdir import (
+    REGISTRY_HOOKS,
+    HookDirs,
+    make_hooks_dir,
+    policy_installed,
+    present_hooks,
+    registry_hooks_dir,
+)
 
 log = logging.getLogger("gitprompts.serve.git")
 
@@ -186,13 +193,13 @@ class GitApp:
         *,
         tokens: Iterable[str] = (),
         read_only: bool = False,
-        hooks_path: Path | None = None,
+        hooks: HookDirs | None = None,
         git: str = "git",
     ) -> None:
         self.repo = repo.absolute()
         self.tokens = [t for t in tokens if t]
         self.read_only = read_only
-        self.hooks_path = hooks_path
+        self.hooks = hooks
         self.git = git
 
     def _hooks_env(self) -> dict[str, str]:
@@ -200,12 +207,13 @@ class GitApp:
 
         Decided per push: an admin may install a hook or a freeze while serve runs.
         """
-        if self.hooks_path is None:
+        if self.hooks is None:
             return {}
         own = registry_hooks_dir(self.repo)
         if policy_installed(own):
             return {}  # git runs the registry's hooks as they are, policy included
-        return {"core.hooksPath": os.fspath(self.hooks_path), REGISTRY_HOOKS: os.fspath(own)}
+        ours = self.hooks.for_hooks(present_hooks(own))
+        return {"core.hooksPath": os.fspath(ours), REGISTRY_HOOKS: os.fspath(own)}
 
     def _cgi_env(self, environ: Environ, path_info: str, hooks: dict[str, str]) -> dict[str, str]:
         # Nothing here loosens a receive.* setting of the registry: a push through

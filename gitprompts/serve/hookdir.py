@@ -10,31 +10,39 @@ serve runs):
   writes (``policy_installed``): it already runs the policy after its
   ``pre-receive.legacy``, so serve changes nothing and git runs the
   registry's hooks itself;
-- otherwise serve points ``core.hooksPath`` at the directory
-  ``make_hooks_dir`` wrote: its ``pre-receive`` is the installed hook's
-  twin (the one template), whose ``pre-receive.legacy`` runs the registry's
-  own ``pre-receive`` first, and every other hook receive-pack runs
-  (``FORWARDED``) is a forwarder to the registry's hook of that name. The
-  registry's hooks directory reaches the forwarders in ``REGISTRY_HOOKS``.
+- otherwise serve points ``core.hooksPath`` at a directory of its own
+  (``HookDirs``): its ``pre-receive`` is the installed hook's twin (the one
+  template), whose ``pre-receive.legacy`` runs the registry's own
+  ``pre-receive`` first, and each other hook receive-pack runs
+  (``FORWARDED``) that the registry has is a forwarder to the registry's
+  hook of that name. The registry's hooks directory reaches the forwarders
+  in ``REGISTRY_HOOKS``.
 
-A forwarder whose target is missing exits 0, which git treats as a missing
-hook for every name in ``FORWARDED`` (it ignores a hook that does not read its
-input). Before running the registry's hook a forwarder removes what serve
-added to the environment (the ``GIT_CONFIG_*`` settings, among them
-``core.hooksPath``, and ``PYTHONPATH``, which only the policy hook sets), so
-the hook and any git it runs see what a direct push gives them.
+Only the hooks the registry has are forwarded (one directory per such set,
+written once): git runs ``update`` once per ref and ``reference-transaction``
+two or three times per ref transaction, so a forwarder that found nothing to
+run would still cost a shell (about 1.5 ms) each time, some minutes for a
+push of 100,000 tags. A forwarder whose target went away exits 0, which git
+treats as no hook for every name in ``FORWARDED`` (it ignores a hook that
+does not read its input). Before running the registry's hook a forwarder
+removes what serve added to the environment (the ``GIT_CONFIG_*`` settings,
+among them ``core.hooksPath``, and ``PYTHONPATH``, which only the policy hook
+sets), so the hook and any git it runs see what a direct push gives them.
 
->>> hooks = make_hooks_dir()
->>> sorted(p.name for p in hooks.iterdir())[:3]
-['post-receive', 'post-update', 'pre-auto-gc']
->>> import shutil; shutil.rmtree(hooks)
+>>> dirs = HookDirs()
+>>> sorted(p.name for p in dirs.for_hooks(frozenset({"pre-receive", "update"})).iterdir())
+['pre-receive', 'pre-receive.legacy', 'update']
+>>> dirs.close()
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import tempfile
+import threading
+from collections.abc import Iterable
 from pathlib import Path
 
 from gitprompts.errors import GitCommandError
@@ -86,27 +94,61 @@ def forwarder(target: str) -> str:
     return _FORWARDER.format(target=target, variable=REGISTRY_HOOKS)
 
 
-def make_hooks_dir(python: str = sys.executable) -> Path:
-    """A fresh directory: the policy ``pre-receive`` and forwarders to the registry's hooks.
+def _write_hooks(where: Path, python: str, forward: Iterable[str]) -> None:
+    text = hookscripts.render("pre-receive", python=python)
+    atomic_write(where / "pre-receive", text.encode(), mode=0o755)
+    for name in forward:
+        # The registry's own pre-receive runs as the policy hook's .legacy, first.
+        file = "pre-receive.legacy" if name == "pre-receive" else name
+        atomic_write(where / file, forwarder(name).encode(), mode=0o755)
+
+
+def make_hooks_dir(python: str = sys.executable, forward: Iterable[str] = ()) -> Path:
+    """A fresh directory: the policy ``pre-receive``, and forwarders for the hooks ``forward``.
 
     The ``pre-receive`` is the one ``gitprompts hooks install`` writes: it
     imports this very gitprompts (its parent directory goes first on
     PYTHONPATH), so a served push is checked by the code that serves it, and
-    it runs its ``pre-receive.legacy`` first: here, the registry's own
-    ``pre-receive``.
+    it runs its ``pre-receive.legacy`` first: forwarding ``pre-receive``
+    makes that the registry's own ``pre-receive``.
 
-    >>> hooks = make_hooks_dir()
+    >>> hooks = make_hooks_dir(forward=["update"])
     >>> os.access(hooks / "pre-receive", os.X_OK), os.access(hooks / "update", os.X_OK)
     (True, True)
-    >>> import shutil; shutil.rmtree(hooks)
+    >>> shutil.rmtree(hooks)
     """
     hooks = Path(tempfile.mkdtemp(prefix="gitprompts-serve-hooks-"))
-    text = hookscripts.render("pre-receive", python=python)
-    atomic_write(hooks / "pre-receive", text.encode(), mode=0o755)
-    atomic_write(hooks / "pre-receive.legacy", forwarder("pre-receive").encode(), mode=0o755)
-    for name in FORWARDED:
-        atomic_write(hooks / name, forwarder(name).encode(), mode=0o755)
+    _write_hooks(hooks, python, forward)
     return hooks
+
+
+class HookDirs:
+    """serve's hook directories under one temporary root, one per set of registry hooks.
+
+    >>> dirs = HookDirs()
+    >>> dirs.for_hooks(frozenset()) == dirs.for_hooks(frozenset())
+    True
+    >>> dirs.close()
+    """
+
+    def __init__(self, python: str = sys.executable) -> None:
+        self.python = python
+        self.root = Path(tempfile.mkdtemp(prefix="gitprompts-serve-hooks-"))
+        self._made: dict[frozenset[str], Path] = {}
+        self._lock = threading.Lock()
+
+    def for_hooks(self, present: frozenset[str]) -> Path:
+        """The directory whose hooks forward to exactly ``present`` (written on first use)."""
+        with self._lock:
+            found = self._made.get(present)
+            if found is None:
+                found = Path(tempfile.mkdtemp(prefix="set-", dir=self.root))
+                _write_hooks(found, self.python, sorted(present))
+                self._made[present] = found
+            return found
+
+    def close(self) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)
 
 
 def registry_hooks_dir(repo: Path) -> Path:
@@ -127,13 +169,23 @@ def registry_hooks_dir(repo: Path) -> Path:
     return repo / out if out else repo / "hooks"
 
 
+def present_hooks(hooks_dir: Path) -> frozenset[str]:
+    """Which of ``pre-receive`` and ``FORWARDED`` git would run from ``hooks_dir``.
+
+    >>> present_hooks(tmp_path)
+    frozenset()
+    """
+    names = ("pre-receive", *FORWARDED)
+    return frozenset(n for n in names if os.access(hooks_dir / n, os.X_OK))
+
+
 def policy_installed(hooks_dir: Path) -> bool:
     """Whether ``hooks_dir`` holds an executable ``pre-receive`` written by ``hooks install``.
 
     >>> hooks = make_hooks_dir()
     >>> policy_installed(hooks), policy_installed(hooks.parent)
     (True, False)
-    >>> import shutil; shutil.rmtree(hooks)
+    >>> shutil.rmtree(hooks)
     """
     hook = hooks_dir / "pre-receive"
     if not os.access(hook, os.X_OK):
