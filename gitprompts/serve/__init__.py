@@ -144,7 +144,7 @@ def make_server(
         raise GitPromptsError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     server.hook_dirs = HookDirs()
     git_app = GitApp(registry, tokens=tokens, read_only=read_only, hooks=server.hook_dirs)
-    ui_app = UIApp(clone_url=server.url + GIT_PREFIX)
+    ui_app = UIApp(registry, clone_url=server.url + GIT_PREFIX)
     server.set_app(mount(git_app, ui_app))
     return server
 
