@@ -10,7 +10,9 @@ process, or a child process where a page burns CPU), raw sockets, the git CLI.
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
 import threading
 import time
 import urllib.error
@@ -23,8 +25,9 @@ from urllib.parse import urlsplit
 import pytest
 
 from gitprompts.registry import Registry
-from gitprompts.serve import Server, make_server
+from gitprompts.serve import GIT_PREFIX, Server, make_server
 
+from .conftest import git
 from .serve_seed import make_env, start_server, stop_server
 
 TOKEN = "s3cret"
@@ -103,3 +106,94 @@ def test_a_slow_page_does_not_hold_up_the_prompt_list(tmp_path: Path) -> None:
         assert finished["huge"] - finished["list"] > 0.25, "GET / waited for the huge page"
     finally:
         stop_server(proc)
+
+
+def test_an_idle_connection_is_closed_after_the_timeout(tmp_path: Path) -> None:
+    """``gitprompts serve --idle-timeout 1``: a client that sends nothing gets 408 and is closed."""
+    env = make_env(tmp_path)
+    Registry(Path(env["GITPROMPTS_HOME"]) / "registry.git")
+    proc, url = start_server(env, "--idle-timeout", "1", log=tmp_path / "server.log")
+    try:
+        with socket.create_connection(_address(url), timeout=10) as sock:
+            started = time.monotonic()
+            reply = _read_all(sock)
+            waited = time.monotonic() - started
+        assert reply.startswith(b"HTTP/1.0 408"), reply[:100]
+        assert 0.8 < waited < 5
+        assert _get(url + "/")[0] == 200  # and the server goes on serving
+    finally:
+        stop_server(proc)
+
+
+def test_a_dripping_request_head_is_cut_at_the_deadline(registry: Path) -> None:
+    """Slowloris: one byte every 0.25 s is never idle for 1 s, but the head has 1 s in all."""
+    with running(registry, idle_timeout=1.0) as server:
+        with socket.create_connection(_address(server.url), timeout=10) as sock:
+            started = time.monotonic()
+            closed_after = None
+            for byte in b"GET / HTTP/1.1\r\nHost: x\r\nX-Slow: " + b"a" * 100:
+                try:
+                    sock.sendall(bytes([byte]))
+                except (BrokenPipeError, ConnectionResetError):
+                    closed_after = time.monotonic() - started
+                    break
+                time.sleep(0.25)
+                if time.monotonic() - started > 4:
+                    break
+            sock.settimeout(5)
+            try:
+                reply = _read_all(sock)
+            except ConnectionResetError:
+                reply = b""
+            if closed_after is None:
+                closed_after = time.monotonic() - started
+        assert closed_after < 4, "the dripping client was never cut off"
+        assert reply == b"" or reply.startswith(b"HTTP/1.0 408"), reply[:100]
+
+
+def test_slow_but_moving_git_traffic_outlives_the_timeout(registry: Path, tmp_path: Path) -> None:
+    """A request body sent over 1.6 s in pieces, and a push whose hook takes 1.5 s, both
+    succeed with a 1 s timeout: the timeout is for idle clients, not for long transfers."""
+    main_sha = git("-C", str(registry), "rev-parse", "main").strip()
+    body = f"0032want {main_sha}\n00000009done\n".encode()
+    hook = registry / "hooks" / "pre-receive"
+    hook.write_text("#!/bin/sh\ncat >/dev/null\nsleep 1.5\n")
+    hook.chmod(0o755)
+    work = tmp_path / "work"
+    git("clone", "-q", str(registry), str(work))
+    git("-C", str(work), "commit", "-q", "--allow-empty", "-m", "slow hook")
+    with running(registry, idle_timeout=1.0) as server:
+        host, port = _address(server.url)
+        with socket.create_connection((host, port), timeout=10) as sock:
+            sock.sendall(
+                (
+                    f"POST {GIT_PREFIX}/git-upload-pack HTTP/1.1\r\nHost: {host}\r\n"
+                    "Content-Type: application/x-git-upload-pack-request\r\n"
+                    f"Content-Length: {len(body)}\r\n\r\n"
+                ).encode()
+            )
+            for start in range(0, len(body), len(body) // 4 + 1):
+                time.sleep(0.4)
+                sock.sendall(body[start : start + len(body) // 4 + 1])
+            reply = _read_all(sock)
+        assert reply.startswith(b"HTTP/1.0 200"), reply[:200]
+        assert b"PACK" in reply
+
+        url = server.url.replace("http://", f"http://u:{TOKEN}@") + GIT_PREFIX
+        pushed = subprocess.run(
+            ["git", "-C", str(work), "push", url, "HEAD:main"],
+            capture_output=True,
+            text=True,
+            env=os.environ.copy(),
+            timeout=60,
+        )
+        assert pushed.returncode == 0, pushed.stderr
+
+
+def test_an_over_long_request_line_is_answered_and_serving_goes_on(registry: Path) -> None:
+    with running(registry) as server:
+        with socket.create_connection(_address(server.url), timeout=10) as sock:
+            sock.sendall(b"GET /" + b"a" * 200_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n")
+            reply = _read_all(sock)
+        assert reply.startswith(b"HTTP/1.0 414"), reply[:100]
+        assert _get(server.url + "/")[0] == 200

@@ -32,6 +32,14 @@ from ._common import command
     help="Read the push token from the first line of this file.",
 )
 @click.option("--read-only", is_flag=True, help="Refuse every push.")
+@click.option(
+    "--idle-timeout",
+    default=60.0,  # gitprompts.serve.IDLE_TIMEOUT (not imported: --help stays light)
+    show_default=True,
+    type=click.FloatRange(min=0.1),
+    metavar="SECONDS",
+    help="Drop a client silent this long, or slower than this to send its request headers.",
+)
 def serve(
     host: str,
     port: int,
@@ -39,6 +47,7 @@ def serve(
     token: str | None,
     token_file: str | None,
     read_only: bool,
+    idle_timeout: float,
 ) -> None:
     """The web UI is at / and git at /git/registry.git.
 
@@ -61,7 +70,12 @@ def serve(
         gitprompts.set_registry(registry_path)  # the UI reads the same registry
     registry = gitprompts.get_registry()
     server = make_server(
-        registry.path, host, port, tokens=[token] if token else [], read_only=read_only
+        registry.path,
+        host,
+        port,
+        tokens=[token] if token else [],
+        read_only=read_only,
+        idle_timeout=idle_timeout,
     )
     url = server.url
     click.echo(f"gitprompts serve: {registry.path}")
