@@ -190,6 +190,24 @@ def test_slow_but_moving_git_traffic_outlives_the_timeout(registry: Path, tmp_pa
         assert pushed.returncode == 0, pushed.stderr
 
 
+@pytest.mark.parametrize(
+    "query",
+    [
+        "service=git-upload-pack&service=git-receive-pack",
+        "service=git-upload-pack&%73ervice=git-receive-pack",
+        "service=git-upload-pack&service=git-upload-pack",
+    ],
+)
+def test_a_repeated_service_parameter_is_refused(registry: Path, query: str) -> None:
+    with running(registry) as server:
+        status, body, headers = _get(f"{server.url}{GIT_PREFIX}/info/refs?{query}")
+        assert status == 400, (status, headers)
+        assert b"service" in body and "receive-pack" not in headers.get("Content-Type", "")
+        # One value is served as before; receive-pack still needs the token.
+        assert _get(f"{server.url}{GIT_PREFIX}/info/refs?service=git-upload-pack")[0] == 200
+        assert _get(f"{server.url}{GIT_PREFIX}/info/refs?service=git-receive-pack")[0] == 401
+
+
 def test_an_over_long_request_line_is_answered_and_serving_goes_on(registry: Path) -> None:
     with running(registry) as server:
         with socket.create_connection(_address(server.url), timeout=10) as sock:

@@ -39,6 +39,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
+from urllib.parse import parse_qsl
 
 from .auth import check_token
 from .hookdir import (
@@ -215,7 +216,9 @@ class GitApp:
         ours = self.hooks.for_hooks(present_hooks(own))
         return {"core.hooksPath": os.fspath(ours), REGISTRY_HOOKS: os.fspath(own)}
 
-    def _cgi_env(self, environ: Environ, path_info: str, hooks: dict[str, str]) -> dict[str, str]:
+    def _cgi_env(
+        self, environ: Environ, path_info: str, service: str, hooks: dict[str, str]
+    ) -> dict[str, str]:
         # Nothing here loosens a receive.* setting of the registry: a push through
         # serve is refused whenever a direct push would be.
         config = {
@@ -233,7 +236,8 @@ class GitApp:
             "GIT_HTTP_EXPORT_ALL": "1",
             "GIT_CONFIG_NOSYSTEM": "1",
             "REQUEST_METHOD": environ["REQUEST_METHOD"],
-            "QUERY_STRING": environ.get("QUERY_STRING", ""),
+            # Exactly what was checked: git never sees a parameter serve did not.
+            "QUERY_STRING": f"service={service}" if environ["REQUEST_METHOD"] == "GET" else "",
             "CONTENT_TYPE": environ.get("CONTENT_TYPE", ""),
             "REMOTE_ADDR": environ.get("REMOTE_ADDR", ""),
             "REMOTE_USER": environ.get("REMOTE_USER", ""),
@@ -262,8 +266,17 @@ class GitApp:
         query = environ.get("QUERY_STRING", "")
         service: str | None
         if method == "GET" and path == "/info/refs":
-            params = (part.partition("=") for part in query.split("&"))
-            service = next((v for k, _, v in params if k == "service"), None)
+            given = [v for k, v in parse_qsl(query, keep_blank_values=True) if k == "service"]
+            if len(given) > 1:
+                # serve and git http-backend must act on one value: refuse rather than
+                # guess which one git would take (it decodes %XX and takes the last).
+                return text_response(
+                    start_response,
+                    "400 Bad Request",
+                    f"the query gives 'service' {len(given)} times; give it once "
+                    f"({' or '.join(SERVICES)})",
+                )
+            service = given[0] if given else None
             if service not in SERVICES:
                 return text_response(
                     start_response, "403 Forbidden", "only git's smart HTTP protocol is served"
@@ -292,7 +305,7 @@ class GitApp:
         hooks = self._hooks_env() if body is not None and service == "git-receive-pack" else {}
         proc = subprocess.Popen(
             [self.git, "http-backend"],
-            env=self._cgi_env(environ, path, hooks),
+            env=self._cgi_env(environ, path, service, hooks),
             cwd=self.repo,
             stdin=subprocess.PIPE if body is not None else subprocess.DEVNULL,
             stdout=subprocess.PIPE,
