@@ -23,7 +23,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from click.testing import CliRunner
 
+from gitprompts.cli import main
 from gitprompts.registry import Registry
 from gitprompts.serve import GIT_PREFIX, Server, make_server
 
@@ -74,6 +76,9 @@ def registry(tmp_path: Path) -> Path:
     return reg.path
 
 
+# -- item 10: no page holds up another -----------------------------------------
+
+
 def test_a_slow_page_does_not_hold_up_the_prompt_list(tmp_path: Path) -> None:
     """A prompt page that takes a second or more to render runs beside ``GET /``.
 
@@ -106,6 +111,9 @@ def test_a_slow_page_does_not_hold_up_the_prompt_list(tmp_path: Path) -> None:
         assert finished["huge"] - finished["list"] > 0.25, "GET / waited for the huge page"
     finally:
         stop_server(proc)
+
+
+# -- item 10: idle and dripping clients are dropped --------------------------------
 
 
 def test_an_idle_connection_is_closed_after_the_timeout(tmp_path: Path) -> None:
@@ -190,6 +198,9 @@ def test_slow_but_moving_git_traffic_outlives_the_timeout(registry: Path, tmp_pa
         assert pushed.returncode == 0, pushed.stderr
 
 
+# -- low items -------------------------------------------------------------------
+
+
 @pytest.mark.parametrize(
     "query",
     [
@@ -215,3 +226,22 @@ def test_an_over_long_request_line_is_answered_and_serving_goes_on(registry: Pat
             reply = _read_all(sock)
         assert reply.startswith(b"HTTP/1.0 414"), reply[:100]
         assert _get(server.url + "/")[0] == 200
+
+
+def test_a_token_on_the_command_line_is_warned_about(
+    registry: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--token`` shows in ``ps``: warned on stderr; the environment variable is not."""
+    with socket.socket() as taken:  # a busy port: serve stops right after its checks
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        base = ["--registry", str(registry), "serve", "--port", port]
+        given = CliRunner().invoke(main, [*base, "--token", "t0ken"])
+        assert given.exit_code == 1 and "cannot listen" in given.stderr
+        assert "--token on the command line is visible to other users" in given.stderr
+        assert "--token-file" in given.stderr
+        monkeypatch.setenv("GITPROMPTS_SERVE_TOKEN", "t0ken")
+        from_env = CliRunner().invoke(main, base)
+        assert from_env.exit_code == 1 and "cannot listen" in from_env.stderr
+        assert "visible to other users" not in from_env.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+from click.core import ParameterSource
 
 import gitprompts
 from gitprompts.errors import InvalidInputError
@@ -64,6 +65,13 @@ def serve(
 
     if token and token_file:
         raise InvalidInputError("give --token or --token-file, not both")
+    source = click.get_current_context().get_parameter_source("token")
+    if token and source is ParameterSource.COMMANDLINE:
+        click.echo(
+            "warning: --token on the command line is visible to other users of this "
+            "machine (ps); use --token-file FILE or GITPROMPTS_SERVE_TOKEN instead",
+            err=True,
+        )
     if token_file:
         token = read_token_file(token_file)
     if registry_path is not None:
