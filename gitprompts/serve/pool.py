@@ -6,9 +6,10 @@ and pygit2 lets go of the GIL inside some calls; the caches are plain dicts
 updated in several steps. The UI used to run every page under one lock, so
 one slow page (a 150 MB prompt took 66 s) held up every other. Now a request
 borrows a handle nobody else is using and gives it back; idle handles are
-kept (their caches stay warm) up to ``keep``. Opening one costs about 1 ms
-(measured with 1,000 tags; a fresh handle's first list page then reads each
-prompt file once).
+kept (their caches stay warm) up to ``keep``. Measured on a registry of 100
+prompts × 10 versions (1,000 tags, 2 busy cores): opening a handle takes
+0.06 ms; the list page takes 39 ms on a fresh handle (each prompt file read
+once) and 9 ms on a warm one, which is why handles are kept.
 
 >>> pool = RegistryPool(tmp_path / "r.git")                  # doctest: +SKIP
 >>> with pool.registry() as registry:                         # doctest: +SKIP
