@@ -21,13 +21,14 @@ serve runs):
 Only the hooks the registry has are forwarded (one directory per such set,
 written once): git runs ``update`` once per ref and ``reference-transaction``
 two or three times per ref transaction, so a forwarder that found nothing to
-run would still cost a shell (about 1.5 ms) each time, some minutes for a
-push of 100,000 tags. A forwarder whose target went away exits 0, which git
-treats as no hook for every name in ``FORWARDED`` (it ignores a hook that
-does not read its input). Before running the registry's hook a forwarder
-removes what serve added to the environment (the ``GIT_CONFIG_*`` settings,
-among them ``core.hooksPath``, and ``PYTHONPATH``, which only the policy hook
-sets), so the hook and any git it runs see what a direct push gives them.
+run would still cost a shell each time (0.6 ms, median of 200 runs): about
+three minutes for a non-atomic push of 100,000 tags. A forwarder whose
+target went away exits 0, which git treats as no hook for every name in
+``FORWARDED`` (it ignores a hook that does not read its input). Before
+running the registry's hook a forwarder removes what serve added to the
+environment (the ``GIT_CONFIG_*`` settings, among them ``core.hooksPath``,
+and ``PYTHONPATH``, which only the policy hook sets), so the hook and any git
+it runs see what a direct push gives them.
 
 >>> dirs = HookDirs()
 >>> sorted(p.name for p in dirs.for_hooks(frozenset({"pre-receive", "update"})).iterdir())
