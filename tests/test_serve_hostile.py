@@ -27,7 +27,7 @@ from click.testing import CliRunner
 
 from gitprompts.cli import main
 from gitprompts.registry import Registry
-from gitprompts.serve import GIT_PREFIX, Server, make_server
+from gitprompts.serve import GIT_PREFIX, IDLE_TIMEOUT, Server, make_server
 
 from .conftest import git
 from .serve_seed import make_env, start_server, stop_server
@@ -36,9 +36,9 @@ TOKEN = "s3cret"
 
 
 @contextmanager
-def running(registry: Path, **options: float) -> Iterator[Server]:
+def running(registry: Path, idle_timeout: float = IDLE_TIMEOUT) -> Iterator[Server]:
     """``gitprompts serve`` on 127.0.0.1 (a free port) in this process, for one block."""
-    server = make_server(registry, port=0, tokens=[TOKEN], **options)  # type: ignore[arg-type]
+    server = make_server(registry, port=0, tokens=[TOKEN], idle_timeout=idle_timeout)
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
