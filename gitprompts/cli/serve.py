@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+from click.core import ParameterSource
 
 import gitprompts
 from gitprompts.errors import InvalidInputError
@@ -32,6 +33,14 @@ from ._common import command
     help="Read the push token from the first line of this file.",
 )
 @click.option("--read-only", is_flag=True, help="Refuse every push.")
+@click.option(
+    "--idle-timeout",
+    default=60.0,  # gitprompts.serve.IDLE_TIMEOUT (not imported: --help stays light)
+    show_default=True,
+    type=click.FloatRange(min=0.1),
+    metavar="SECONDS",
+    help="Drop a client silent this long, or slower than this to send its request headers.",
+)
 def serve(
     host: str,
     port: int,
@@ -39,6 +48,7 @@ def serve(
     token: str | None,
     token_file: str | None,
     read_only: bool,
+    idle_timeout: float,
 ) -> None:
     """The web UI is at / and git at /git/registry.git.
 
@@ -55,13 +65,25 @@ def serve(
 
     if token and token_file:
         raise InvalidInputError("give --token or --token-file, not both")
+    source = click.get_current_context().get_parameter_source("token")
+    if token and source is ParameterSource.COMMANDLINE:
+        click.echo(
+            "warning: --token on the command line is visible to other users of this "
+            "machine (ps); use --token-file FILE or GITPROMPTS_SERVE_TOKEN instead",
+            err=True,
+        )
     if token_file:
         token = read_token_file(token_file)
     if registry_path is not None:
         gitprompts.set_registry(registry_path)  # the UI reads the same registry
     registry = gitprompts.get_registry()
     server = make_server(
-        registry.path, host, port, tokens=[token] if token else [], read_only=read_only
+        registry.path,
+        host,
+        port,
+        tokens=[token] if token else [],
+        read_only=read_only,
+        idle_timeout=idle_timeout,
     )
     url = server.url
     click.echo(f"gitprompts serve: {registry.path}")

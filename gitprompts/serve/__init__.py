@@ -12,6 +12,8 @@ child and never blocks the UI.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import logging
 import shutil
 import socket
@@ -24,12 +26,18 @@ from wsgiref.simple_server import ServerHandler, WSGIRequestHandler, WSGIServer
 
 from gitprompts.errors import GitPromptsError
 
-from .git_http import GitApp, make_hooks_dir
+from .deadline import DeadlineReader
+from .git_http import GitApp
+from .hookdir import HookDirs
 from .pages import UIApp
 
 log = logging.getLogger("gitprompts.serve")
 
 GIT_PREFIX = "/git/registry.git"
+# Seconds a client may stay silent, and may take to send its request line and
+# headers (nginx's client_header_timeout and client_body_timeout are 60 s).
+IDLE_TIMEOUT = 60.0
+MAX_REQUEST_LINE = 65536
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
@@ -52,23 +60,59 @@ def mount(git_app: WSGIApp, ui_app: WSGIApp, prefix: str = GIT_PREFIX) -> WSGIAp
     return app
 
 
+class _ServerHandler(ServerHandler):
+    """wsgiref's response writer; a client that went quiet or away is logged, not traced."""
+
+    def log_exception(self, exc_info: Any) -> None:
+        if isinstance(exc_info[1], (ConnectionError, TimeoutError)):
+            log.info("client went away mid-response: %s", exc_info[1])
+            return
+        super().log_exception(exc_info)
+
+
 class _Handler(WSGIRequestHandler):
-    """wsgiref's handler, quiet, answering ``Expect: 100-continue`` (git and curl send it)."""
+    """wsgiref's handler, quiet, answering ``Expect: 100-continue`` (git and curl send it).
+
+    One request per connection. A client idle for ``server.idle_timeout`` seconds, or
+    whose request line and headers take longer than that in all, is answered 408 and
+    dropped (``deadline``); a transfer that keeps moving runs as long as it needs.
+    """
+
+    server: Server
+    reader: DeadlineReader
+
+    def setup(self) -> None:
+        super().setup()
+        self.connection.settimeout(self.server.idle_timeout)  # also bounds each send
+        self.rfile.close()  # the plain makefile() reader: replaced by one with a deadline
+        self.reader = DeadlineReader(self.connection, self.server.idle_timeout)
+        self.rfile = io.BufferedReader(self.reader)
 
     def log_message(self, format: str, *args: Any) -> None:
         log.debug("%s " + format, self.address_string(), *args)
 
     def handle(self) -> None:
-        self.raw_requestline = self.rfile.readline(65537)
-        if len(self.raw_requestline) > 65536:
-            self.send_error(414)
+        # What send_error reads before parse_request has set it (BaseHTTPRequestHandler
+        # resets the same three before its own 414).
+        self.requestline, self.request_version, self.command = "", "", ""
+        self.reader.start_deadline(self.server.idle_timeout)
+        try:
+            self.raw_requestline = self.rfile.readline(MAX_REQUEST_LINE + 1)
+            if len(self.raw_requestline) > MAX_REQUEST_LINE:
+                self.send_error(414, None, f"request line longer than {MAX_REQUEST_LINE} bytes")
+                return
+            if not self.raw_requestline or not self.parse_request():
+                return
+        except TimeoutError as exc:
+            log.info("dropping %s: %s", self.address_string(), exc)
+            with contextlib.suppress(OSError):
+                self.send_error(408, None, str(exc))
             return
-        if not self.parse_request():
-            return
+        self.reader.clear_deadline()
         if self.headers.get("Expect", "").lower() == "100-continue":
             self.wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n")
             self.wfile.flush()
-        handler = ServerHandler(
+        handler = _ServerHandler(
             self.rfile,
             self.wfile,  # type: ignore[arg-type]
             self.get_stderr(),
@@ -76,7 +120,9 @@ class _Handler(WSGIRequestHandler):
             multithread=True,
         )
         handler.request_handler = self  # type: ignore[attr-defined]
-        handler.run(self.server.get_app())  # type: ignore[attr-defined]
+        app = self.server.get_app()
+        assert app is not None
+        handler.run(app)
 
 
 class Server(socketserver.ThreadingMixIn, WSGIServer):
@@ -86,7 +132,8 @@ class Server(socketserver.ThreadingMixIn, WSGIServer):
     block_on_close = False
     allow_reuse_address = True
     request_queue_size = 128
-    hooks_dir: Path | None = None
+    hook_dirs: HookDirs | None = None
+    idle_timeout = IDLE_TIMEOUT
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         import sys
@@ -106,15 +153,15 @@ class Server(socketserver.ThreadingMixIn, WSGIServer):
         return f"http://{shown}:{port}"
 
     def close(self) -> None:
-        """Stop serving (when serve_forever runs) and release the socket and hook directory."""
+        """Stop serving (when serve_forever runs) and release the socket and hook directories."""
         self.shutdown()
         self.server_close()
 
     def server_close(self) -> None:
         super().server_close()
-        if self.hooks_dir is not None:
-            shutil.rmtree(self.hooks_dir, ignore_errors=True)
-            self.hooks_dir = None
+        if self.hook_dirs is not None:
+            self.hook_dirs.close()
+            self.hook_dirs = None
 
 
 class _Server6(Server):
@@ -128,6 +175,7 @@ def make_server(
     *,
     tokens: Iterable[str] = (),
     read_only: bool = False,
+    idle_timeout: float = IDLE_TIMEOUT,
 ) -> Server:
     """A bound, not yet running, server for the registry at ``registry``.
 
@@ -136,22 +184,21 @@ def make_server(
     """
     if shutil.which("git") is None:
         raise GitPromptsError("gitprompts serve needs the git command (git http-backend)")
-    hooks_dir = make_hooks_dir()
     cls = _Server6 if ":" in host else Server
     try:
         server = cls((host, port), _Handler)
     except OSError as exc:
-        shutil.rmtree(hooks_dir, ignore_errors=True)
         raise GitPromptsError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
-    server.hooks_dir = hooks_dir
-    git_app = GitApp(registry, tokens=tokens, read_only=read_only, hooks_path=hooks_dir)
-    ui_app = UIApp(clone_url=server.url + GIT_PREFIX)
+    server.hook_dirs = HookDirs()
+    server.idle_timeout = idle_timeout
+    git_app = GitApp(registry, tokens=tokens, read_only=read_only, hooks=server.hook_dirs)
+    ui_app = UIApp(registry, clone_url=server.url + GIT_PREFIX)
     server.set_app(mount(git_app, ui_app))
     return server
 
 
 def serve_until_stopped(server: Server) -> None:
-    """Run ``server`` until Ctrl-C or SIGTERM, then close it (and its hook directory).
+    """Run ``server`` until Ctrl-C or SIGTERM, then close it (and its hook directories).
 
     >>> serve_until_stopped(make_server(Path("registry.git"), port=5000))  # doctest: +SKIP
     """
@@ -169,4 +216,4 @@ def serve_until_stopped(server: Server) -> None:
         server.server_close()
 
 
-__all__ = ["GIT_PREFIX", "Server", "make_server", "mount", "serve_until_stopped"]
+__all__ = ["GIT_PREFIX", "IDLE_TIMEOUT", "Server", "make_server", "mount", "serve_until_stopped"]

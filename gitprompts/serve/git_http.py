@@ -13,10 +13,18 @@ Only the smart protocol is served::
     POST /git-receive-pack
 
 Reads are anonymous; ``git-receive-pack`` needs a token (``auth.check``) and
-is refused with 403 when the server is read-only. Pushes run the repository's
-checks as a ``pre-receive`` hook (``core.hooksPath`` points at a directory
-serve owns, whose hook runs ``python -m gitprompts.hooks pre-receive``), so a
-refused push shows the rule's one-line reason as ``remote: ...``.
+is refused with 403 when the server is read-only. A push runs exactly the
+hooks a push straight to the repository runs, plus the gitprompts policy, so
+a refused push shows the rule's one-line reason as ``remote: ...``:
+
+- when the registry's own ``pre-receive`` is the one ``gitprompts hooks
+  install`` writes, git runs the registry's hooks as they are (that hook
+  already runs the policy after its ``pre-receive.legacy``);
+- otherwise ``core.hooksPath`` points at a directory serve owns
+  (``make_hooks_dir``): its ``pre-receive`` runs the registry's own
+  ``pre-receive`` first (as its ``.legacy``) and then the policy, and each
+  other hook receive-pack runs is forwarded to the registry's hook of that
+  name, with serve's own git settings taken out of its environment.
 
 >>> app = GitApp(Path("registry.git"), tokens=["s3cret"])   # doctest: +SKIP
 """
@@ -27,17 +35,21 @@ import contextlib
 import logging
 import os
 import subprocess
-import sys
-import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
-
-from gitprompts.fs.atomic import atomic_write
-from gitprompts.remote import hookscripts
+from urllib.parse import parse_qsl
 
 from .auth import check_token
+from .hookdir import (
+    REGISTRY_HOOKS,
+    HookDirs,
+    make_hooks_dir,
+    policy_installed,
+    present_hooks,
+    registry_hooks_dir,
+)
 
 log = logging.getLogger("gitprompts.serve.git")
 
@@ -167,27 +179,6 @@ class _Streamed:
             return True
 
 
-# -- the hook directory -------------------------------------------------------
-
-
-def make_hooks_dir(python: str = sys.executable) -> Path:
-    """A fresh directory holding a ``pre-receive`` that runs ``gitprompts.hooks``.
-
-    The hook is the one ``gitprompts hooks install`` writes: it imports this
-    very gitprompts (its parent directory goes first on PYTHONPATH), so a
-    served push is checked by the code that serves it.
-
-    >>> hooks = make_hooks_dir()
-    >>> os.access(hooks / "pre-receive", os.X_OK)
-    True
-    >>> import shutil; shutil.rmtree(hooks)
-    """
-    hooks = Path(tempfile.mkdtemp(prefix="gitprompts-serve-hooks-"))
-    text = hookscripts.render("pre-receive", python=python)
-    atomic_write(hooks / "pre-receive", text.encode(), mode=0o755)
-    return hooks
-
-
 # -- the app ------------------------------------------------------------------
 
 
@@ -203,24 +194,40 @@ class GitApp:
         *,
         tokens: Iterable[str] = (),
         read_only: bool = False,
-        hooks_path: Path | None = None,
+        hooks: HookDirs | None = None,
         git: str = "git",
     ) -> None:
         self.repo = repo.absolute()
         self.tokens = [t for t in tokens if t]
         self.read_only = read_only
-        self.hooks_path = hooks_path
+        self.hooks = hooks
         self.git = git
 
-    def _cgi_env(self, environ: Environ, path_info: str) -> dict[str, str]:
+    def _hooks_env(self) -> dict[str, str]:
+        """Settings that make a push run the registry's hooks and the policy (``hookdir``).
+
+        Decided per push: an admin may install a hook or a freeze while serve runs.
+        """
+        if self.hooks is None:
+            return {}
+        own = registry_hooks_dir(self.repo)
+        if policy_installed(own):
+            return {}  # git runs the registry's hooks as they are, policy included
+        ours = self.hooks.for_hooks(present_hooks(own))
+        return {"core.hooksPath": os.fspath(ours), REGISTRY_HOOKS: os.fspath(own)}
+
+    def _cgi_env(
+        self, environ: Environ, path_info: str, service: str, hooks: dict[str, str]
+    ) -> dict[str, str]:
+        # Nothing here loosens a receive.* setting of the registry: a push through
+        # serve is refused whenever a direct push would be.
         config = {
             "http.uploadpack": "true",
             "http.receivepack": "false" if self.read_only else "true",
             "uploadpack.allowFilter": "true",
-            "receive.denyDeletes": "false",
         }
-        if self.hooks_path is not None:
-            config["core.hooksPath"] = os.fspath(self.hooks_path)
+        if "core.hooksPath" in hooks:
+            config["core.hooksPath"] = hooks["core.hooksPath"]
         env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "HOME": os.environ.get("HOME", "/"),
@@ -229,7 +236,8 @@ class GitApp:
             "GIT_HTTP_EXPORT_ALL": "1",
             "GIT_CONFIG_NOSYSTEM": "1",
             "REQUEST_METHOD": environ["REQUEST_METHOD"],
-            "QUERY_STRING": environ.get("QUERY_STRING", ""),
+            # Exactly what was checked: git never sees a parameter serve did not.
+            "QUERY_STRING": f"service={service}" if environ["REQUEST_METHOD"] == "GET" else "",
             "CONTENT_TYPE": environ.get("CONTENT_TYPE", ""),
             "REMOTE_ADDR": environ.get("REMOTE_ADDR", ""),
             "REMOTE_USER": environ.get("REMOTE_USER", ""),
@@ -239,6 +247,8 @@ class GitApp:
         for i, (key, value) in enumerate(config.items()):
             env[f"GIT_CONFIG_KEY_{i}"] = key
             env[f"GIT_CONFIG_VALUE_{i}"] = value
+        if REGISTRY_HOOKS in hooks:
+            env[REGISTRY_HOOKS] = hooks[REGISTRY_HOOKS]
         for key in ("HTTP_GIT_PROTOCOL", "HTTP_CONTENT_ENCODING"):
             if environ.get(key):
                 env[key] = environ[key]
@@ -256,8 +266,17 @@ class GitApp:
         query = environ.get("QUERY_STRING", "")
         service: str | None
         if method == "GET" and path == "/info/refs":
-            params = (part.partition("=") for part in query.split("&"))
-            service = next((v for k, _, v in params if k == "service"), None)
+            given = [v for k, v in parse_qsl(query, keep_blank_values=True) if k == "service"]
+            if len(given) > 1:
+                # serve and git http-backend must act on one value: refuse rather than
+                # guess which one git would take (it decodes %XX and takes the last).
+                return text_response(
+                    start_response,
+                    "400 Bad Request",
+                    f"the query gives 'service' {len(given)} times; give it once "
+                    f"({' or '.join(SERVICES)})",
+                )
+            service = given[0] if given else None
             if service not in SERVICES:
                 return text_response(
                     start_response, "403 Forbidden", "only git's smart HTTP protocol is served"
@@ -282,9 +301,11 @@ class GitApp:
             environ["REMOTE_USER"] = "token"
 
         body = request_body(environ) if method == "POST" else None
+        # Only a POST to receive-pack runs hooks.
+        hooks = self._hooks_env() if body is not None and service == "git-receive-pack" else {}
         proc = subprocess.Popen(
             [self.git, "http-backend"],
-            env=self._cgi_env(environ, path),
+            env=self._cgi_env(environ, path, service, hooks),
             cwd=self.repo,
             stdin=subprocess.PIPE if body is not None else subprocess.DEVNULL,
             stdout=subprocess.PIPE,
@@ -354,3 +375,6 @@ def _read_cgi_headers(proc: subprocess.Popen[bytes]) -> tuple[str, list[tuple[st
         elif key:
             headers.append((key.strip(), value.strip()))
     return status, headers, rest
+
+
+__all__ = ["GitApp", "make_hooks_dir", "request_body", "text_response"]

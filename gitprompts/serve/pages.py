@@ -13,6 +13,9 @@ Every value from the registry or the request is escaped by Jinja2's
 autoescape; variables are highlighted by splitting the raw text and
 escaping each piece before wrapping names in ``<mark>``.
 
+Pages render side by side, each request on a registry handle of its own
+(``pool``): no page waits for another, however slow it is.
+
 >>> app = UIApp(clone_url="http://127.0.0.1:5000/git/registry.git")  # doctest: +SKIP
 """
 
@@ -23,6 +26,7 @@ import logging
 import re
 import threading
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlencode
 
@@ -34,9 +38,13 @@ from gitprompts.core.diff import side_rows, unified_rows
 from gitprompts.core.template import VARIABLE
 from gitprompts.core.times import utc_minute
 from gitprompts.errors import GitPromptsError, NotFoundError
+from gitprompts.models.info import ModelInfo, describe
 from gitprompts.models.manifest import RUN_ID, SHA256
 from gitprompts.models.runs import search_runs
+from gitprompts.models.sources import locate
+from gitprompts.registry import Registry
 
+from .pool import RegistryPool
 from .templates import CSS, TEMPLATES
 
 log = logging.getLogger("gitprompts.serve.ui")
@@ -99,9 +107,8 @@ def _int(value: str | None, default: int | None) -> int | None:
         raise HTTPError("400 Bad Request", f"not a number: {value!r}") from None
 
 
-def _prompt_row(name: str) -> gitprompts.Prompt | None:
+def _prompt_row(registry: Registry, name: str) -> gitprompts.Prompt | None:
     """What the list shows for one prompt (None when every version was deleted)."""
-    registry = gitprompts.get_registry()
     latest = registry.latest_version(name)
     if latest == 0:
         return None
@@ -111,15 +118,29 @@ def _prompt_row(name: str) -> gitprompts.Prompt | None:
     )
 
 
+def _model_info(model_id: str) -> ModelInfo:
+    """``get_model_info`` without ``renumbered`` (the UI does not show it): that part reads
+    the process-wide registry handle, which request threads must not share."""
+    return describe(locate(f"models:/{model_id}"))
+
+
 class UIApp:
-    """The UI as a WSGI app. Registry reads go through one lock (pygit2 handles are shared).
+    """The UI over the registry at ``registry`` (default: the current one), as a WSGI app.
+
+    Each request reads through a registry handle of its own (``RegistryPool``);
+    the only shared one is the tag search's, whose listing of every prompt is
+    worth keeping (tens of seconds at 10,000 prompts, cached until ``main``
+    moves), under its own lock.
 
     >>> app = UIApp(clone_url="http://127.0.0.1:5000/git/registry.git")  # doctest: +SKIP
     """
 
-    def __init__(self, clone_url: str = "") -> None:
+    def __init__(self, registry: Path | None = None, clone_url: str = "") -> None:
         self.clone_url = clone_url
-        self.lock = threading.RLock()
+        self.registry_path = registry if registry is not None else gitprompts.get_registry().path
+        self.pool = RegistryPool(self.registry_path)
+        self._listing: Registry | None = None
+        self._listing_lock = threading.Lock()
         self.env = jinja2.Environment(
             loader=jinja2.DictLoader(TEMPLATES),
             autoescape=True,
@@ -169,13 +190,12 @@ class UIApp:
 
     def route(self, path: str, query: dict[str, str]) -> str:
         parts = [unquote(p) for p in path.strip("/").split("/")] if path.strip("/") else []
-        with self.lock:
-            if not parts:
-                return self.prompts_page(query)
-            if parts[0] == "prompts" and len(parts) == 1:
-                return self.prompts_page(query)
-            if parts[0] == "prompts" and len(parts) == 2:
-                return self.prompt_page(parts[1], query)
+        if not parts or (parts[0] == "prompts" and len(parts) <= 2):
+            with self.pool.registry() as registry:
+                if len(parts) == 2:
+                    return self.prompt_page(registry, parts[1], query)
+                return self.prompts_page(registry, query)
+        if parts[0] in ("models", "runs"):  # the artifact store: no registry handle
             if parts == ["models"]:
                 return self.models_page()
             if parts[0] == "models" and len(parts) == 2:
@@ -188,10 +208,16 @@ class UIApp:
 
     # -- pages -----------------------------------------------------------------
 
-    def prompts_page(self, query: dict[str, str]) -> str:
+    def _all_prompts(self) -> list[gitprompts.Prompt]:
+        """Every prompt with its latest tags, from the one handle that keeps that listing."""
+        with self._listing_lock:
+            if self._listing is None:
+                self._listing = Registry(self.registry_path, create=False)
+            return self._listing.prompts()
+
+    def prompts_page(self, registry: Registry, query: dict[str, str]) -> str:
         q = query.get("q", "").strip()
         tag = query.get("tag", "").strip()
-        registry = gitprompts.get_registry()
         names = registry.names()  # one tree listing: cheap even at 10,000 prompts
         count = len(names)
         if q:
@@ -204,7 +230,7 @@ class UIApp:
             key, wanted = key.strip(), set(names)
             found = [
                 p
-                for p in registry.prompts()
+                for p in self._all_prompts()
                 if p.name in wanted
                 and key in p.tags
                 and (not has_value or p.tags[key] == value.strip())
@@ -219,7 +245,7 @@ class UIApp:
             return "/?" + urlencode({**params, "page": n})
 
         shown = found[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
-        rows = shown if tag else [r for r in map(_prompt_row, shown) if r is not None]
+        rows = shown if tag else [r for n in shown if (r := _prompt_row(registry, n)) is not None]
         return self.render(
             "prompts.html",
             prompts=rows,
@@ -232,8 +258,7 @@ class UIApp:
             page_url=page_url,
         )
 
-    def prompt_page(self, name: str, query: dict[str, str]) -> str:
-        registry = gitprompts.get_registry()
+    def prompt_page(self, registry: Registry, name: str, query: dict[str, str]) -> str:
         versions = registry.versions(name)
         by_number = {v.version: v for v in versions}
         latest = versions[-1].version
@@ -270,22 +295,22 @@ class UIApp:
             versions=versions,
             shown=shown,
             aliases=registry.aliases(name),
-            models=self._models_by_version(name),
+            models=self._models_by_version(registry, name),
             diff_from=diff_from,
             diff_to=diff_to,
             diff_rows=rows,
             view=view,
         )
 
-    def _models_by_version(self, name: str) -> dict[int, list[dict[str, str]]]:
-        links = gitprompts.get_registry().linked_models(name)
+    def _models_by_version(self, registry: Registry, name: str) -> dict[int, list[dict[str, str]]]:
+        links = registry.linked_models(name)
         found: dict[int, list[dict[str, str]]] = {}
         for number, ids in links.items():
             rows = []
             for model_id in ids[:MAX_MODELS_PER_VERSION]:
                 label = model_id[:12] + "…"
                 try:
-                    info = gitprompts.get_model_info(f"models:/{model_id}")
+                    info = _model_info(model_id)
                     label = f"{label} ({info.flavor})"
                 except GitPromptsError:
                     label = f"{label} (not on this machine)"
@@ -299,7 +324,7 @@ class UIApp:
     def model_page(self, model_id: str) -> str:
         if not SHA256.fullmatch(model_id):
             raise HTTPError("404 Not Found", "a model id is 64 hex digits")
-        info = gitprompts.get_model_info(f"models:/{model_id}")
+        info = _model_info(model_id)
         problems = gitprompts.verify_model(f"models:/{model_id}")
         run, name = None, info.name
         for record in search_runs():
@@ -323,7 +348,7 @@ class UIApp:
         models = []
         for model_name, model_id in sorted(record.models.items()):
             try:
-                info: gitprompts.ModelInfo | None = gitprompts.get_model_info(f"models:/{model_id}")
+                info: ModelInfo | None = _model_info(model_id)
             except GitPromptsError:
                 info = None
             models.append((model_name, model_id, info))
