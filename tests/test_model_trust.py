@@ -1,14 +1,16 @@
-"""Loading a model runs only the code its manifest verified.
+"""Loading a model runs only the code its manifest verified, and runs:/ cannot be repointed.
 
 Every test here but the last tried a hole on the code before it was closed:
 concurrent first loads that broke each other's unpacked copy, files next to
 the model's code that were imported although no manifest listed them,
-modules read from disk after verification, and a code directory left on
-``sys.path``. The last keeps what worked before working.
+modules read from disk after verification, a code directory left on
+``sys.path``, and run records that could be rewritten to name another
+model. The last keeps what worked before working.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -20,6 +22,8 @@ from pathlib import Path
 import pytest
 
 import gitprompts
+from gitprompts import errors
+from gitprompts.models import runs
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -211,6 +215,33 @@ def test_load_model_leaves_sys_path_alone_and_keeps_its_modules_to_itself(
     sys.modules.pop(helper, None)
     with pytest.raises(ModuleNotFoundError):
         __import__(helper)
+
+
+# -- 8. run records cannot be repointed -----------------------------------------------
+
+
+def test_a_rewritten_run_record_is_refused(tmp_path: Path, home: Path) -> None:
+    with gitprompts.start_run(run_name="kept") as run:
+        kept = gitprompts.log_model(lambda q: "kept", name="model")
+    other = gitprompts.log_model(lambda q: "swapped", name="model")
+    record_path = home / "artifacts" / "runs" / f"{run.info.run_id}.json"
+    record = json.loads(record_path.read_text())
+    assert record["models"] == {"model": kept.model_id}
+    uri = f"runs:/{run.info.run_id}/model"
+    assert gitprompts.load_model(uri).predict("q") == "kept"
+    # Repoint the name at another model in the same store: valid JSON, a real model.
+    record["models"]["model"] = other.model_id
+    record_path.write_text(json.dumps(record))
+    with pytest.raises(errors.IntegrityError, match=rf"{run.info.run_id}\.json") as raised:
+        gitprompts.load_model(uri)
+    assert raised.value.path == str(record_path)
+    with pytest.raises(errors.IntegrityError):
+        gitprompts.get_model_info(uri)
+    assert run.info.run_id not in [r.run_id for r in runs.search_runs()]
+    # The digests live outside the artifact store, where only this user writes.
+    assert (home / "run-digests").stat().st_mode & 0o777 == 0o700
+    # The model itself is still there by its content address.
+    assert gitprompts.load_model(kept.model_uri).predict("q") == "kept"
 
 
 def test_packages_and_data_files_load_as_they_did_when_logged(tmp_path: Path, home: Path) -> None:
