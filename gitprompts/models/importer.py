@@ -218,6 +218,12 @@ def _holds_exactly(root: Path, files: dict[str, bytes]) -> bool:
     return seen == len(files)
 
 
+def _remove(root: Path, owner: int) -> None:
+    # A forked child runs its parent's exit handlers too; the copy is the parent's.
+    if os.getpid() == owner:
+        shutil.rmtree(root, ignore_errors=True)
+
+
 def _private_copy(model_id: str, files: dict[str, bytes]) -> Path:
     """This process's copy of ``files``: reused while it still holds exactly them."""
     root = _copies.get(model_id)
@@ -228,7 +234,7 @@ def _private_copy(model_id: str, files: dict[str, bytes]) -> Path:
     # 4 ms on 2 busy cores, checking it again on a later load 0.25 ms (the
     # shared copy it replaces cost the same to write and to check).
     root = Path(tempfile.mkdtemp(prefix=f"gitprompts-model-{model_id[:12]}-"))
-    atexit.register(shutil.rmtree, root, ignore_errors=True)
+    atexit.register(_remove, root, os.getpid())
     write_files(root, files)
     _copies[model_id] = root
     return root
