@@ -27,6 +27,7 @@ should show its traceback.
     │   └── CorruptPromptFileError      .path .reason
     ├── ModelError
     │   ├── IntegrityError              .path .expected .got
+    │   │   └── RunRecordChangedError   .uri .ledger
     │   ├── ManifestError               .path .reason
     │   ├── ModelScriptError            .path
     │   └── UnpinnedPromptError         .uri .model
@@ -86,6 +87,7 @@ __all__ = [
     "RegistryWriteError",
     "RemoteNotFoundError",
     "RemoteUnreachableWarning",
+    "RunRecordChangedError",
     "SyncError",
     "UnpinnedPromptError",
     "UnpinnedPromptWarning",
@@ -310,6 +312,23 @@ class IntegrityError(ModelError):
         super().__init__(
             f"{path} does not match its manifest: expected sha256 {expected}, got {got}; "
             "the file was changed or damaged, so nothing was loaded"
+        )
+
+
+class RunRecordChangedError(IntegrityError):
+    """A run record this machine wrote was rewritten since (``runs:/`` could name another model)."""
+
+    def __init__(self, path: str, expected: str, got: str, uri: str, ledger: str) -> None:
+        self.path = path
+        self.expected = expected
+        self.got = got
+        self.uri = uri
+        self.ledger = ledger
+        ModelError.__init__(
+            self,
+            f"run record {path} was changed after it was written here: its sha256 is {got}, "
+            f"but {ledger} recorded {expected}; refusing to resolve {uri}. Load the model you "
+            "mean by its models:/<id>, or delete that file to trust the record as it is now",
         )
 
 

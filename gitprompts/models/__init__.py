@@ -2,8 +2,9 @@
 
 A logged model is a manifest (``manifest``) plus content-addressed files
 (``store``); ``sources`` finds a model's verified bytes, ``pins`` answers
-``load_prompt`` from them, ``scripts`` runs models-from-code, ``runs`` names
-models, and ``flavors/`` knows how to save and load each kind of object.
+``load_prompt`` from them, ``scripts`` runs models-from-code and ``importer``
+imports their modules from the verified bytes, ``runs`` names models, and
+``flavors/`` knows how to save and load each kind of object.
 
 A models-from-code script may call ``gitprompts.models.set_model``:
 

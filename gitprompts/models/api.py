@@ -1,7 +1,7 @@
 """Logged models: ``log_model``, ``load_model``, ``save_model`` and the prompt links.
 
 A logged model is a manifest (see ``manifest``) plus content-addressed files
-(see ``cas``); its id is the manifest's sha256. Logging pins every prompt the
+(see ``store``); its id is the manifest's sha256. Logging pins every prompt the
 model uses, by content; loading verifies every hash before anything runs,
 then runs the model with those pins answering ``load_prompt``.
 
@@ -36,7 +36,7 @@ from gitprompts.errors import (
     PromptNotFoundError,
 )
 from gitprompts.git.command import is_url
-from gitprompts.models import flavors, pins, runs, scripts
+from gitprompts.models import flavors, importer, pins, runs, scripts
 from gitprompts.models import sources as modelstore
 from gitprompts.models.info import ModelInfo, describe
 from gitprompts.models.manifest import FileEntry, Manifest, PromptEntry
@@ -252,15 +252,16 @@ def load_raw(
         raise ManifestError(str(model_uri), f"entry {manifest.entry!r} is not among its files")
     with pins.activate(pinset):
         if manifest.loader == "code":
-            code_dir = located.code_dir(files)
-            pins.install(str(code_dir), pinset)
-            script = code_dir / manifest.entry
+            # Imported from the verified bytes (the private copy on disk is
+            # for __file__, tracebacks and the pins' frame lookup), by the
+            # model's own code only, with sys.path untouched: see importer.
+            root = importer.install(located.model_id, manifest.entry, files)
+            pins.install(str(root), pinset)
+            script = root / manifest.entry
             obj = scripts.run(
                 script,
                 files[manifest.entry],
                 f"gitprompts_model_{located.model_id[:12]}_{script.stem}",
-                [str(script.parent)],
-                keep_path=True,
             )
         else:
             obj = flavors.get(manifest.flavor).deserialise(
@@ -278,6 +279,10 @@ def load_model(model_uri: str | os.PathLike[str], strict: bool = False) -> Any:
     or at call time, by number, alias or ``@latest``) returns the pinned
     version; a prompt it did not pin comes from the registry with an
     ``UnpinnedPromptWarning`` (``strict=True``: ``UnpinnedPromptError``).
+
+    Loading runs the model's code (its script and modules, or its pickle):
+    load only models you trust. A script's modules are imported from the
+    verified bytes only, by the model's own code only (see ``importer``).
 
     >>> graph = gitprompts.load_model(info.model_uri)               # doctest: +SKIP
     >>> graph.invoke({"messages": [{"role": "user", "content": "Hi"}]})  # doctest: +SKIP
@@ -374,6 +379,8 @@ def verify_model(
     """Re-hash every file and pinned prompt of a model; one line per problem ([] when intact).
 
     ``progress(done, total)`` is called after each item (the CLI draws a bar with it).
+    This checks integrity, not intent: a model logged by anyone verifies if
+    its bytes are the ones its manifest lists.
 
     >>> gitprompts.verify_model("models:/3f2a...")  # doctest: +SKIP
     []

@@ -48,13 +48,13 @@ def run(
     source: bytes,
     module_name: str,
     sys_path: list[str] | None = None,
-    keep_path: bool = False,
 ) -> Any:
     """Run ``source`` as module ``module_name`` (file ``path``); return what it passed to set_model.
 
-    ``sys_path`` entries are put in front of ``sys.path`` so the script can
-    import its ``code_paths``; with ``keep_path`` they stay there (a loaded
-    model may import its helpers lazily, at call time).
+    ``sys_path`` entries are put in front of ``sys.path`` while the script
+    runs, so that at logging time it imports its ``code_paths`` from where
+    they are. A loaded model passes none: its modules come from its verified
+    bytes (``importer``).
     """
     module_name = re.sub(r"\W", "_", module_name)
     spec = importlib.util.spec_from_loader(module_name, loader=None, origin=str(path))
@@ -80,7 +80,7 @@ def run(
         ) from exc
     finally:
         _slot.reset(token)
-        for p in [] if keep_path else added:
+        for p in added:
             if p in sys.path:
                 sys.path.remove(p)
     if not slot:

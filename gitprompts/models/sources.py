@@ -86,25 +86,6 @@ class Located:
         prompts = {(p.name, p.version): self.read_prompt(p) for p in self.manifest.prompts}
         return files, prompts
 
-    def code_dir(self, files: dict[str, bytes]) -> Path:
-        """A directory holding the model's verified files (scripts import from it)."""
-        if self.directory is not None:
-            return self.directory / "files"
-        assert self.store is not None
-        target = self.store.root / "unpacked" / self.model_id
-        # The copy is derived data: if anything in it differs from the verified
-        # bytes it is rebuilt rather than trusted.
-        for rel, data in files.items():
-            try:
-                if (target / rel).read_bytes() != data:
-                    break
-            except OSError:
-                break
-        else:
-            return target
-        self.store.write_tree(target, files)
-        return target
-
 
 def _read_verified(path: Path, digest: str) -> bytes:
     try:

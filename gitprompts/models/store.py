@@ -6,7 +6,6 @@ Layout under the store's root (``$GITPROMPTS_ARTIFACTS``, default
     objects/ab/cdef...   file contents, named by their sha256
     models/<id>.json     model manifests (the id is the manifest's sha256)
     runs/<run_id>.json   which models a run logged, under which names
-    unpacked/<id>/       verified copies of a model's code, for import
     tmp/                 writes in progress
 
 Every write goes to ``tmp/`` first and is renamed into place, so a crash
@@ -26,7 +25,7 @@ import os
 from pathlib import Path
 
 from gitprompts.errors import IntegrityError
-from gitprompts.fs.atomic import atomic_write, replace_tree
+from gitprompts.fs.atomic import atomic_write
 from gitprompts.remote.location import home
 
 
@@ -100,7 +99,3 @@ class Store:
         except FileNotFoundError:
             raise IntegrityError(shown, digest, "missing file") from None
         return verified(data, digest, shown)
-
-    def write_tree(self, final: Path, files: dict[str, bytes]) -> None:
-        """Make directory ``final`` hold exactly ``files``, swapped in whole (built in ``tmp/``)."""
-        replace_tree(final, files, tmp_dir=self.tmp)
