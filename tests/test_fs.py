@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from gitprompts.fs import atomic
-from gitprompts.fs.atomic import atomic_write, replace_tree, staged_directory, write_files
+from gitprompts.fs.atomic import atomic_write, staged_directory, write_files
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -164,26 +164,7 @@ def test_staged_directory_never_replaces_a_target_filled_meanwhile(tmp: Path) ->
     assert _names(tmp) == ["model"] and _names(target) == ["theirs"]
 
 
-# -- replace_tree and write_files ----------------------------------------------------
-
-
-def test_replace_tree_swaps_a_stale_copy_whole(tmp: Path) -> None:
-    target, scratch = tmp / "unpacked" / "abc", tmp / "tmp"
-    replace_tree(target, {"code/a.py": b"old", "stale.py": b"x"}, tmp_dir=scratch)
-    (target / "code" / "a.py").write_bytes(b"tampered")
-    replace_tree(target, {"code/a.py": b"new"}, tmp_dir=scratch)
-    assert sorted(str(p.relative_to(target)) for p in target.rglob("*")) == ["code", "code/a.py"]
-    assert (target / "code" / "a.py").read_bytes() == b"new"
-    assert _names(scratch) == [] and _names(target.parent) == ["abc"]
-
-
-def test_replace_tree_leaves_old_copy_on_error(tmp: Path) -> None:
-    target = tmp / "abc"
-    replace_tree(target, {"a.py": b"old"})
-    with pytest.raises(ValueError, match="plain relative path"):
-        replace_tree(target, {"b.py": b"new", "../escape.py": b"x"})
-    assert (target / "a.py").read_bytes() == b"old"
-    assert _names(tmp) == ["abc"]
+# -- write_files ----------------------------------------------------
 
 
 @pytest.mark.parametrize("rel", ["", "/etc/passwd", "../up", "a/../../up", "a//b", "./a"])

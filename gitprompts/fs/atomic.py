@@ -1,8 +1,7 @@
 """Write aside, then rename into place: readers see the old content or the new, never a part.
 
-``atomic_write`` replaces one file, ``staged_directory`` creates a directory
-that appears only once it is complete, and ``replace_tree`` swaps in a whole
-new copy of a derived directory. Temporary names start with ``.`` and end
+``atomic_write`` replaces one file, and ``staged_directory`` creates a
+directory that appears only once it is complete. Temporary names start with ``.`` and end
 with ``.tmp``, so anything a killed process leaves behind is recognisable.
 
 Temporary files and directories are created with the permissions a plain
@@ -28,13 +27,11 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["atomic_write", "replace_tree", "staged_directory", "write_files"]
+__all__ = ["atomic_write", "staged_directory", "write_files"]
 
 # Enough of the final name to recognise a leftover, short enough that
 # ".<name>.<12 hex>.tmp" stays under the usual 255-byte limit on a name.
 _NAME_KEPT = 200
-# How often replace_tree moves a rival's fresh copy aside before giving up.
-_SWAP_ATTEMPTS = 5
 
 
 def _temp_path(directory: Path, name: str) -> Path:
@@ -160,58 +157,3 @@ def staged_directory(target: Path) -> Iterator[Path]:
         # rename(2) replaces an empty directory and refuses a non-empty one or
         # a file in the same step, so nothing put there meanwhile is lost.
         os.replace(staging, target)
-
-
-def _set_aside(target: Path, directory: Path) -> Path | None:
-    """Rename whatever is at ``target`` to a temporary name in ``directory``; None if nothing."""
-    aside = _temp_path(directory, target.name)
-    try:
-        os.rename(target, aside)
-    except FileNotFoundError:
-        return None
-    return aside
-
-
-def _remove(path: Path) -> None:
-    if path.is_dir() and not path.is_symlink():
-        shutil.rmtree(path, ignore_errors=True)
-    else:
-        path.unlink(missing_ok=True)
-
-
-def replace_tree(target: Path, files: Mapping[str, bytes], *, tmp_dir: Path | None = None) -> None:
-    """Make ``target`` a directory holding exactly ``files``, replacing whatever was there.
-
-    For derived copies that can be rebuilt at any time (a model's unpacked
-    code): the new tree is written in full in ``tmp_dir`` (default: beside
-    ``target``; same filesystem), then the old one is renamed aside and the
-    new one renamed in, so ``target`` never mixes old and new files. A process
-    killed between the two renames leaves no ``target`` (the next call
-    rebuilds it), never a damaged one.
-
-    >>> import tempfile
-    >>> with tempfile.TemporaryDirectory() as d:
-    ...     replace_tree(Path(d, "code"), {"old.py": b""})
-    ...     replace_tree(Path(d, "code"), {"new.py": b""})
-    ...     sorted(p.name for p in Path(d).rglob("*"))
-    ['code', 'new.py']
-    """
-    directory = tmp_dir if tmp_dir is not None else target.parent
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with _scratch_directory(directory, target.name) as staging:
-        write_files(staging, files)
-        for attempt in range(_SWAP_ATTEMPTS):
-            old = _set_aside(target, directory)
-            try:
-                os.replace(staging, target)
-                return
-            except OSError as exc:
-                # Another writer renamed its own copy in between our two
-                # renames; move that aside too (the last writer wins).
-                if exc.errno not in (errno.ENOTEMPTY, errno.EEXIST, errno.ENOTDIR):
-                    raise
-                if attempt == _SWAP_ATTEMPTS - 1:
-                    raise
-            finally:
-                if old is not None:
-                    _remove(old)
