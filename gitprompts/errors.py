@@ -24,6 +24,7 @@ should show its traceback.
     │   ├── NotARegistryError           .path
     │   ├── ConcurrentUpdateError       .ref .expected .got
     │   └── CorruptPromptFileError      .path .reason
+    │       └── CorruptStateFileError   .path .reason
     ├── ModelError
     │   ├── IntegrityError              .path .expected .got
     │   ├── ManifestError               .path .reason
@@ -58,6 +59,7 @@ __all__ = [
     "AliasNotFoundError",
     "ConcurrentUpdateError",
     "CorruptPromptFileError",
+    "CorruptStateFileError",
     "GitCommandError",
     "GitPromptsError",
     "HookInstallError",
@@ -278,6 +280,22 @@ class CorruptPromptFileError(RegistryError):
         super().__init__(
             f"cannot parse {path}: {reason} (a prompt file is '---', YAML front matter, "
             "'---', then the template)"
+        )
+
+
+class CorruptStateFileError(CorruptPromptFileError):
+    """A ``state/<name>.json`` that no gitprompts writer would write (hand-edited, or damaged)."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        # Not the parent's message: that one describes a .prompt file.
+        RegistryError.__init__(
+            self,
+            # 1000000 is gitprompts.core.state.MAX_VERSION (errors import nothing of ours).
+            f'cannot parse {path}: {reason} (a state file is JSON: "latest" 0-1000000, '
+            '"aliases" {"name": N}, "deleted" [N, ...], "version_tags" {"N": {"key": "value"}}, '
+            "each N a version 1-1000000; fix it, or restore it from its git history)",
         )
 
 

@@ -474,6 +474,12 @@ class Registry:
             main = txn.main
             st = self._state(name, main)
             number = next_number(st.latest, lambda n: self._tag_exists(name, n))
+            if number > state.MAX_VERSION:
+                raise InvalidInputError(
+                    f"prompt {name!r} cannot have a version {number}: a prompt has at most "
+                    f"{state.MAX_VERSION} versions (its state file says {st.latest} were given "
+                    "out); register the text under a new prompt name"
+                )
             new_state = state.State(
                 latest=number,
                 latest_blob=blob,
@@ -483,7 +489,11 @@ class Registry:
             )
             message = commit_message or default_message(name, number)
             commit = txn.write_commit(
-                {prompt_path(name): data, state_path(name): state.encode(new_state)}, message
+                {
+                    prompt_path(name): data,
+                    state_path(name): state.encode(new_state, state_path(name)),
+                },
+                message,
             )
             tag = txn.git.write_tag_object(tag_name(name, number), commit, message, txn.author)
             txn.update_refs({tag_ref(name, number): (None, tag), MAIN: (main, commit)}, message)
@@ -504,7 +514,8 @@ class Registry:
             new = change(st, latest)
             if new == st:
                 return st
-            commit = txn.write_commit({state_path(name): state.encode(new)}, message)
+            path = state_path(name)
+            commit = txn.write_commit({path: state.encode(new, path)}, message)
             txn.update_refs({MAIN: (txn.main, commit)}, message)
             return new
 
@@ -520,6 +531,12 @@ class Registry:
 
         def change(st: State, latest: int) -> State:
             number = self._live(name, version, st)
+            if alias not in st.aliases and len(st.aliases) >= state.MAX_ALIASES:
+                raise InvalidInputError(
+                    f"prompt {name!r} already has {len(st.aliases)} aliases, the most a prompt "
+                    f"may have ({state.MAX_ALIASES} aliases); move or delete one instead of "
+                    f"adding {alias!r}"
+                )
             return _replace(st, aliases={**st.aliases, alias: number})
 
         self._update_state(name, change, f"Set alias {alias} of {name} to version {version}")
