@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from gitprompts import sync
 from gitprompts.core import state
 from gitprompts.errors import (
     CorruptPromptFileError,
@@ -158,6 +159,75 @@ def test_encode_refuses_a_state_no_reader_would_accept() -> None:
         state.encode(state.State(latest=state.MAX_VERSION + 1), "state/x.json")
 
 
+# -- readers of a registry whose state files were written by plain git ---------
+
+HOSTILE = {
+    "latest-huge": _state(latest=10**9),
+    "latest-negative": _state(latest=-5),
+    "latest-without-tag": _state(latest=state.MAX_VERSION, aliases={"production": 2}),
+    "alias-to-missing": _state(latest=2, aliases={"production": 2, "broken": 99}),
+    "deleted-missing": _state(latest=2, aliases={"production": 2}, deleted=[state.MAX_VERSION]),
+    "tags-key-not-a-number": _state(latest=2, version_tags={"abc": {"k": "v"}}),
+}
+# What x@latest may answer for each: its true latest version, or a specific error.
+LATEST = {
+    "latest-huge": "CorruptStateFileError",
+    "latest-negative": "CorruptStateFileError",
+    "latest-without-tag": 2,
+    "alias-to-missing": 2,
+    "deleted-missing": 2,
+    "tags-key-not-a-number": "CorruptStateFileError",
+}
+
+
+def _answer(outcome: dict[str, Any]) -> object:
+    return outcome.get("value", outcome.get("error"))
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE))
+def test_readers_answer_quickly_whatever_the_state_says(
+    server: Registry, tmp_path: Path, case: str
+) -> None:
+    client = sync.clone(str(server.path), tmp_path / "client.git", progress=False)
+    diverged = sync.clone(str(server.path), tmp_path / "diverged.git", progress=False)
+    diverged.register("x", "x three, written offline")
+    _by_hand(server.path, tmp_path / "work", {"state/x.json": HOSTILE[case]})
+    ops = [
+        "gitprompts.load_prompt('x@latest').version",
+        "gitprompts.load_prompt('x/1').template",
+        "gitprompts.load_prompt('x@production').version",
+        "[v.version for v in gitprompts.get_registry().versions('x')]",
+        "sorted(gitprompts.get_registry().linked_models('x'))",
+        "[p.name for p in gitprompts.search_prompts()]",
+        "gitprompts.load_prompt('y@latest').version",
+        f"sync.pull(registry=Registry({str(client.path)!r})).fetched",
+        f"gitprompts.Registry({str(client.path)!r}).latest_version('y')",
+        f"sync.pull(registry=Registry({str(diverged.path)!r})).renumbered",
+    ]
+    results = _run(server.path, ops)
+    assert _answer(results[0]) == LATEST[case]
+    assert _answer(results[1]) in ("x one", "CorruptStateFileError")
+    assert _answer(results[2]) in (2, "CorruptStateFileError")
+    assert _answer(results[3]) in ([1, 2], "CorruptStateFileError")
+    if LATEST[case] == "CorruptStateFileError":
+        assert _answer(results[5]) == "CorruptStateFileError"
+    else:
+        assert set(results[5]["value"]) == {"x", "y"}
+    assert _answer(results[6]) == 1
+    assert _answer(results[8]) == 1
+
+
+def test_register_after_a_negative_latest_creates_no_negative_version(
+    server: Registry, tmp_path: Path
+) -> None:
+    _by_hand(server.path, tmp_path / "work", {"state/x.json": _state(latest=-5)})
+    before = git("--git-dir", str(server.path), "show-ref")
+    [outcome] = _run(server.path, ["gitprompts.register_prompt('x', 'four').version"])
+    assert outcome.get("error") == "CorruptStateFileError", outcome
+    assert "state/x.json" in outcome["message"]
+    assert git("--git-dir", str(server.path), "show-ref") == before
+
+
 def test_register_refuses_to_number_past_max_version(server: Registry, tmp_path: Path) -> None:
     _by_hand(server.path, tmp_path / "work", {"state/x.json": _state(latest=state.MAX_VERSION)})
     before = git("--git-dir", str(server.path), "show-ref")
@@ -177,3 +247,18 @@ def test_set_alias_refuses_past_max_aliases(server: Registry, tmp_path: Path) ->
     with pytest.raises(InvalidInputError, match=f"{state.MAX_ALIASES} aliases"):
         server.set_alias("x", "one-more", 2)
     assert git("--git-dir", str(server.path), "show-ref") == moved
+
+
+@pytest.mark.parametrize("latest", [10**9, state.MAX_VERSION])
+def test_push_of_a_hand_edited_state_is_bounded(
+    server: Registry, tmp_path: Path, latest: int
+) -> None:
+    """The client's own main says latest = a huge number: push must not walk every number."""
+    client = sync.clone(str(server.path), tmp_path / "client.git", progress=False)
+    client.register("x", "x three")
+    _by_hand(client.path, tmp_path / "work", {"state/x.json": _state(latest=latest)})
+    [outcome] = _run(client.path, ["sync.push().refs"])
+    if latest > state.MAX_VERSION:
+        assert outcome.get("error") == "CorruptStateFileError", outcome
+    else:
+        assert "refs/heads/main" in outcome["value"], outcome

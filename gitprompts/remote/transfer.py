@@ -281,16 +281,19 @@ def _changed_prompts(git: GitRepo, base: str | None, tip: str) -> list[str]:
 
 
 def _new_tags(git: GitRepo, base: str | None, tip: str) -> list[str]:
-    """Local version tags of prompts changed since ``base``: numbers past ``base``'s state.
+    """Local version tags of prompts changed since ``base``: the tags past ``base``'s state.
 
-    Versions registered through gitprompts raise ``latest`` in the state file;
-    versions made by hand only add a tag, found by probing the next numbers.
+    Every number given out has a tag (registered or made by hand), so the new
+    ones are found by probing from the number after ``base``'s ``latest``
+    until a tag is missing. The work is bounded by the tags that exist, never
+    by what a state file claims: the tip's ``latest`` is not read, so a
+    hand-edited ``latest = 10**9`` cannot make push list a billion refs.
     """
     wanted = []
     for name in _changed_prompts(git, base, tip):
+        rebase.state_at(git, tip, name)  # an unreadable state is refused before anything is sent
         old = rebase.state_at(git, base, name).latest
-        new = rebase.state_at(git, tip, name).latest
-        end = layout.next_number(new, functools.partial(_has_tag, git, name))
+        end = layout.next_number(old, functools.partial(_has_tag, git, name))
         wanted += [layout.tag_ref(name, n) for n in range(old + 1, end)]
     return wanted
 
