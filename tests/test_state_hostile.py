@@ -14,6 +14,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from gitprompts.core import state
 from gitprompts.errors import (
     CorruptPromptFileError,
     InvalidInputError,
+    UnreadablePromptWarning,
 )
 from gitprompts.registry import Registry
 
@@ -209,10 +211,13 @@ def test_readers_answer_quickly_whatever_the_state_says(
     assert _answer(results[1]) in ("x one", "CorruptStateFileError")
     assert _answer(results[2]) in (2, "CorruptStateFileError")
     assert _answer(results[3]) in ([1, 2], "CorruptStateFileError")
+    listed = results[5]["value"]
+    assert "y" in listed
     if LATEST[case] == "CorruptStateFileError":
-        assert _answer(results[5]) == "CorruptStateFileError"
+        assert "x" not in listed
+        assert any("state/x.json" in w for w in results[5]["warnings"])
     else:
-        assert set(results[5]["value"]) == {"x", "y"}
+        assert "x" in listed
     assert _answer(results[6]) == 1
     assert _answer(results[8]) == 1
 
@@ -262,3 +267,32 @@ def test_push_of_a_hand_edited_state_is_bounded(
         assert outcome.get("error") == "CorruptStateFileError", outcome
     else:
         assert "refs/heads/main" in outcome["value"], outcome
+
+
+# -- one unreadable file does not take the listing down ------------------------
+
+
+def test_listing_skips_an_unreadable_prompt_file_and_says_which(
+    server: Registry, tmp_path: Path
+) -> None:
+    work = tmp_path / "work"
+    _by_hand(server.path, work, {"prompts/bad.prompt": "---\ntype: [oops\n---\nx"}, "prompts/bad/1")
+    _by_hand(server.path, work, {"state/y.json": '{"latest": "many"}'})
+    fresh = Registry(server.path, create=False)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        listed = [p.name for p in fresh.prompts()]
+    assert listed == ["x"]
+    messages = sorted(str(w.message) for w in caught)
+    assert all(issubclass(w.category, UnreadablePromptWarning) for w in caught)
+    assert len(messages) == 2
+    assert "prompts/bad.prompt" in messages[0] and "'bad'" in messages[0]
+    assert "state/y.json" in messages[1] and "'y'" in messages[1]
+    warning = next(w.message for w in caught if "bad" in str(w.message))
+    assert isinstance(warning, UnreadablePromptWarning)
+    assert warning.name == "bad" and warning.path.startswith("prompts/bad.prompt")
+    # Warned once per main: the listing is cached until main moves.
+    with warnings.catch_warnings(record=True) as again:
+        warnings.simplefilter("always")
+        assert [p.name for p in fresh.prompts()] == ["x"]
+    assert again == []

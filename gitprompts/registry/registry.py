@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import functools
 import os
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -54,12 +55,15 @@ from gitprompts.core.state import State
 from gitprompts.core.uri import LATEST, PromptRef, parse_version, validate_alias, validate_name
 from gitprompts.errors import (
     AliasNotFoundError,
+    CorruptPromptFileError,
+    GitPromptsError,
     InvalidInputError,
     NotARegistryError,
     NotFoundError,
     PromptNotFoundError,
     PromptVersionNotFoundError,
     RegistryError,
+    UnreadablePromptWarning,
 )
 from gitprompts.git.repo import GitRepo, TagInfo, init_bare
 from gitprompts.registry.transaction import Transaction, Upstream
@@ -365,39 +369,58 @@ class Registry:
         return parsed
 
     def prompts(self) -> list[Prompt]:
-        """Every prompt with a live version (cached until ``main`` moves)."""
+        """Every prompt with a live version (cached until ``main`` moves).
+
+        A prompt whose ``.prompt`` or state file cannot be read is left out
+        with an ``UnreadablePromptWarning`` naming the file and the reason
+        (once per ``main``); the others are listed.
+        """
         main = self._refresh()
         if self._listing is not None:
             return self._listing
         listing = []
         for name, blob in self._main_files(main):
-            st = self._state(name, main)
-            latest = self._latest(name, st)
-            if not latest:
+            try:
+                found = self._listed(name, blob, main)
+            except GitPromptsError as exc:
+                # One bad file (pushed by plain git past any hook) must not hide
+                # every other prompt: leave it out and say which file and why.
+                if isinstance(exc, CorruptPromptFileError):
+                    path, reason = exc.path, exc.reason
+                else:
+                    path, reason = prompt_path(name), str(exc)
+                warnings.warn(UnreadablePromptWarning(name, path, reason), stacklevel=2)
                 continue
-            if latest == st.latest and blob == st.latest_blob:
-                # main still holds exactly the newest version's file: no need to
-                # read the version commit's (large) prompts/ tree.
-                tag = self._git.peel_tag(tag_ref(name, latest))
-                if tag is None:
-                    continue
-                file, created = self._file(blob, name), tag.tagger.time
-            else:
-                record = self._version(name, latest)
-                if record is None:
-                    continue
-                file, created = record.file, record.tag.tagger.time
-            listing.append(
-                Prompt(
-                    name,
-                    latest,
-                    dict(sorted(st.aliases.items())),
-                    st.version_tags.get(str(latest), file.tags),
-                    created * 1000,
-                )
-            )
+            if found is not None:
+                listing.append(found)
         self._listing = listing
         return listing
+
+    def _listed(self, name: str, blob: str, main: str | None) -> Prompt | None:
+        """The listing's row for ``name`` (main's file is ``blob``); None with no live version."""
+        st = self._state(name, main)
+        latest = self._latest(name, st)
+        if not latest:
+            return None
+        if latest == st.latest and blob == st.latest_blob:
+            # main still holds exactly the newest version's file: no need to
+            # read the version commit's (large) prompts/ tree.
+            tag = self._git.peel_tag(tag_ref(name, latest))
+            if tag is None:
+                return None
+            file, created = self._file(blob, name), tag.tagger.time
+        else:
+            record = self._version(name, latest)
+            if record is None:
+                return None
+            file, created = record.file, record.tag.tagger.time
+        return Prompt(
+            name,
+            latest,
+            dict(sorted(st.aliases.items())),
+            st.version_tags.get(str(latest), file.tags),
+            created * 1000,
+        )
 
     def prompt_file(self, name: str, version: object) -> tuple[PromptVersion, bytes]:
         """Version ``version`` of ``name`` and the exact bytes of its ``.prompt`` file."""
