@@ -212,3 +212,128 @@ def test_hook_copied_by_hand_runs_gitprompts_python(
         ["git", "-C", str(app), "commit", "-qm", "bad"], capture_output=True, text=True
     )
     assert result.returncode != 0 and "bad.prompt" in result.stderr
+
+
+# -- state files: what the hook lets in, readers can trust ---------------------
+
+
+def _commit_state(work: Path, name: str, text: str) -> None:
+    (work / "state").mkdir(exist_ok=True)
+    (work / "state" / f"{name}.json").write_text(text)
+    git("-C", str(work), "add", "-A")
+    git("-C", str(work), "commit", "-qm", f"edit state of {name} by hand")
+
+
+@pytest.mark.parametrize(
+    ("state_json", "rule"),
+    [
+        ('{"latest": 1000000000}', "invalid state file state/greet.json"),
+        ('{"latest": -5}', "invalid state file state/greet.json"),
+        ('{"latest": 1, "version_tags": {"abc": {}}}', "invalid state file state/greet.json"),
+        ('{"latest": 5}', "latest is 5, but prompt 'greet' has no version 5"),
+        ('{"latest": 1, "aliases": {"production": 7}}', "alias 'production' points at version 7"),
+        (
+            '{"latest": 1, "aliases": {"production": 1}, "deleted": [1]}',
+            "alias 'production' points at version 1, which is deleted",
+        ),
+        ('{"latest": 1, "deleted": [4]}', "deleted names version 4"),
+        ('{"latest": 1, "version_tags": {"9": {"k": "v"}}}', "version_tags names version 9"),
+    ],
+)
+def test_hook_refuses_a_state_file_readers_could_not_trust(
+    served: tuple[Path, Path], state_json: str, rule: str
+) -> None:
+    server, work = served
+    before = git("--git-dir", str(server), "show-ref")
+    _commit_state(work, "greet", state_json)
+    result = _push(work, "HEAD:refs/heads/main")
+    assert result.returncode != 0
+    lines = _refusals(result)
+    assert any(rule in line for line in lines), result.stderr
+    assert all(
+        line.split("gitprompts: ", 1)[1].startswith("refs/heads/main: refused") for line in lines
+    )
+    assert git("--git-dir", str(server), "show-ref") == before
+    # What the reader sees is untouched: version 1 is still the latest.
+    assert Registry(server, create=False).latest_version("greet") == 1
+
+
+def test_hook_accepts_a_state_naming_versions_pushed_with_it(served: tuple[Path, Path]) -> None:
+    server, work = served
+    _commit_prompt(work, "greet", "Hello again {{ name }}")
+    git("-C", str(work), "tag", "-a", "-m", "v2", "prompts/greet/2")
+    _commit_state(
+        work,
+        "greet",
+        '{"latest": 2, "aliases": {"production": 2}, "deleted": [1],'
+        ' "version_tags": {"2": {"team": "nlp"}}}',
+    )
+    result = _push(work, "HEAD:refs/heads/main", "refs/tags/prompts/greet/2")
+    assert result.returncode == 0, result.stderr
+    reg = Registry(server, create=False)
+    assert reg.get("greet", "2").tags == {"team": "nlp"}
+    assert reg.aliases("greet") == {"production": 2}
+
+
+@pytest.mark.parametrize("path", ["state/Bad Name.json", "state/notes.txt"])
+def test_hook_refuses_a_file_in_state_that_is_no_prompt_state(
+    served: tuple[Path, Path], path: str
+) -> None:
+    _, work = served
+    (work / path).parent.mkdir(exist_ok=True)
+    (work / path).write_text('{"latest": 0}')
+    git("-C", str(work), "add", "-A")
+    git("-C", str(work), "commit", "-qm", "stray file")
+    result = _push(work, "HEAD:refs/heads/main")
+    assert result.returncode != 0
+    assert any(path in line for line in _refusals(result)), result.stderr
+
+
+# -- version tags are annotated; model links are never rewritten ----------------
+
+
+def test_hook_refuses_a_lightweight_version_tag(served: tuple[Path, Path]) -> None:
+    server, work = served
+    _commit_prompt(work, "greet", "Hello again {{ name }}", 2)
+    git("-C", str(work), "tag", "prompts/greet/2")  # lightweight: no tagger, no message
+    result = _push(work, "HEAD:refs/heads/main", "refs/tags/prompts/greet/2")
+    assert result.returncode != 0
+    assert any("git tag -a" in line for line in _refusals(result)), result.stderr
+    assert git("--git-dir", str(server), "tag", "-l", "prompts/greet/2") == ""
+
+
+NOTES = "refs/notes/gitprompts-models"
+
+
+@pytest.fixture
+def noted(served: tuple[Path, Path]) -> tuple[Path, Path]:
+    """``served`` with a model link on version 1, fetched into the work clone."""
+    server, work = served
+    reg = Registry(server, create=False)
+    reg.link_model([reg.get("greet", 1).commit_id or ""], "a" * 64)
+    git("-C", str(work), "fetch", "-q", "origin", f"{NOTES}:{NOTES}")
+    return server, work
+
+
+def test_hook_refuses_rewriting_or_deleting_model_links(noted: tuple[Path, Path]) -> None:
+    server, work = noted
+    before = git("--git-dir", str(server), "rev-parse", NOTES)
+    # A fresh notes history that drops the server's link: not a fast-forward.
+    git("-C", str(work), "update-ref", "-d", NOTES)
+    git("-C", str(work), "notes", f"--ref={NOTES}", "add", "-m", "b" * 64, "HEAD")
+    rewritten = _push(work, f"+{NOTES}:{NOTES}")
+    assert rewritten.returncode != 0
+    assert any("non-fast-forward" in line for line in _refusals(rewritten)), rewritten.stderr
+    deleted = _push(work, f":{NOTES}")
+    assert deleted.returncode != 0
+    assert any("never deleted" in line for line in _refusals(deleted)), deleted.stderr
+    assert git("--git-dir", str(server), "rev-parse", NOTES) == before
+
+
+def test_hook_accepts_model_links_added_on_top(noted: tuple[Path, Path]) -> None:
+    server, work = noted
+    git("-C", str(work), "notes", f"--ref={NOTES}", "append", "-m", "b" * 64, "HEAD")
+    result = _push(work, f"{NOTES}:{NOTES}")
+    assert result.returncode == 0, result.stderr
+    reg = Registry(server, create=False)
+    assert reg.linked_models("greet") == {1: ["a" * 64, "b" * 64]}
