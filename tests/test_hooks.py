@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
 import shutil
 import subprocess
 import sys
+import textwrap
+import time
 from pathlib import Path
 
 import pytest
 
-from gitprompts import hooks
+from gitprompts import hooks, sync
 from gitprompts.errors import HookInstallError
 from gitprompts.registry import Registry
 from gitprompts.remote import hookscripts
@@ -337,3 +340,78 @@ def test_hook_accepts_model_links_added_on_top(noted: tuple[Path, Path]) -> None
     assert result.returncode == 0, result.stderr
     reg = Registry(server, create=False)
     assert reg.linked_models("greet") == {1: ["a" * 64, "b" * 64]}
+
+
+# -- the loser of a push race is told to pull --------------------------------------
+
+# Installed as pre-receive.legacy (which runs before gitprompts' checks): the
+# first push to reach the server waits inside its hook until the test says go,
+# so a second push can overtake it. Bounded: it gives up waiting after 30 s.
+RACE_GATE = """#!/bin/sh
+cat >/dev/null
+if mkdir "{gate}/first" 2>/dev/null; then
+    touch "{gate}/waiting"
+    i=0
+    while [ ! -e "{gate}/go" ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i+1)); done
+fi
+exit 0
+"""
+
+PUSHER = textwrap.dedent(
+    """
+    import json, sys
+    from gitprompts import sync
+    from gitprompts.errors import PushRejectedError
+    from gitprompts.registry import Registry
+    try:
+        refs = sync.push(registry=Registry(sys.argv[1], create=False)).refs
+        print(json.dumps({"refs": refs}))
+    except PushRejectedError as exc:
+        print(json.dumps({"pull_first": exc.pull_first, "message": str(exc)}))
+    """
+)
+
+
+def test_loser_of_a_push_race_is_told_to_pull(tmp_path: Path) -> None:
+    server = Registry(tmp_path / "server.git")
+    server.register("greet", "one")
+    server.register("greet", "two")
+    hooks.install(server.path)
+    gate = tmp_path / "gate"
+    gate.mkdir()
+    legacy = server.path / "hooks" / "pre-receive.legacy"
+    legacy.write_text(RACE_GATE.format(gate=gate))
+    legacy.chmod(0o755)
+    a = sync.clone(str(server.path), tmp_path / "a.git", progress=False)
+    b = sync.clone(str(server.path), tmp_path / "b.git", progress=False)
+    a.register("greet", "A's third")
+    b.register("greet", "B's third")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    pusher = subprocess.Popen(
+        [sys.executable, "-c", PUSHER, str(a.path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not (gate / "waiting").exists():
+            assert pusher.poll() is None, pusher.communicate()
+            assert time.monotonic() < deadline, "A's push never reached the server's hook"
+            time.sleep(0.02)
+        # A is inside the hook, nothing moved yet; B overtakes it with the same number.
+        assert "refs/tags/prompts/greet/3" in sync.push(registry=b).refs
+    finally:
+        (gate / "go").touch()
+    out, err = pusher.communicate(timeout=60)
+    assert pusher.returncode == 0, err
+    outcome = json.loads(out)
+    assert outcome.get("pull_first") is True, outcome
+    assert "gitprompts pull origin" in outcome["message"], outcome
+    assert "fix what its hook reports" not in outcome["message"]
+    assert "the server already has version 3" in outcome["message"]
+    # Doing what it says works: A's version becomes 4.
+    assert sync.pull(registry=a).renumbered == {"prompts:/greet/3": "prompts:/greet/4"}
+    assert "refs/heads/main" in sync.push(registry=a).refs
+    assert Registry(server.path, create=False).get("greet", 4).template == "A's third"

@@ -17,7 +17,8 @@ it for pushes over HTTP, and ``hooks/pre-receive`` calls it through
   version, ``deleted`` and ``version_tags`` existing versions (tags as they
   will be once the push is in).
 
-A refusal that pulling fixes ends with ``PULL_FIRST``.
+A refusal that pulling fixes (another push took the version number first,
+or a rewritten history) ends with ``PULL_FIRST``, which ``push`` recognises.
 
 >>> check_push(Path("p.git"), [(ZERO, "3f2a", "refs/tags/prompts/greet/1")])  # doctest: +SKIP
 []
@@ -126,10 +127,17 @@ def _check_new_versions(
     problems = []
     expected = _next_number(repo, name)
     for number, oid, ref in tags:
-        if number != expected:
+        if number < expected:
+            # Taken meanwhile: another push got this number in first (a race).
             problems.append(
                 f"{ref}: refused: version {number} is not the next number of prompt {name!r} "
-                f"(expected {expected}; {PULL_FIRST})"
+                f"(expected {expected}: the server already has version {number}; {PULL_FIRST})"
+            )
+            continue
+        if number > expected:
+            problems.append(
+                f"{ref}: refused: version {number} is not the next number of prompt {name!r} "
+                f"(expected {expected}: version numbers are given out one by one, without gaps)"
             )
             continue
         expected += 1

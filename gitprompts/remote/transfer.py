@@ -39,7 +39,7 @@ from gitprompts.git import command
 from gitprompts.git.repo import GitRepo
 from gitprompts.registry import Registry
 from gitprompts.registry.transaction import Transaction
-from gitprompts.remote import rebase
+from gitprompts.remote import policy, rebase
 
 __all__ = [
     "PullResult",
@@ -399,13 +399,17 @@ def _raise_rejected(remote: str, code: int, out: str, err: str, args: list[str])
             rejected[ref] = parts[2].strip()
     if not rejected:
         raise GitCommandError([*args[:1], "(to " + remote + ")"], code, err or out)
-    pull_first = any(marker in why for why in rejected.values() for marker in _PULL_FIRST)
     hook_lines = [
         line[len("remote: ") :].strip()
         for line in err.splitlines()
         if line.startswith("remote: ") and line[len("remote: ") :].strip()
     ]
-    if hook_lines and not pull_first:
+    # git's own refusals name a race ("fetch first"...); the server hook's end
+    # in PULL_FIRST when another push got in first (it took our number, or
+    # moved what we build on): either way pulling, not fixing, is the remedy.
+    pull_first = any(marker in why for why in rejected.values() for marker in _PULL_FIRST)
+    pull_first = pull_first or any(policy.PULL_FIRST in line for line in hook_lines)
+    if hook_lines:
         first = next(iter(sorted(rejected)))
         rejected[first] += ": " + "; ".join(hook_lines)
     raise PushRejectedError(remote, rejected, pull_first)
