@@ -292,6 +292,26 @@ def test_hook_refuses_a_file_in_state_that_is_no_prompt_state(
     assert any(path in line for line in _refusals(result)), result.stderr
 
 
+def test_next_number_refusal_names_the_state_that_claims_it(tmp_path: Path) -> None:
+    """A state written before the hook was installed claims 5 versions; only 1 has a tag."""
+    server = Registry(tmp_path / "server.git")
+    server.register("greet", "Hello {{ name }}")
+    work = tmp_path / "work"
+    git("clone", "-q", str(server.path), str(work))
+    _commit_state(work, "greet", '{"latest": 5}')
+    assert _push(work, "HEAD:refs/heads/main").returncode == 0  # no hook yet
+    hooks.install(server.path)
+    _commit_prompt(work, "greet", "Hello again {{ name }}")
+    git("-C", str(work), "tag", "-a", "-m", "v2", "prompts/greet/2")
+    result = _push(work, "HEAD:refs/heads/main", "refs/tags/prompts/greet/2")
+    assert result.returncode != 0
+    assert any(
+        "expected 6: the server's state/greet.json says 5 numbers were given out; "
+        "pull, then push again" in line
+        for line in _refusals(result)
+    ), result.stderr
+
+
 # -- version tags are annotated; model links are never rewritten ----------------
 
 

@@ -128,10 +128,16 @@ def _check_new_versions(
     expected = _next_number(repo, name)
     for number, oid, ref in tags:
         if number < expected:
-            # Taken meanwhile: another push got this number in first (a race).
+            # Usually taken meanwhile: another push got this number in first (a race).
+            # Either way, pulling renumbers the version after what the server has.
+            taken = (
+                f"the server already has version {number}"
+                if repo.ref(ref) is not None
+                else f"the server's {state_path(name)} says {expected - 1} numbers were given out"
+            )
             problems.append(
                 f"{ref}: refused: version {number} is not the next number of prompt {name!r} "
-                f"(expected {expected}: the server already has version {number}; {PULL_FIRST})"
+                f"(expected {expected}: {taken}; {PULL_FIRST})"
             )
             continue
         if number > expected:
