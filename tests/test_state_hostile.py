@@ -220,6 +220,8 @@ def test_readers_answer_quickly_whatever_the_state_says(
         assert "x" in listed
     assert _answer(results[6]) == 1
     assert _answer(results[8]) == 1
+    # A pull that cannot merge the file says which file (and writes nothing).
+    assert "error" not in results[9] or "state/x.json" in results[9]["message"], results[9]
 
 
 def test_register_after_a_negative_latest_creates_no_negative_version(
