@@ -25,6 +25,7 @@ should show its traceback.
     │   ├── RegistryWriteError          .path .reason
     │   ├── ConcurrentUpdateError       .ref .expected .got
     │   └── CorruptPromptFileError      .path .reason
+    │       └── CorruptStateFileError   .path .reason
     ├── ModelError
     │   ├── IntegrityError              .path .expected .got
     │   │   └── RunRecordChangedError   .uri .ledger
@@ -41,6 +42,8 @@ should show its traceback.
     asked for a prompt its manifest does not pin, and got the registry's.
     RemoteUnreachableWarning (also a UserWarning): a URL registry could not reach its remote
     and answered from its local mirror.
+    UnreadablePromptWarning (also a UserWarning)  .name .path .reason: a listing left out a
+    prompt whose file on main (or its version's file) could not be read.
 
 Messages name the offending input and say what would have been valid, and
 the input is kept in a field for code that handles the error:
@@ -60,6 +63,7 @@ __all__ = [
     "AliasNotFoundError",
     "ConcurrentUpdateError",
     "CorruptPromptFileError",
+    "CorruptStateFileError",
     "GitCommandError",
     "GitPromptsError",
     "HookInstallError",
@@ -91,6 +95,7 @@ __all__ = [
     "SyncError",
     "UnpinnedPromptError",
     "UnpinnedPromptWarning",
+    "UnreadablePromptWarning",
 ]
 
 
@@ -294,6 +299,35 @@ class CorruptPromptFileError(RegistryError):
         super().__init__(
             f"cannot parse {path}: {reason} (a prompt file is '---', YAML front matter, "
             "'---', then the template)"
+        )
+
+
+class CorruptStateFileError(CorruptPromptFileError):
+    """A ``state/<name>.json`` that no gitprompts writer would write (hand-edited, or damaged)."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        # Not the parent's message: that one describes a .prompt file.
+        RegistryError.__init__(
+            self,
+            # 1000000 is gitprompts.core.state.MAX_VERSION (errors import nothing of ours).
+            f'cannot parse {path}: {reason} (a state file is JSON: "latest" 0-1000000, '
+            '"aliases" {"name": N}, "deleted" [N, ...], "version_tags" {"N": {"key": "value"}}, '
+            "each N a version 1-1000000; fix it, or restore it from its git history)",
+        )
+
+
+class UnreadablePromptWarning(GitPromptsError, UserWarning):
+    """A listing left out a prompt because one of its files could not be read."""
+
+    def __init__(self, name: str, path: str, reason: str) -> None:
+        self.name = name
+        self.path = path
+        self.reason = reason
+        super().__init__(
+            f"left prompt {name!r} out of the listing: cannot read {path}: {reason} "
+            "(fix or restore that file on main; the other prompts are listed)"
         )
 
 

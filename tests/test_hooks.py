@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
 import shutil
 import subprocess
 import sys
+import textwrap
+import time
 from pathlib import Path
 
 import pytest
 
-from gitprompts import hooks
+from gitprompts import hooks, sync
 from gitprompts.errors import HookInstallError
 from gitprompts.registry import Registry
 from gitprompts.remote import hookscripts
@@ -212,3 +215,223 @@ def test_hook_copied_by_hand_runs_gitprompts_python(
         ["git", "-C", str(app), "commit", "-qm", "bad"], capture_output=True, text=True
     )
     assert result.returncode != 0 and "bad.prompt" in result.stderr
+
+
+# -- state files: what the hook lets in, readers can trust ---------------------
+
+
+def _commit_state(work: Path, name: str, text: str) -> None:
+    (work / "state").mkdir(exist_ok=True)
+    (work / "state" / f"{name}.json").write_text(text)
+    git("-C", str(work), "add", "-A")
+    git("-C", str(work), "commit", "-qm", f"edit state of {name} by hand")
+
+
+@pytest.mark.parametrize(
+    ("state_json", "rule"),
+    [
+        ('{"latest": 1000000000}', "invalid state file state/greet.json"),
+        ('{"latest": -5}', "invalid state file state/greet.json"),
+        ('{"latest": 1, "version_tags": {"abc": {}}}', "invalid state file state/greet.json"),
+        ('{"latest": 5}', "latest is 5, but prompt 'greet' has no version 5"),
+        ('{"latest": 1, "aliases": {"production": 7}}', "alias 'production' points at version 7"),
+        (
+            '{"latest": 1, "aliases": {"production": 1}, "deleted": [1]}',
+            "alias 'production' points at version 1, which is deleted",
+        ),
+        ('{"latest": 1, "deleted": [4]}', "deleted names version 4"),
+        ('{"latest": 1, "version_tags": {"9": {"k": "v"}}}', "version_tags names version 9"),
+    ],
+)
+def test_hook_refuses_a_state_file_readers_could_not_trust(
+    served: tuple[Path, Path], state_json: str, rule: str
+) -> None:
+    server, work = served
+    before = git("--git-dir", str(server), "show-ref")
+    _commit_state(work, "greet", state_json)
+    result = _push(work, "HEAD:refs/heads/main")
+    assert result.returncode != 0
+    lines = _refusals(result)
+    assert any(rule in line for line in lines), result.stderr
+    assert all(
+        line.split("gitprompts: ", 1)[1].startswith("refs/heads/main: refused") for line in lines
+    )
+    assert git("--git-dir", str(server), "show-ref") == before
+    # What the reader sees is untouched: version 1 is still the latest.
+    assert Registry(server, create=False).latest_version("greet") == 1
+
+
+def test_hook_accepts_a_state_naming_versions_pushed_with_it(served: tuple[Path, Path]) -> None:
+    server, work = served
+    _commit_prompt(work, "greet", "Hello again {{ name }}")
+    git("-C", str(work), "tag", "-a", "-m", "v2", "prompts/greet/2")
+    _commit_state(
+        work,
+        "greet",
+        '{"latest": 2, "aliases": {"production": 2}, "deleted": [1],'
+        ' "version_tags": {"2": {"team": "nlp"}}}',
+    )
+    result = _push(work, "HEAD:refs/heads/main", "refs/tags/prompts/greet/2")
+    assert result.returncode == 0, result.stderr
+    reg = Registry(server, create=False)
+    assert reg.get("greet", "2").tags == {"team": "nlp"}
+    assert reg.aliases("greet") == {"production": 2}
+
+
+@pytest.mark.parametrize("path", ["state/Bad Name.json", "state/notes.txt"])
+def test_hook_refuses_a_file_in_state_that_is_no_prompt_state(
+    served: tuple[Path, Path], path: str
+) -> None:
+    _, work = served
+    (work / path).parent.mkdir(exist_ok=True)
+    (work / path).write_text('{"latest": 0}')
+    git("-C", str(work), "add", "-A")
+    git("-C", str(work), "commit", "-qm", "stray file")
+    result = _push(work, "HEAD:refs/heads/main")
+    assert result.returncode != 0
+    assert any(path in line for line in _refusals(result)), result.stderr
+
+
+def test_next_number_refusal_names_the_state_that_claims_it(tmp_path: Path) -> None:
+    """A state written before the hook was installed claims 5 versions; only 1 has a tag."""
+    server = Registry(tmp_path / "server.git")
+    server.register("greet", "Hello {{ name }}")
+    work = tmp_path / "work"
+    git("clone", "-q", str(server.path), str(work))
+    _commit_state(work, "greet", '{"latest": 5}')
+    assert _push(work, "HEAD:refs/heads/main").returncode == 0  # no hook yet
+    hooks.install(server.path)
+    _commit_prompt(work, "greet", "Hello again {{ name }}")
+    git("-C", str(work), "tag", "-a", "-m", "v2", "prompts/greet/2")
+    result = _push(work, "HEAD:refs/heads/main", "refs/tags/prompts/greet/2")
+    assert result.returncode != 0
+    assert any(
+        "expected 6: the server's state/greet.json says 5 numbers were given out; "
+        "pull, then push again" in line
+        for line in _refusals(result)
+    ), result.stderr
+
+
+# -- version tags are annotated; model links are never rewritten ----------------
+
+
+def test_hook_refuses_a_lightweight_version_tag(served: tuple[Path, Path]) -> None:
+    server, work = served
+    _commit_prompt(work, "greet", "Hello again {{ name }}", 2)
+    git("-C", str(work), "tag", "prompts/greet/2")  # lightweight: no tagger, no message
+    result = _push(work, "HEAD:refs/heads/main", "refs/tags/prompts/greet/2")
+    assert result.returncode != 0
+    assert any("git tag -a" in line for line in _refusals(result)), result.stderr
+    assert git("--git-dir", str(server), "tag", "-l", "prompts/greet/2") == ""
+
+
+NOTES = "refs/notes/gitprompts-models"
+
+
+@pytest.fixture
+def noted(served: tuple[Path, Path]) -> tuple[Path, Path]:
+    """``served`` with a model link on version 1, fetched into the work clone."""
+    server, work = served
+    reg = Registry(server, create=False)
+    reg.link_model([reg.get("greet", 1).commit_id or ""], "a" * 64)
+    git("-C", str(work), "fetch", "-q", "origin", f"{NOTES}:{NOTES}")
+    return server, work
+
+
+def test_hook_refuses_rewriting_or_deleting_model_links(noted: tuple[Path, Path]) -> None:
+    server, work = noted
+    before = git("--git-dir", str(server), "rev-parse", NOTES)
+    # A fresh notes history that drops the server's link: not a fast-forward.
+    git("-C", str(work), "update-ref", "-d", NOTES)
+    git("-C", str(work), "notes", f"--ref={NOTES}", "add", "-m", "b" * 64, "HEAD")
+    rewritten = _push(work, f"+{NOTES}:{NOTES}")
+    assert rewritten.returncode != 0
+    assert any("non-fast-forward" in line for line in _refusals(rewritten)), rewritten.stderr
+    deleted = _push(work, f":{NOTES}")
+    assert deleted.returncode != 0
+    assert any("never deleted" in line for line in _refusals(deleted)), deleted.stderr
+    assert git("--git-dir", str(server), "rev-parse", NOTES) == before
+
+
+def test_hook_accepts_model_links_added_on_top(noted: tuple[Path, Path]) -> None:
+    server, work = noted
+    git("-C", str(work), "notes", f"--ref={NOTES}", "append", "-m", "b" * 64, "HEAD")
+    result = _push(work, f"{NOTES}:{NOTES}")
+    assert result.returncode == 0, result.stderr
+    reg = Registry(server, create=False)
+    assert reg.linked_models("greet") == {1: ["a" * 64, "b" * 64]}
+
+
+# -- the loser of a push race is told to pull --------------------------------------
+
+# Installed as pre-receive.legacy (which runs before gitprompts' checks): the
+# first push to reach the server waits inside its hook until the test says go,
+# so a second push can overtake it. Bounded: it gives up waiting after 30 s.
+RACE_GATE = """#!/bin/sh
+cat >/dev/null
+if mkdir "{gate}/first" 2>/dev/null; then
+    touch "{gate}/waiting"
+    i=0
+    while [ ! -e "{gate}/go" ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i+1)); done
+fi
+exit 0
+"""
+
+PUSHER = textwrap.dedent(
+    """
+    import json, sys
+    from gitprompts import sync
+    from gitprompts.errors import PushRejectedError
+    from gitprompts.registry import Registry
+    try:
+        refs = sync.push(registry=Registry(sys.argv[1], create=False)).refs
+        print(json.dumps({"refs": refs}))
+    except PushRejectedError as exc:
+        print(json.dumps({"pull_first": exc.pull_first, "message": str(exc)}))
+    """
+)
+
+
+def test_loser_of_a_push_race_is_told_to_pull(tmp_path: Path) -> None:
+    server = Registry(tmp_path / "server.git")
+    server.register("greet", "one")
+    server.register("greet", "two")
+    hooks.install(server.path)
+    gate = tmp_path / "gate"
+    gate.mkdir()
+    legacy = server.path / "hooks" / "pre-receive.legacy"
+    legacy.write_text(RACE_GATE.format(gate=gate))
+    legacy.chmod(0o755)
+    a = sync.clone(str(server.path), tmp_path / "a.git", progress=False)
+    b = sync.clone(str(server.path), tmp_path / "b.git", progress=False)
+    a.register("greet", "A's third")
+    b.register("greet", "B's third")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    pusher = subprocess.Popen(
+        [sys.executable, "-c", PUSHER, str(a.path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not (gate / "waiting").exists():
+            assert pusher.poll() is None, pusher.communicate()
+            assert time.monotonic() < deadline, "A's push never reached the server's hook"
+            time.sleep(0.02)
+        # A is inside the hook, nothing moved yet; B overtakes it with the same number.
+        assert "refs/tags/prompts/greet/3" in sync.push(registry=b).refs
+    finally:
+        (gate / "go").touch()
+    out, err = pusher.communicate(timeout=60)
+    assert pusher.returncode == 0, err
+    outcome = json.loads(out)
+    assert outcome.get("pull_first") is True, outcome
+    assert "gitprompts pull origin" in outcome["message"], outcome
+    assert "fix what its hook reports" not in outcome["message"]
+    assert "the server already has version 3" in outcome["message"]
+    # Doing what it says works: A's version becomes 4.
+    assert sync.pull(registry=a).renumbered == {"prompts:/greet/3": "prompts:/greet/4"}
+    assert "refs/heads/main" in sync.push(registry=a).refs
+    assert Registry(server.path, create=False).get("greet", 4).template == "A's third"

@@ -24,7 +24,9 @@ for news before answering an alias and on a miss, and tells after each write.
 
 from __future__ import annotations
 
+import functools
 import os
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -53,12 +55,15 @@ from gitprompts.core.state import State
 from gitprompts.core.uri import LATEST, PromptRef, parse_version, validate_alias, validate_name
 from gitprompts.errors import (
     AliasNotFoundError,
+    CorruptPromptFileError,
+    GitPromptsError,
     InvalidInputError,
     NotARegistryError,
     NotFoundError,
     PromptNotFoundError,
     PromptVersionNotFoundError,
     RegistryError,
+    UnreadablePromptWarning,
 )
 from gitprompts.git.repo import GitRepo, TagInfo, init_bare
 from gitprompts.registry.transaction import Transaction, Upstream
@@ -180,10 +185,40 @@ class Registry:
     def _tag_exists(self, name: str, version: int) -> bool:
         return self._git.ref(tag_ref(name, version)) is not None
 
+    def _top(self, name: str, st: State) -> int:
+        """The highest version number of ``name`` that has a tag (0: none).
+
+        ``latest`` in the state file is where to start, probing single tag
+        refs past it for versions made by hand. A file can claim anything,
+        though (plain git bypasses every check), and a ``latest`` with no tag
+        means the file is wrong or this copy lacks some tags: then the tags
+        are counted from 1, so the work is bounded by the tags that exist,
+        never by the number the file claims (at ~5 µs a probe, walking down
+        from a claimed 10**9 would take 80 minutes).
+        """
+        exists = functools.partial(self._tag_exists, name)
+        top = next_number(st.latest, exists) - 1
+        if top > st.latest or top == 0 or exists(top):
+            return top
+        return next_number(0, exists) - 1
+
     def _latest(self, name: str, st: State) -> int:
-        """Highest live version: from the state record, then probing single tag refs."""
-        number = next_number(st.latest, lambda n: self._tag_exists(name, n)) - 1
-        while number > 0 and (number in st.deleted or not self._tag_exists(name, number)):
+        """Highest live version: the highest tagged number that was not deleted.
+
+        Bounded by the tags and the deleted numbers that exist: a number
+        below the top with no tag sends the search back to counting tags.
+        """
+        exists = functools.partial(self._tag_exists, name)
+        top = self._top(name, st)
+        deleted = set(st.deleted)
+        number = top
+        while number > 0 and number in deleted:
+            number -= 1
+        if number in (0, top) or exists(number):
+            return number
+        # A gap below the top: only the tags counted from 1 can be trusted.
+        number = min(number, next_number(0, exists) - 1)
+        while number > 0 and number in deleted:
             number -= 1
         return number
 
@@ -297,8 +332,9 @@ class Registry:
         if latest == 0:
             raise PromptNotFoundError(name)
         found = []
+        deleted = set(st.deleted)  # a list scan per number would be quadratic
         for number in range(1, latest + 1):
-            record = None if number in st.deleted else self._version(name, number)
+            record = None if number in deleted else self._version(name, number)
             if record is not None:
                 found.append(self._make(name, number, record, st))
         return found
@@ -333,39 +369,58 @@ class Registry:
         return parsed
 
     def prompts(self) -> list[Prompt]:
-        """Every prompt with a live version (cached until ``main`` moves)."""
+        """Every prompt with a live version (cached until ``main`` moves).
+
+        A prompt whose ``.prompt`` or state file cannot be read is left out
+        with an ``UnreadablePromptWarning`` naming the file and the reason
+        (once per ``main``); the others are listed.
+        """
         main = self._refresh()
         if self._listing is not None:
             return self._listing
         listing = []
         for name, blob in self._main_files(main):
-            st = self._state(name, main)
-            latest = self._latest(name, st)
-            if not latest:
+            try:
+                found = self._listed(name, blob, main)
+            except GitPromptsError as exc:
+                # One bad file (pushed by plain git past any hook) must not hide
+                # every other prompt: leave it out and say which file and why.
+                if isinstance(exc, CorruptPromptFileError):
+                    path, reason = exc.path, exc.reason
+                else:
+                    path, reason = prompt_path(name), str(exc)
+                warnings.warn(UnreadablePromptWarning(name, path, reason), stacklevel=2)
                 continue
-            if latest == st.latest and blob == st.latest_blob:
-                # main still holds exactly the newest version's file: no need to
-                # read the version commit's (large) prompts/ tree.
-                tag = self._git.peel_tag(tag_ref(name, latest))
-                if tag is None:
-                    continue
-                file, created = self._file(blob, name), tag.tagger.time
-            else:
-                record = self._version(name, latest)
-                if record is None:
-                    continue
-                file, created = record.file, record.tag.tagger.time
-            listing.append(
-                Prompt(
-                    name,
-                    latest,
-                    dict(sorted(st.aliases.items())),
-                    st.version_tags.get(str(latest), file.tags),
-                    created * 1000,
-                )
-            )
+            if found is not None:
+                listing.append(found)
         self._listing = listing
         return listing
+
+    def _listed(self, name: str, blob: str, main: str | None) -> Prompt | None:
+        """The listing's row for ``name`` (main's file is ``blob``); None with no live version."""
+        st = self._state(name, main)
+        latest = self._latest(name, st)
+        if not latest:
+            return None
+        if latest == st.latest and blob == st.latest_blob:
+            # main still holds exactly the newest version's file: no need to
+            # read the version commit's (large) prompts/ tree.
+            tag = self._git.peel_tag(tag_ref(name, latest))
+            if tag is None:
+                return None
+            file, created = self._file(blob, name), tag.tagger.time
+        else:
+            record = self._version(name, latest)
+            if record is None:
+                return None
+            file, created = record.file, record.tag.tagger.time
+        return Prompt(
+            name,
+            latest,
+            dict(sorted(st.aliases.items())),
+            st.version_tags.get(str(latest), file.tags),
+            created * 1000,
+        )
 
     def prompt_file(self, name: str, version: object) -> tuple[PromptVersion, bytes]:
         """Version ``version`` of ``name`` and the exact bytes of its ``.prompt`` file."""
@@ -404,7 +459,8 @@ class Registry:
         if version is not None:
             numbers = [parse_version(version)]
         else:
-            numbers = list(range(1, max(st.latest, self._latest(name, st)) + 1))
+            # Up to the highest tagged number, not the file's claim: bounded by real tags.
+            numbers = list(range(1, self._top(name, st) + 1))
         found: dict[int, list[str]] = {}
         for number in numbers:
             record = self._version(name, number)
@@ -474,6 +530,12 @@ class Registry:
             main = txn.main
             st = self._state(name, main)
             number = next_number(st.latest, lambda n: self._tag_exists(name, n))
+            if number > state.MAX_VERSION:
+                raise InvalidInputError(
+                    f"prompt {name!r} cannot have a version {number}: a prompt has at most "
+                    f"{state.MAX_VERSION} versions (its state file says {st.latest} were given "
+                    "out); register the text under a new prompt name"
+                )
             new_state = state.State(
                 latest=number,
                 latest_blob=blob,
@@ -483,7 +545,11 @@ class Registry:
             )
             message = commit_message or default_message(name, number)
             commit = txn.write_commit(
-                {prompt_path(name): data, state_path(name): state.encode(new_state)}, message
+                {
+                    prompt_path(name): data,
+                    state_path(name): state.encode(new_state, state_path(name)),
+                },
+                message,
             )
             tag = txn.git.write_tag_object(tag_name(name, number), commit, message, txn.author)
             txn.update_refs({tag_ref(name, number): (None, tag), MAIN: (main, commit)}, message)
@@ -504,7 +570,8 @@ class Registry:
             new = change(st, latest)
             if new == st:
                 return st
-            commit = txn.write_commit({state_path(name): state.encode(new)}, message)
+            path = state_path(name)
+            commit = txn.write_commit({path: state.encode(new, path)}, message)
             txn.update_refs({MAIN: (txn.main, commit)}, message)
             return new
 
@@ -520,6 +587,12 @@ class Registry:
 
         def change(st: State, latest: int) -> State:
             number = self._live(name, version, st)
+            if alias not in st.aliases and len(st.aliases) >= state.MAX_ALIASES:
+                raise InvalidInputError(
+                    f"prompt {name!r} already has {len(st.aliases)} aliases, the most a prompt "
+                    f"may have ({state.MAX_ALIASES} aliases); move or delete one instead of "
+                    f"adding {alias!r}"
+                )
             return _replace(st, aliases={**st.aliases, alias: number})
 
         self._update_state(name, change, f"Set alias {alias} of {name} to version {version}")

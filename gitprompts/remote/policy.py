@@ -8,8 +8,17 @@ it for pushes over HTTP, and ``hooks/pre-receive`` calls it through
 - deletes or moves a ``prompts/*`` tag (published versions never change);
 - creates a version tag whose number is not the next one for its prompt;
 - tags a commit whose ``prompts/<name>.prompt`` is missing or invalid;
+- creates a version tag that is not an annotated tag (``git tag -a``);
 - rewrites ``main`` (non-fast-forward) or deletes it;
-- brings a ``main`` with a ``.prompt`` (or state) file that does not parse.
+- rewrites or deletes the model links (``refs/notes/gitprompts-models``);
+- brings a ``main`` with a ``.prompt`` or state file that does not parse, or a
+  state file readers could not trust: its ``latest`` must name a version
+  tag of that prompt (or be 0), every alias an existing, non-deleted
+  version, ``deleted`` and ``version_tags`` existing versions (tags as they
+  will be once the push is in).
+
+A refusal that pulling fixes (another push took the version number first,
+or a rewritten history) ends with ``PULL_FIRST``, which ``push`` recognises.
 
 >>> check_push(Path("p.git"), [(ZERO, "3f2a", "refs/tags/prompts/greet/1")])  # doctest: +SKIP
 []
@@ -18,20 +27,24 @@ it for pushes over HTTP, and ``hooks/pre-receive`` calls it through
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from gitprompts.core import promptfile, state
 from gitprompts.core.layout import (
     MAIN,
+    MODELS_NOTES,
     PROMPT_SUFFIX,
     PROMPTS_DIR,
     STATE_DIR,
+    STATE_SUFFIX,
     VERSION_TAGS,
+    name_from_path,
     next_number,
     parse_tag_ref,
     prompt_path,
     state_path,
+    tag_name,
     tag_ref,
 )
 from gitprompts.core.uri import validate_name
@@ -40,6 +53,11 @@ from gitprompts.git.command import run, run_bytes
 from gitprompts.git.repo import GitRepo
 
 ZERO = "0" * 40
+# The end of every refusal that a pull (then a new push) resolves: the client
+# tells the user to pull instead of to fix what the hook reports.
+PULL_FIRST = "pull, then push again"
+# Refusals listed per state file; past these the file is refused all the same.
+_MAX_PROBLEMS = 5
 
 
 def check_push(repo_path: Path, updates: Sequence[tuple[str, str, str]]) -> list[str]:
@@ -61,9 +79,14 @@ def check_push(repo_path: Path, updates: Sequence[tuple[str, str, str]]) -> list
         if ref == MAIN:
             main_after = None if new == ZERO else new
     created: dict[str, list[tuple[int, str, str]]] = {}
+    new_tags = {
+        ref for old, new, ref in updates if ref.startswith(VERSION_TAGS) and ZERO == old != new
+    }
     for old, new, ref in updates:
         if ref == MAIN:
-            problems += _check_main(repo, old, new)
+            problems += _check_main(repo, old, new, new_tags)
+        elif ref == MODELS_NOTES:
+            problems += _check_notes(repo, old, new)
         elif ref.startswith(VERSION_TAGS):
             if old != ZERO and new == ZERO:
                 problems.append(f"{ref}: refused: version tags are never deleted")
@@ -104,16 +127,35 @@ def _check_new_versions(
     problems = []
     expected = _next_number(repo, name)
     for number, oid, ref in tags:
-        if number != expected:
+        if number < expected:
+            # Usually taken meanwhile: another push got this number in first (a race).
+            # Either way, pulling renumbers the version after what the server has.
+            taken = (
+                f"the server already has version {number}"
+                if repo.ref(ref) is not None
+                else f"the server's {state_path(name)} says {expected - 1} numbers were given out"
+            )
             problems.append(
                 f"{ref}: refused: version {number} is not the next number of prompt {name!r} "
-                f"(expected {expected}; pull, then push again)"
+                f"(expected {expected}: {taken}; {PULL_FIRST})"
+            )
+            continue
+        if number > expected:
+            problems.append(
+                f"{ref}: refused: version {number} is not the next number of prompt {name!r} "
+                f"(expected {expected}: version numbers are given out one by one, without gaps)"
             )
             continue
         expected += 1
         info = repo.tag_object_info(oid)
         if info is None:
             problems.append(f"{ref}: refused: it must point at a commit (an annotated tag)")
+            continue
+        if info.ref_target == info.commit:
+            problems.append(
+                f"{ref}: refused: it is a lightweight tag; a version is an annotated tag "
+                f"(git tag -a {tag_name(name, number)} -m MESSAGE), so it records who made it"
+            )
             continue
         path = prompt_path(name)
         blob = repo.blob_at(info.commit, path)
@@ -133,14 +175,23 @@ def _check_new_versions(
     return problems
 
 
-def _check_main(repo: GitRepo, old: str, new: str) -> list[str]:
+def _check_notes(repo: GitRepo, old: str, new: str) -> list[str]:
+    """Model links are only ever added to: no deletion, no rewrite."""
+    if new == ZERO:
+        return [f"{MODELS_NOTES}: refused: model links are never deleted"]
+    if old != ZERO and not repo.is_ancestor(old, new):
+        return [
+            f"{MODELS_NOTES}: refused: non-fast-forward (model links are merged, never "
+            f"rewritten; {PULL_FIRST})"
+        ]
+    return []
+
+
+def _check_main(repo: GitRepo, old: str, new: str, new_tags: set[str]) -> list[str]:
     if new == ZERO:
         return [f"{MAIN}: refused: main is never deleted"]
     if old != ZERO and not repo.is_ancestor(old, new):
-        return [
-            f"{MAIN}: refused: non-fast-forward (main is never rewritten; "
-            "pull and rebase onto the remote main, then push)"
-        ]
+        return [f"{MAIN}: refused: non-fast-forward (main is never rewritten; {PULL_FIRST})"]
     problems = []
     base = None if old == ZERO else old
     for path in repo.changed_paths(base, new, PROMPTS_DIR):
@@ -157,11 +208,84 @@ def _check_main(repo: GitRepo, old: str, new: str) -> list[str]:
             problems.append(f"{MAIN}: refused: invalid prompt file {path}: {_one_line(exc)}")
     for path in repo.changed_paths(base, new, STATE_DIR):
         blob = repo.blob_at(new, path)
-        if blob is not None:
-            try:
-                state.decode(repo.read_blob(blob), path)
-            except GitPromptsError as exc:
-                problems.append(f"{MAIN}: refused: invalid state file {path}: {_one_line(exc)}")
+        if blob is None:
+            continue  # removed
+        name = name_from_path(path)
+        if not path.endswith(STATE_SUFFIX) or name is None:
+            problems.append(f"{MAIN}: refused: {path} is not a {STATE_SUFFIX} file")
+            continue
+        try:
+            validate_name(name)
+            st = state.decode(repo.read_blob(blob), path)
+        except GitPromptsError as exc:
+            problems.append(f"{MAIN}: refused: invalid state file {path}: {_one_line(exc)}")
+            continue
+        before = _state_at(repo, base, path)
+
+        def exists(number: int, name: str = name) -> bool:
+            ref = tag_ref(name, number)
+            return ref in new_tags or repo.ref(ref) is not None
+
+        problems += [
+            f"{MAIN}: refused: state file {path}: {problem}"
+            for problem in _untrusted(name, st, before, exists)
+        ]
+    return problems
+
+
+def _state_at(repo: GitRepo, commit: str | None, path: str) -> state.State:
+    """The state file at ``commit`` (empty when absent or unreadable)."""
+    blob = None if commit is None else repo.blob_at(commit, path)
+    if blob is None:
+        return state.EMPTY
+    try:
+        return state.decode(repo.read_blob(blob), path)
+    except GitPromptsError:
+        return state.EMPTY
+
+
+def _untrusted(
+    name: str, st: state.State, before: state.State, exists: Callable[[int], bool]
+) -> list[str]:
+    """What in ``st`` names versions that do not exist once the push is in (at most a few).
+
+    ``latest`` and the aliases are checked in full; ``deleted`` and
+    ``version_tags`` only where they differ from the file ``before`` the
+    push, which was checked when it came in. The work is one tag probe per
+    number named (about 5 µs each), and the decoder already bounds how many.
+    """
+    problems = []
+    if st.latest and not exists(st.latest):
+        problems.append(
+            f"latest is {st.latest}, but prompt {name!r} has no version {st.latest} "
+            f"(no tag {tag_name(name, st.latest)}); latest is the highest version number "
+            "given out, or 0 for none"
+        )
+    deleted = set(st.deleted)
+    for alias, number in sorted(st.aliases.items()):
+        if number in deleted:
+            problems.append(
+                f"alias {alias!r} points at version {number}, which is deleted; "
+                "an alias points at a live version"
+            )
+        elif not exists(number):
+            problems.append(
+                f"alias {alias!r} points at version {number}, which does not exist; "
+                "an alias points at a live version"
+            )
+        if len(problems) >= _MAX_PROBLEMS:
+            return problems
+    listed = sorted(deleted - set(before.deleted))
+    keys = sorted(set(st.version_tags) - set(before.version_tags), key=int)
+    for field, numbers in (("deleted", listed), ("version_tags", [int(k) for k in keys])):
+        for number in numbers:
+            if len(problems) >= _MAX_PROBLEMS:
+                return problems
+            if not exists(number):
+                problems.append(
+                    f"{field} names version {number}, which does not exist; "
+                    f"{field} names existing versions only"
+                )
     return problems
 
 

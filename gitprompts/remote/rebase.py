@@ -124,7 +124,7 @@ class _Replay:
                 local_at=commit.author.time,
             )
             self.conflicts.update({(name, alias): text for alias, text in conflicts.items()})
-            changes[layout.state_path(name)] = state.encode(merged)
+            changes[layout.state_path(name)] = state.encode(merged, layout.state_path(name))
             if layout.prompt_path(name) in paths:
                 blob = git.blob_at(commit.oid, layout.prompt_path(name))
                 changes[layout.prompt_path(name)] = None if blob is None else git.read_blob(blob)

@@ -39,7 +39,7 @@ from gitprompts.git import command
 from gitprompts.git.repo import GitRepo
 from gitprompts.registry import Registry
 from gitprompts.registry.transaction import Transaction
-from gitprompts.remote import rebase
+from gitprompts.remote import policy, rebase
 
 __all__ = [
     "PullResult",
@@ -281,16 +281,19 @@ def _changed_prompts(git: GitRepo, base: str | None, tip: str) -> list[str]:
 
 
 def _new_tags(git: GitRepo, base: str | None, tip: str) -> list[str]:
-    """Local version tags of prompts changed since ``base``: numbers past ``base``'s state.
+    """Local version tags of prompts changed since ``base``: the tags past ``base``'s state.
 
-    Versions registered through gitprompts raise ``latest`` in the state file;
-    versions made by hand only add a tag, found by probing the next numbers.
+    Every number given out has a tag (registered or made by hand), so the new
+    ones are found by probing from the number after ``base``'s ``latest``
+    until a tag is missing. The work is bounded by the tags that exist, never
+    by what a state file claims: the tip's ``latest`` is not read, so a
+    hand-edited ``latest = 10**9`` cannot make push list a billion refs.
     """
     wanted = []
     for name in _changed_prompts(git, base, tip):
+        rebase.state_at(git, tip, name)  # an unreadable state is refused before anything is sent
         old = rebase.state_at(git, base, name).latest
-        new = rebase.state_at(git, tip, name).latest
-        end = layout.next_number(new, functools.partial(_has_tag, git, name))
+        end = layout.next_number(old, functools.partial(_has_tag, git, name))
         wanted += [layout.tag_ref(name, n) for n in range(old + 1, end)]
     return wanted
 
@@ -396,13 +399,17 @@ def _raise_rejected(remote: str, code: int, out: str, err: str, args: list[str])
             rejected[ref] = parts[2].strip()
     if not rejected:
         raise GitCommandError([*args[:1], "(to " + remote + ")"], code, err or out)
-    pull_first = any(marker in why for why in rejected.values() for marker in _PULL_FIRST)
     hook_lines = [
         line[len("remote: ") :].strip()
         for line in err.splitlines()
         if line.startswith("remote: ") and line[len("remote: ") :].strip()
     ]
-    if hook_lines and not pull_first:
+    # git's own refusals name a race ("fetch first"...); the server hook's end
+    # in PULL_FIRST when another push got in first (it took our number, or
+    # moved what we build on): either way pulling, not fixing, is the remedy.
+    pull_first = any(marker in why for why in rejected.values() for marker in _PULL_FIRST)
+    pull_first = pull_first or any(policy.PULL_FIRST in line for line in hook_lines)
+    if hook_lines:
         first = next(iter(sorted(rejected)))
         rejected[first] += ": " + "; ".join(hook_lines)
     raise PushRejectedError(remote, rejected, pull_first)
