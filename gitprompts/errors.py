@@ -10,6 +10,7 @@ should show its traceback.
     │   ├── InvalidURIError             .uri
     │   ├── InvalidAliasError           .alias
     │   ├── InvalidTemplateError        .template
+    │   ├── PromptTooLargeError         .size .limit
     │   ├── InvalidVersionError         .version
     │   ├── InvalidFilterError          .filter_string
     │   ├── MissingVariablesError       .missing
@@ -79,6 +80,7 @@ __all__ = [
     "NotARegistryError",
     "NotFoundError",
     "PromptNotFoundError",
+    "PromptTooLargeError",
     "PromptVersionNotFoundError",
     "PushRejectedError",
     "RegistryError",
@@ -149,6 +151,19 @@ class InvalidTemplateError(InvalidInputError):
         if len(shown) > 80:
             shown = shown[:77] + "..."
         super().__init__(f"invalid template {shown}: {reason}")
+
+
+class PromptTooLargeError(InvalidInputError):
+    """A new version's ``.prompt`` file would be larger than readers accept."""
+
+    def __init__(self, size: int, limit: int) -> None:
+        self.size = size
+        self.limit = limit
+        super().__init__(
+            f"this version's prompt file would be {size:,} bytes, over the limit of {limit:,} "
+            "bytes: shorten the template or its metadata, or raise the limit with "
+            "GITPROMPTS_MAX_PROMPT_BYTES=<bytes> (set it for every reader and the server too)"
+        )
 
 
 class InvalidVersionError(InvalidInputError):
