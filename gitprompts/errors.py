@@ -46,7 +46,7 @@ the input is kept in a field for code that handles the error:
 
     >>> raise InvalidPromptNameError("../x")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
-    gitprompts.errors.InvalidPromptNameError: invalid prompt name '../x': use 1-255 bytes of ...
+    gitprompts.errors.InvalidPromptNameError: invalid prompt name '../x': use 1-248 bytes of ...
     >>> InvalidPromptNameError("../x").name
     '../x'
 """
@@ -120,7 +120,7 @@ class InvalidPromptNameError(InvalidInputError):
         self.name = name
         detail = f" ({reason})" if reason else ""
         super().__init__(
-            f"invalid prompt name {name!r}{detail}: use 1-255 bytes of letters, digits, "
+            f"invalid prompt name {name!r}{detail}: use 1-248 bytes of letters, digits, "
             "'-', '_' and '.', not starting with '.', without '..' and not ending in '.lock'"
         )
 

@@ -25,6 +25,14 @@ from gitprompts.errors import (
 SCHEME = "prompts:/"
 LATEST = "latest"
 
+# The longest component of the layout a name goes into is the file
+# ``prompts/<name>.prompt``, and a file name may be 255 bytes on common
+# filesystems (ext4, XFS, Btrfs, APFS, NTFS): 255 - len(".prompt") = 248. A
+# longer name could be registered but not checked out by a plain
+# ``git clone``. (``state/<name>.json`` and the tag directory
+# ``refs/tags/prompts/<name>/`` are shorter.)
+MAX_NAME_BYTES = 248
+
 _NAME_CHARS = re.compile(r"[A-Za-z0-9_.\-]+")
 _ALIAS = re.compile(r"[A-Za-z0-9_\-]{1,255}")
 
@@ -64,8 +72,8 @@ def validate_name(name: object) -> str:
         raise InvalidPromptNameError(name, "not a string")
     if not name:
         raise InvalidPromptNameError(name, "empty")
-    if len(name.encode("utf-8")) > 255:
-        raise InvalidPromptNameError(name, "longer than 255 bytes")
+    if len(name.encode("utf-8")) > MAX_NAME_BYTES:
+        raise InvalidPromptNameError(name, f"longer than {MAX_NAME_BYTES} bytes")
     if not _NAME_CHARS.fullmatch(name):
         raise InvalidPromptNameError(name, "contains a character that is not allowed")
     if name.startswith("."):
