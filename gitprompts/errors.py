@@ -171,7 +171,8 @@ class InvalidVersionError(InvalidInputError):
         self.version = version
         extra = f" ({reason})" if reason else ""
         super().__init__(
-            f"invalid version {version!r}{extra}: expected a positive integer such as 1 or '3'"
+            f"invalid version {_short_repr(version)}{extra}: "
+            "expected a positive integer such as 1 or '3'"
         )
 
 
@@ -203,6 +204,14 @@ class InvalidModelError(InvalidInputError):
         if len(shown) > 80:
             shown = shown[:77] + "..."
         super().__init__(f"cannot log model {shown}: {reason}")
+
+
+def _short_repr(value: object) -> str:
+    """``repr(value)`` cut to 80 characters; repr() of an int of 4,301+ digits raises."""
+    if isinstance(value, int) and value.bit_length() > 64:
+        return f"<an integer of {value.bit_length()} bits>"
+    shown = repr(value)
+    return shown if len(shown) <= 80 else shown[:37] + "..." + shown[-37:]
 
 
 # -- lookups -----------------------------------------------------------------

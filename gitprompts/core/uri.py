@@ -32,6 +32,11 @@ LATEST = "latest"
 # ``git clone``. (``state/<name>.json`` and the tag directory
 # ``refs/tags/prompts/<name>/`` are shorter.)
 MAX_NAME_BYTES = 248
+# The highest version number: far more than any prompt needs, and it keeps
+# parsing cheap (Python's int() refuses strings of over 4,300 digits with a
+# bare ValueError, and takes quadratic time below that).
+MAX_VERSION = 10**9
+_MAX_VERSION_DIGITS = len(str(MAX_VERSION))
 
 _NAME_CHARS = re.compile(r"[A-Za-z0-9_.\-]+")
 _ALIAS = re.compile(r"[A-Za-z0-9_\-]{1,255}")
@@ -95,18 +100,32 @@ def validate_alias(alias: object, *, allow_latest: bool = False) -> str:
 
 
 def parse_version(version: object) -> int:
-    """Accept 3, '3' (as MLflow does); refuse 0, -1, 'x', True, 1.5."""
+    """Accept 3, '3' (as MLflow does); refuse 0, -1, 'x', True, 1.5 and numbers past MAX_VERSION.
+
+    >>> parse_version("3"), parse_version(1_000_000_000)
+    (3, 1000000000)
+    >>> parse_version("9" * 5000)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    gitprompts.errors.InvalidVersionError: invalid version '99...99' (1000000000 is the highest ...
+    """
     if isinstance(version, bool):
         raise InvalidVersionError(version)
     if isinstance(version, int):
         number = version
     elif isinstance(version, str) and version.isascii() and version.isdigit():
+        if len(version.lstrip("0")) > _MAX_VERSION_DIGITS:  # before int(): see MAX_VERSION
+            raise InvalidVersionError(version, _TOO_LARGE)
         number = int(version)
     else:
         raise InvalidVersionError(version)
     if number < 1:
         raise InvalidVersionError(version, "versions start at 1")
+    if number > MAX_VERSION:
+        raise InvalidVersionError(version, _TOO_LARGE)
     return number
+
+
+_TOO_LARGE = f"{MAX_VERSION} is the highest version number"
 
 
 def parse_prompt_uri(uri: str) -> PromptRef:
@@ -131,8 +150,10 @@ def parse_prompt_uri(uri: str) -> PromptRef:
     try:
         number = parse_version(version)
     except InvalidVersionError:
+        if version.isascii() and version.isdigit() and version.strip("0"):
+            raise  # a whole number, only too large: the version is what is wrong
         raise InvalidURIError(
-            uri, "'prompts:/<name>/<version>' with a whole version number from 1 up"
+            uri, f"'prompts:/<name>/<version>' with a whole version number from 1 to {MAX_VERSION}"
         ) from None
     return PromptRef(name, number, None)
 
