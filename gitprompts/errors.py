@@ -10,6 +10,7 @@ should show its traceback.
     │   ├── InvalidURIError             .uri
     │   ├── InvalidAliasError           .alias
     │   ├── InvalidTemplateError        .template
+    │   ├── TemplateRenderError         .template .reason .uri
     │   ├── PromptTooLargeError         .size .limit
     │   ├── InvalidVersionError         .version
     │   ├── InvalidFilterError          .filter_string
@@ -87,6 +88,7 @@ __all__ = [
     "RemoteNotFoundError",
     "RemoteUnreachableWarning",
     "SyncError",
+    "TemplateRenderError",
     "UnpinnedPromptError",
     "UnpinnedPromptWarning",
 ]
@@ -151,6 +153,17 @@ class InvalidTemplateError(InvalidInputError):
         if len(shown) > 80:
             shown = shown[:77] + "..."
         super().__init__(f"invalid template {shown}: {reason}")
+
+
+class TemplateRenderError(InvalidInputError):
+    """A Jinja2 template failed while rendering, or went past a limit of the sandbox."""
+
+    def __init__(self, template: object, reason: str, uri: str = "") -> None:
+        self.template = template
+        self.reason = reason
+        self.uri = uri
+        shown = uri or _short_repr(template)
+        super().__init__(f"cannot render {shown}: {reason}")
 
 
 class PromptTooLargeError(InvalidInputError):

@@ -279,3 +279,12 @@ def test_front_matter_with_too_many_values_is_refused() -> None:
     many = "tags:\n  a: [" + "1," * 100_000 + "1]\n"
     with pytest.raises(errors.CorruptPromptFileError, match="past 100,000 values"):
         promptfile.decode(f"---\n{many}---\nbody".encode(), "prompts/x.prompt")
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [(b"Hello {{ name", "never closed"), (b"{% if a %}" * 17, "blocks nested deeper than 16")],
+)
+def test_a_file_without_front_matter_is_checked_too(data: bytes, reason: str) -> None:
+    with pytest.raises(errors.CorruptPromptFileError, match=reason):
+        promptfile.decode(data, "prompts/plain.prompt")

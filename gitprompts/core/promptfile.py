@@ -296,12 +296,14 @@ def decode(data: bytes, path: str = "<prompt file>") -> PromptFile:
         )
     match = _FRONT_MATTER.match(data)
     try:
-        if match is None:
-            return PromptFile(type=TEXT, template=data.decode("utf-8"))
-        front = match.group(1)
-        _check_events(front, path)
-        meta = yaml.load(front, Loader=_Loader) or {}
-        body = data[match.end() :].decode("utf-8")
+        if match is None:  # a plain text template, checked like any other
+            meta: Any = {}
+            body = data.decode("utf-8")
+        else:
+            front = match.group(1)
+            _check_events(front, path)
+            meta = yaml.load(front, Loader=_Loader) or {}
+            body = data[match.end() :].decode("utf-8")
     except UnicodeDecodeError as exc:
         raise CorruptPromptFileError(path, f"not UTF-8 ({exc.reason})") from None
     except yaml.YAMLError as exc:
