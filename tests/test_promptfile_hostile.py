@@ -288,3 +288,38 @@ def test_front_matter_with_too_many_values_is_refused() -> None:
 def test_a_file_without_front_matter_is_checked_too(data: bytes, reason: str) -> None:
     with pytest.raises(errors.CorruptPromptFileError, match=reason):
         promptfile.decode(data, "prompts/plain.prompt")
+
+
+@pytest.mark.parametrize(
+    ("front", "problem"),
+    [
+        (b"model_config: {a: " + b"9" * 5000 + b"}", "cannot be read"),
+        (b"tags: {a: 2024-13-45}", "month must be in 1..12"),
+        (b"commit_message: 2024-02-30", "day is out of range"),
+        (b"tags: {a: !!timestamp x}", "cannot be read"),
+        (b"tags: {a: !!int x}", "invalid literal for int()"),
+        (b"tags: {a: 0b" + b"1" * 20000 + b"}", "an integer of 20,000 bits"),
+        (b"commit_message: 0x" + b"f" * 4000, "an integer of 16,000 bits"),
+        (b"model_config: {seed: 0x" + b"f" * 17 + b"}", "integer of 68 bits"),
+        (b"tags: {a: [1, 2]}", "tag 'a' must be a string"),
+        (b"commit_message: {a: b}", "commit_message must be a string"),
+    ],
+)
+def test_values_yaml_cannot_build_or_readers_cannot_show_are_refused(
+    front: bytes, problem: str
+) -> None:
+    with pytest.raises(errors.CorruptPromptFileError) as info:
+        promptfile.decode(b"---\n" + front + b"\n---\nhi", "prompts/x.prompt")
+    assert problem in str(info.value)
+    assert "prompts/x.prompt" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [{"model_config": {"seed": 10**5000}}, {"tags": {"big": 10**5000}}, {"tags": {"n": 2**64}}],
+)
+def test_register_refuses_integers_readers_could_not_show(
+    registry: gitprompts.Registry, arguments: dict[str, object]
+) -> None:
+    with pytest.raises(errors.InvalidInputError, match="64 bits"):
+        gitprompts.register_prompt("p", "hi", **arguments)  # type: ignore[arg-type]

@@ -124,6 +124,11 @@ def check_tags(value: object) -> dict[str, str]:
             raise InvalidInputError(
                 f"tag {key!r} has a {type(item).__name__} value; tag values are strings"
             )
+        if isinstance(item, int) and item.bit_length() > promptfile.MAX_INT_BITS:
+            raise InvalidInputError(
+                f"tag {key!r} is an integer of {item.bit_length():,} bits; tag values are "
+                f"strings, or integers of at most {promptfile.MAX_INT_BITS} bits"
+            )
     return {k: str(v) for k, v in value.items()}
 
 

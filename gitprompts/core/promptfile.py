@@ -72,9 +72,12 @@ MAX_VALUES = 100_000
 # How deep model_config and response_format may nest: deep enough for any
 # real JSON schema, shallow enough to bound the work of every reader.
 MAX_JSON_DEPTH = 32
+# Integers a reader can always print: Python's str() refuses an int of over
+# 4,300 digits (with a bare ValueError), and JSON readers beyond 64 bits.
+MAX_INT_BITS = 64
 JSON_TYPES = (
-    "model_config, response_format and tags must hold only strings, finite numbers, "
-    "booleans, null, lists and dicts with string keys"
+    "model_config, response_format and tags must hold only strings, finite numbers "
+    "(integers of at most 64 bits), booleans, null, lists and dicts with string keys"
 )
 
 _FRONT_MATTER = re.compile(rb"\A---\r?\n(.*?)^---(?:\r?\n|\Z)", re.S | re.M)
@@ -221,8 +224,10 @@ def json_problem(value: object, depth: int = 0, where: tuple[object, ...] = ()) 
     """
     if depth > MAX_JSON_DEPTH:
         return f"is nested deeper than {MAX_JSON_DEPTH} levels at {_at(where)}"
-    if value is None or isinstance(value, (str, bool, int)):
+    if value is None or isinstance(value, (str, bool)):
         return None
+    if isinstance(value, int):
+        return _int_problem(value, _at(where))
     if isinstance(value, float):
         return None if math.isfinite(value) else f"holds {value!r} at {_at(where)}"
     if isinstance(value, list):
@@ -243,6 +248,24 @@ def json_problem(value: object, depth: int = 0, where: tuple[object, ...] = ()) 
 
 def _at(where: tuple[object, ...]) -> str:
     return "".join(f"[{part!r}]" for part in where) or "the top level"
+
+
+def _int_problem(value: int, at: str) -> str | None:
+    bits = value.bit_length()
+    return f"holds an integer of {bits:,} bits at {at}" if bits > MAX_INT_BITS else None
+
+
+def _scalar_text(value: object, what: str, path: str) -> str:
+    """A tag or commit message read from YAML as text (``2024-01-01`` is a date there)."""
+    if isinstance(value, (list, dict, set)):
+        raise CorruptPromptFileError(path, f"{what} must be a string, not a {type(value).__name__}")
+    if isinstance(value, int) and _int_problem(value, what) is not None:
+        raise CorruptPromptFileError(
+            path,
+            f"{what} is an integer of {value.bit_length():,} bits; integers may have at most "
+            f"{MAX_INT_BITS} bits (quote it to make it a string)",
+        )
+    return str(value)
 
 
 def _check_events(front: bytes, path: str) -> None:
@@ -285,6 +308,22 @@ def _check_events(front: bytes, path: str) -> None:
         loader.dispose()
 
 
+def _load(front: bytes, path: str) -> Any:
+    """The front matter's value, once ``_check_events`` has passed it."""
+    try:
+        return yaml.load(front, Loader=_Loader) or {}
+    except yaml.YAMLError:
+        raise
+    except Exception as exc:
+        # PyYAML's constructors raise what Python raises for a value they cannot
+        # build (a 13th month, a 5,000-digit number, '!!int x'): ValueError,
+        # AttributeError... The input is bounded by now, so any of it is the file's.
+        reason = f"{type(exc).__name__}: {exc}"
+        raise CorruptPromptFileError(
+            path, f"the front matter holds a value that cannot be read ({reason})"
+        ) from None
+
+
 def decode(data: bytes, path: str = "<prompt file>") -> PromptFile:
     """Parse the bytes of a ``.prompt`` file; a file without front matter is a text template."""
     limit = max_bytes()
@@ -302,11 +341,11 @@ def decode(data: bytes, path: str = "<prompt file>") -> PromptFile:
         else:
             front = match.group(1)
             _check_events(front, path)
-            meta = yaml.load(front, Loader=_Loader) or {}
+            meta = _load(front, path)
             body = data[match.end() :].decode("utf-8")
     except UnicodeDecodeError as exc:
         raise CorruptPromptFileError(path, f"not UTF-8 ({exc.reason})") from None
-    except yaml.YAMLError as exc:
+    except yaml.YAMLError as exc:  # from the event scan or the load
         raise CorruptPromptFileError(path, f"front matter is not valid YAML: {exc}") from None
     if not isinstance(meta, dict):
         raise CorruptPromptFileError(path, "front matter must be a mapping")
@@ -336,8 +375,11 @@ def decode(data: bytes, path: str = "<prompt file>") -> PromptFile:
     return PromptFile(
         type=kind,
         template=template,
-        commit_message=None if message is None else str(message),
-        tags={str(k): str(v) for k, v in tags.items()},
+        commit_message=None if message is None else _scalar_text(message, "commit_message", path),
+        tags={
+            _scalar_text(k, "a tag key", path): _scalar_text(v, f"tag {k!r}", path)
+            for k, v in tags.items()
+        },
         model_config=meta.get("model_config"),
         response_format=meta.get("response_format"),
     )
