@@ -172,3 +172,11 @@ def test_the_cli_reports_a_hostile_render_in_one_line(registry: gitprompts.Regis
     assert result.returncode == 1
     assert result.stderr.startswith("Error: cannot render prompts:/bomb/1: it took more than")
     assert result.stderr.count("\n") == 1
+
+
+def test_the_messages_of_a_chat_prompt_share_one_budget() -> None:
+    loops = "{% for a in range(300) %}{% for b in range(300) %}{% endfor %}{% endfor %}"
+    assert sandbox.render(loops, {}) == ""  # 90,300 steps: fine on its own
+    chat = PromptVersion("chat", 1, [{"role": "user", "content": loops}] * 20)
+    with pytest.raises(errors.TemplateRenderError, match="more than 1,000,000 steps"):
+        chat.format()

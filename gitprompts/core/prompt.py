@@ -114,13 +114,14 @@ class PromptVersion:
             raise MissingVariablesError(missing, self.uri)
         filled: str | Messages
         try:
-            if isinstance(self.template, str):
-                filled = _template.format_text(self.template, kwargs)
-            else:
-                filled = [
-                    {"role": m["role"], "content": _template.format_text(m["content"], kwargs)}
-                    for m in self.template
-                ]
+            with _template.render_scope(self._texts()):  # the messages share one budget
+                if isinstance(self.template, str):
+                    filled = _template.format_text(self.template, kwargs)
+                else:
+                    filled = [
+                        {"role": m["role"], "content": _template.format_text(m["content"], kwargs)}
+                        for m in self.template
+                    ]
         except TemplateRenderError as exc:  # say which prompt it was
             raise TemplateRenderError(exc.template, exc.reason, self.uri) from exc.__cause__
         if missing and not any(_template.is_jinja(t) for t in self._texts()):

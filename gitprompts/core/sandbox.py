@@ -33,6 +33,7 @@ import inspect
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
@@ -44,7 +45,15 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from gitprompts.errors import GitPromptsError, TemplateRenderError
 
-__all__ = ["MAX_INT_BITS", "MAX_LENGTH", "MAX_SECONDS", "MAX_STEPS", "environment", "render"]
+__all__ = [
+    "MAX_INT_BITS",
+    "MAX_LENGTH",
+    "MAX_SECONDS",
+    "MAX_STEPS",
+    "bounded",
+    "environment",
+    "render",
+]
 
 # A loop iteration of a template costs about 0.3 us here, so a million steps
 # is well under a second; a prompt's template needs a few hundred.
@@ -458,23 +467,43 @@ _CACHED_LENGTH = 32 << 10
 _compiled_small = functools.lru_cache(maxsize=64)(lambda text: environment().from_string(text))
 
 
+@contextmanager
+def bounded() -> Iterator[None]:
+    """One budget for every render inside the block (a chat prompt's messages share one).
+
+    >>> with bounded():
+    ...     render("{% if x %}a{% endif %}", {"x": 1}) + render("{% if x %}b{% endif %}", {})
+    'a'
+    """
+    if _budget.get() is not None:
+        yield
+        return
+    token = _budget.set(_Budget(MAX_STEPS, time.monotonic() + MAX_SECONDS))
+    try:
+        yield
+    finally:
+        _budget.reset(token)
+
+
 def render(text: str, values: Mapping[str, Any]) -> str:
     """``text`` rendered with ``values``, within the limits; TemplateRenderError otherwise."""
-    # Compiling runs inside the budget too (jinja2 evaluates constant
-    # expressions while compiling), but not against the clock: it takes as
-    # long as the template is large, and decode bounds that.
-    budget = _Budget(MAX_STEPS, float("inf"))
-    token = _budget.set(budget)
     try:
-        template = _compiled(text)
-        budget.deadline = time.monotonic() + MAX_SECONDS
-        chunks: list[str] = []
-        length = 0
-        for chunk in template.generate(**values):
-            length += len(chunk)
-            _fits(length, "the output")
-            chunks.append(chunk)
-        return "".join(chunks)
+        with bounded():
+            budget = _budget.get()
+            assert budget is not None
+            # Compiling runs inside the budget (jinja2 evaluates constant
+            # expressions while compiling) but off the clock: it takes as long
+            # as the template is large, which decode bounds.
+            started = time.monotonic()
+            template = _compiled(text)
+            budget.deadline += time.monotonic() - started
+            chunks: list[str] = []
+            length = 0
+            for chunk in template.generate(**values):
+                length += len(chunk)
+                _fits(length, "the output")
+                chunks.append(chunk)
+            return "".join(chunks)
     except _LimitReached as exc:
         raise TemplateRenderError(text, str(exc)) from None
     except GitPromptsError:
@@ -483,5 +512,3 @@ def render(text: str, values: Mapping[str, Any]) -> str:
         raise TemplateRenderError(text, "macros or blocks call themselves too deeply") from None
     except Exception as exc:  # a template failing in any other way is the template's fault
         raise TemplateRenderError(text, f"{type(exc).__name__}: {exc}") from exc
-    finally:
-        _budget.reset(token)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -66,6 +67,18 @@ def format_text(text: str, values: Mapping[str, Any]) -> str:
         return str(values[name]) if name in values else match.group(0)
 
     return VARIABLE.sub(substitute, text)
+
+
+def render_scope(texts: list[str]) -> AbstractContextManager[None]:
+    """A block in which the Jinja2 ``texts`` render within one budget of steps and time.
+
+    Nothing is imported for texts that are not Jinja2 (most are not).
+    """
+    if not any(is_jinja(text) for text in texts):
+        return nullcontext()
+    from gitprompts.core import sandbox
+
+    return sandbox.bounded()
 
 
 def to_single_brace(text: str) -> str:
