@@ -10,6 +10,8 @@ should show its traceback.
     │   ├── InvalidURIError             .uri
     │   ├── InvalidAliasError           .alias
     │   ├── InvalidTemplateError        .template
+    │   ├── TemplateRenderError         .template .reason .uri
+    │   ├── PromptTooLargeError         .size .limit
     │   ├── InvalidVersionError         .version
     │   ├── InvalidFilterError          .filter_string
     │   ├── MissingVariablesError       .missing
@@ -50,7 +52,7 @@ the input is kept in a field for code that handles the error:
 
     >>> raise InvalidPromptNameError("../x")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
-    gitprompts.errors.InvalidPromptNameError: invalid prompt name '../x': use 1-255 bytes of ...
+    gitprompts.errors.InvalidPromptNameError: invalid prompt name '../x': use 1-248 bytes of ...
     >>> InvalidPromptNameError("../x").name
     '../x'
 """
@@ -85,6 +87,7 @@ __all__ = [
     "NotARegistryError",
     "NotFoundError",
     "PromptNotFoundError",
+    "PromptTooLargeError",
     "PromptVersionNotFoundError",
     "PushRejectedError",
     "RegistryError",
@@ -93,6 +96,7 @@ __all__ = [
     "RemoteUnreachableWarning",
     "RunRecordChangedError",
     "SyncError",
+    "TemplateRenderError",
     "UnpinnedPromptError",
     "UnpinnedPromptWarning",
     "UnreadablePromptWarning",
@@ -127,7 +131,7 @@ class InvalidPromptNameError(InvalidInputError):
         self.name = name
         detail = f" ({reason})" if reason else ""
         super().__init__(
-            f"invalid prompt name {name!r}{detail}: use 1-255 bytes of letters, digits, "
+            f"invalid prompt name {name!r}{detail}: use 1-248 bytes of letters, digits, "
             "'-', '_' and '.', not starting with '.', without '..' and not ending in '.lock'"
         )
 
@@ -160,12 +164,37 @@ class InvalidTemplateError(InvalidInputError):
         super().__init__(f"invalid template {shown}: {reason}")
 
 
+class TemplateRenderError(InvalidInputError):
+    """A Jinja2 template failed while rendering, or went past a limit of the sandbox."""
+
+    def __init__(self, template: object, reason: str, uri: str = "") -> None:
+        self.template = template
+        self.reason = reason
+        self.uri = uri
+        shown = uri or _short_repr(template)
+        super().__init__(f"cannot render {shown}: {reason}")
+
+
+class PromptTooLargeError(InvalidInputError):
+    """A new version's ``.prompt`` file would be larger than readers accept."""
+
+    def __init__(self, size: int, limit: int) -> None:
+        self.size = size
+        self.limit = limit
+        super().__init__(
+            f"this version's prompt file would be {size:,} bytes, over the limit of {limit:,} "
+            "bytes: shorten the template or its metadata, or raise the limit with "
+            "GITPROMPTS_MAX_PROMPT_BYTES=<bytes> (set it for every reader and the server too)"
+        )
+
+
 class InvalidVersionError(InvalidInputError):
     def __init__(self, version: object, reason: str = "") -> None:
         self.version = version
         extra = f" ({reason})" if reason else ""
         super().__init__(
-            f"invalid version {version!r}{extra}: expected a positive integer such as 1 or '3'"
+            f"invalid version {_short_repr(version)}{extra}: "
+            "expected a positive integer such as 1 or '3'"
         )
 
 
@@ -197,6 +226,14 @@ class InvalidModelError(InvalidInputError):
         if len(shown) > 80:
             shown = shown[:77] + "..."
         super().__init__(f"cannot log model {shown}: {reason}")
+
+
+def _short_repr(value: object) -> str:
+    """``repr(value)`` cut to 80 characters; repr() of an int of 4,301+ digits raises."""
+    if isinstance(value, int) and value.bit_length() > 64:
+        return f"<an integer of {value.bit_length()} bits>"
+    shown = repr(value)
+    return shown if len(shown) <= 80 else shown[:37] + "..." + shown[-37:]
 
 
 # -- lookups -----------------------------------------------------------------

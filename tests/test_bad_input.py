@@ -34,7 +34,7 @@ CASES: list[tuple[Callable[[], object], type[errors.GitPromptsError], str]] = [
     (
         lambda: gitprompts.register_prompt("x" * 256, "t"),
         errors.InvalidPromptNameError,
-        "255 bytes",
+        "248 bytes",
     ),
     (
         lambda: gitprompts.register_prompt("a\x07b", "t"),

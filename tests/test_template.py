@@ -71,8 +71,9 @@ def test_jinja_variables_are_what_the_caller_must_supply() -> None:
 def test_jinja_sandbox_refuses_unsafe_attribute_access() -> None:
     from jinja2.exceptions import SecurityError
 
-    with pytest.raises(SecurityError):
+    with pytest.raises(errors.TemplateRenderError, match="prompts:/x/1: SecurityError") as info:
         PromptVersion("x", 1, "{% if 1 %}{{ x.__class__.__mro__ }}{% endif %}").format(x=1)
+    assert isinstance(info.value.__cause__, SecurityError)
 
 
 def test_missing_variable_raises_and_names_it() -> None:

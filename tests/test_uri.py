@@ -76,7 +76,7 @@ def test_invalid_names(name: str) -> None:
 
 
 def test_valid_names() -> None:
-    for name in ["a", "summarization-prompt", "v1.2_final", "x" * 255, "A9"]:
+    for name in ["a", "summarization-prompt", "v1.2_final", "x" * 248, "A9"]:
         assert validate_name(name) == name
 
 

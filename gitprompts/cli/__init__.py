@@ -22,7 +22,7 @@ import click
 from gitprompts import __version__
 from gitprompts.errors import GitPromptsError
 
-from ._common import Options
+from ._common import Options, for_terminal
 from .commands import LAZY_COMMANDS, SUMMARIES
 
 
@@ -36,7 +36,8 @@ class UserError(click.ClickException):
             message = f"{error.strerror or error}: {error.filename}"
         else:
             message = str(error)
-        super().__init__(" ".join(line.strip() for line in message.splitlines() if line.strip()))
+        one_line = " ".join(line.strip() for line in message.splitlines() if line.strip())
+        super().__init__(for_terminal(one_line))
         self.error = error
         self.debug = debug
 

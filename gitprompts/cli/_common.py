@@ -27,6 +27,7 @@ from __future__ import annotations
 import inspect
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -183,8 +184,34 @@ def _isatty(stream: Any) -> bool:
         return False
 
 
+# What a terminal would act on instead of showing: C0 controls but tab and
+# newline (ESC starts CSI and OSC sequences: retitle the window, write a
+# hyperlink, clear the screen), DEL, C1 controls (U+009B is CSI and U+009D
+# OSC on their own), and a carriage return that does not end a line (it
+# lets the rest of a line overwrite what came before it).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]|\r(?!\n)")
+
+
+def for_terminal(text: str) -> str:
+    r"""``text`` with each control character a terminal would act on written as ``\xNN``.
+
+    Every value the registry holds (a commit message, a tag, a template, an
+    author's name) can come from anyone who can push, so all human output
+    goes through here; ``--json`` and ``--raw`` stay exact. Tabs, newlines
+    and CRLF line ends are kept.
+
+    >>> for_terminal("done\x1b]0;pwned\x07 and\r\n")
+    'done\\x1b]0;pwned\\x07 and\r\n'
+    """
+    return _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
+
+
 def table(rows: list[list[str]], header: list[str]) -> str:
-    """Left-aligned columns separated by two spaces; the last column is not padded."""
+    """Left-aligned columns separated by two spaces; the last column is not padded.
+
+    Cells are shown ``for_terminal``.
+    """
+    rows = [[for_terminal(cell) for cell in row] for row in rows]
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     lines = []
     for row in [header, *rows]:

@@ -10,7 +10,7 @@ import gitprompts
 from gitprompts.core.diff import UnifiedRow, unified_text, version_rows
 from gitprompts.errors import InvalidInputError
 
-from ._common import command, complete_uri, emit_json, json_option
+from ._common import command, complete_uri, emit_json, for_terminal, json_option
 
 
 @command("diff")
@@ -84,5 +84,6 @@ _STYLES: dict[str, dict[str, Any]] = {
 
 
 def _style(row: UnifiedRow) -> str:
+    line = for_terminal(row.line)
     style = _STYLES.get(row.kind)
-    return click.style(row.line, **style) if style is not None else row.line
+    return click.style(line, **style) if style is not None else line

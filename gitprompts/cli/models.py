@@ -9,7 +9,7 @@ import click
 from gitprompts.core.times import iso_utc, local_minute
 from gitprompts.core.uri import version_uri
 
-from ._common import emit_json, group, json_option, progress, table
+from ._common import emit_json, for_terminal, group, json_option, progress, table
 
 if TYPE_CHECKING:
     from gitprompts.models.api import ModelInfo
@@ -112,7 +112,7 @@ def show_model(uri: str, as_json: bool) -> None:
     }
     for key, value in fields.items():
         if value:
-            click.echo(f"{key + ':':<10}{value}")
+            click.echo(f"{key + ':':<10}{for_terminal(str(value))}")
     click.echo()
     click.echo("Pinned prompts:")
     prompt_rows = [
@@ -163,7 +163,7 @@ def verify_model(uri: str, as_json: bool) -> None:
         emit_json({"model_uri": uri, "ok": not problems, "problems": [str(p) for p in problems]})
     else:
         for problem in problems:
-            click.echo(f"MISMATCH {problem}")
+            click.echo(f"MISMATCH {for_terminal(str(problem))}")
         if not problems:
             click.echo(f"OK {uri}: every file and pinned prompt matches its hash")
     if problems:

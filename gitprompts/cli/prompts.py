@@ -20,6 +20,7 @@ from ._common import (
     complete_name,
     complete_uri,
     emit_json,
+    for_terminal,
     json_option,
     json_text,
     key_values,
@@ -85,14 +86,14 @@ def show(uri: str, raw: bool, as_json: bool) -> None:
     click.secho(version.uri, bold=True)
     width = max(len(key) for key, _ in rows) + 2
     for key, value in rows:
-        click.echo(f"{key + ':':<{width}}{value}")
+        click.echo(f"{key + ':':<{width}}{for_terminal(value)}")
     click.echo()
     if isinstance(version.template, str):
-        click.echo(version.template, nl=not version.template.endswith("\n"))
+        click.echo(for_terminal(version.template), nl=not version.template.endswith("\n"))
     else:
         for message in version.template:
-            click.secho(f"[{message['role']}]", bold=True)
-            click.echo(message["content"])
+            click.secho(f"[{for_terminal(message['role'])}]", bold=True)
+            click.echo(for_terminal(message["content"]))
 
 
 def _raw(template: str | list[dict[str, str]]) -> str:

@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 
 from gitprompts.core import promptfile
-from gitprompts.errors import InvalidInputError
+from gitprompts.errors import InvalidInputError, PromptTooLargeError
 
 
 def prompt_file(
@@ -29,6 +29,7 @@ def prompt_file(
     model_config: object = None,
 ) -> promptfile.PromptFile:
     """The ``PromptFile`` a new version with these arguments would hold (all checked)."""
+    _check_length(template)
     kind, checked = promptfile.check_template(template)
     if commit_message is not None and not isinstance(commit_message, str):
         raise InvalidInputError(
@@ -54,6 +55,9 @@ def encode(file: promptfile.PromptFile) -> bytes:
         data = promptfile.encode(file)
     except yaml.YAMLError as exc:
         raise InvalidInputError(f"{_JSON_TYPES}: {exc}") from None
+    limit = promptfile.max_bytes()
+    if len(data) > limit:
+        raise PromptTooLargeError(len(data), limit)
     if promptfile.decode(data) != file:
         raise InvalidInputError(
             f"this version would not read back as written; {_JSON_TYPES} (tag values are strings)"
@@ -61,16 +65,37 @@ def encode(file: promptfile.PromptFile) -> bytes:
     return data
 
 
-_JSON_TYPES = (
-    "model_config, response_format and tags must hold only strings, finite numbers, "
-    "booleans, null, lists and dicts with string keys"
-)
+def _check_length(template: object) -> None:
+    """Refuse a template that alone is over the size limit before checking or encoding it.
+
+    Every character takes at least one byte, so this never refuses a
+    template that fits; ``encode`` checks the exact size of the file.
+    """
+    if isinstance(template, str):
+        length = len(template)
+    elif isinstance(template, (list, tuple)):
+        length = sum(
+            len(m["content"])
+            for m in template
+            if isinstance(m, dict) and isinstance(m.get("content"), str)
+        )
+    else:
+        return
+    limit = promptfile.max_bytes()
+    if length > limit:
+        raise PromptTooLargeError(length, limit)
+
+
+_JSON_TYPES = promptfile.JSON_TYPES
 # Deep enough for any real JSON schema, shallow enough to bound the work.
-MAX_DEPTH = 32
+MAX_DEPTH = promptfile.MAX_JSON_DEPTH
 
 
-def check_json(what: str, value: object, depth: int = 0) -> None:
+def check_json(what: str, value: object) -> None:
     """Refuse anything a JSON document could not hold (and so a reader might choke on).
+
+    The rule is ``promptfile.json_problem``'s, which ``decode`` applies to
+    what it reads, so whatever is written reads back.
 
     >>> check_json("model_config", {"temperature": 0.2, "stop": ["\\n"]})
     >>> check_json("model_config", {"seed": {1, 2}})
@@ -78,34 +103,12 @@ def check_json(what: str, value: object, depth: int = 0) -> None:
     ...
     gitprompts.errors.InvalidInputError: model_config holds a set at ['seed']; model_config, ...
     """
-    _check_json(what, value, depth, [])
-
-
-def _check_json(what: str, value: object, depth: int, where: list[object]) -> None:
-    at = "".join(f"[{part!r}]" for part in where) or "the top level"
-    if depth > MAX_DEPTH:
-        raise InvalidInputError(f"{what} is nested deeper than {MAX_DEPTH} levels at {at}")
-    if value is None or isinstance(value, (str, bool)):
+    problem = promptfile.json_problem(value)
+    if problem is None:
         return
-    if isinstance(value, int):
-        return
-    if isinstance(value, float):
-        if value != value or value in (float("inf"), float("-inf")):
-            raise InvalidInputError(f"{what} holds {value!r} at {at}; {_JSON_TYPES}")
-        return
-    if isinstance(value, list):
-        for i, item in enumerate(value):
-            _check_json(what, item, depth + 1, [*where, i])
-        return
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if not isinstance(key, str):
-                raise InvalidInputError(
-                    f"{what} has a {type(key).__name__} key {key!r} at {at}; {_JSON_TYPES}"
-                )
-            _check_json(what, item, depth + 1, [*where, key])
-        return
-    raise InvalidInputError(f"{what} holds a {type(value).__name__} at {at}; {_JSON_TYPES}")
+    if problem.startswith("is nested"):
+        raise InvalidInputError(f"{what} {problem}")
+    raise InvalidInputError(f"{what} {problem}; {_JSON_TYPES}")
 
 
 def check_tags(value: object) -> dict[str, str]:
@@ -120,6 +123,11 @@ def check_tags(value: object) -> dict[str, str]:
         if not isinstance(item, (str, int, float, bool)):
             raise InvalidInputError(
                 f"tag {key!r} has a {type(item).__name__} value; tag values are strings"
+            )
+        if isinstance(item, int) and item.bit_length() > promptfile.MAX_INT_BITS:
+            raise InvalidInputError(
+                f"tag {key!r} is an integer of {item.bit_length():,} bits; tag values are "
+                f"strings, or integers of at most {promptfile.MAX_INT_BITS} bits"
             )
     return {k: str(v) for k, v in value.items()}
 

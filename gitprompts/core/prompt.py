@@ -6,7 +6,7 @@ from typing import Any
 
 from gitprompts.core import template as _template
 from gitprompts.core.uri import version_uri
-from gitprompts.errors import MissingVariablesError
+from gitprompts.errors import MissingVariablesError, TemplateRenderError
 
 Messages = list[dict[str, str]]
 
@@ -102,7 +102,9 @@ class PromptVersion:
 
         A missing variable raises MissingVariablesError naming it; with
         ``allow_partial=True`` the missing ones stay in place and, as in MLflow,
-        a partially filled ``PromptVersion`` is returned.
+        a partially filled ``PromptVersion`` is returned. A Jinja2 template
+        that fails, or goes past the sandbox's limits on steps, time and
+        size, raises TemplateRenderError naming this version.
 
         >>> PromptVersion("q", 1, "{{ a }} and {{ b }}").format(a=1, allow_partial=True).template
         '1 and {{ b }}'
@@ -111,13 +113,17 @@ class PromptVersion:
         if missing and not allow_partial:
             raise MissingVariablesError(missing, self.uri)
         filled: str | Messages
-        if isinstance(self.template, str):
-            filled = _template.format_text(self.template, kwargs)
-        else:
-            filled = [
-                {"role": m["role"], "content": _template.format_text(m["content"], kwargs)}
-                for m in self.template
-            ]
+        try:
+            with _template.render_scope(self._texts()):  # the messages share one budget
+                if isinstance(self.template, str):
+                    filled = _template.format_text(self.template, kwargs)
+                else:
+                    filled = [
+                        {"role": m["role"], "content": _template.format_text(m["content"], kwargs)}
+                        for m in self.template
+                    ]
+        except TemplateRenderError as exc:  # say which prompt it was
+            raise TemplateRenderError(exc.template, exc.reason, self.uri) from exc.__cause__
         if missing and not any(_template.is_jinja(t) for t in self._texts()):
             return self._with_template(filled)
         return filled

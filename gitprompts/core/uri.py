@@ -25,6 +25,19 @@ from gitprompts.errors import (
 SCHEME = "prompts:/"
 LATEST = "latest"
 
+# The longest component of the layout a name goes into is the file
+# ``prompts/<name>.prompt``, and a file name may be 255 bytes on common
+# filesystems (ext4, XFS, Btrfs, APFS, NTFS): 255 - len(".prompt") = 248. A
+# longer name could be registered but not checked out by a plain
+# ``git clone``. (``state/<name>.json`` and the tag directory
+# ``refs/tags/prompts/<name>/`` are shorter.)
+MAX_NAME_BYTES = 248
+# The highest version number: far more than any prompt needs, and it keeps
+# parsing cheap (Python's int() refuses strings of over 4,300 digits with a
+# bare ValueError, and takes quadratic time below that).
+MAX_VERSION = 10**9
+_MAX_VERSION_DIGITS = len(str(MAX_VERSION))
+
 _NAME_CHARS = re.compile(r"[A-Za-z0-9_.\-]+")
 _ALIAS = re.compile(r"[A-Za-z0-9_\-]{1,255}")
 
@@ -64,8 +77,8 @@ def validate_name(name: object) -> str:
         raise InvalidPromptNameError(name, "not a string")
     if not name:
         raise InvalidPromptNameError(name, "empty")
-    if len(name.encode("utf-8")) > 255:
-        raise InvalidPromptNameError(name, "longer than 255 bytes")
+    if len(name.encode("utf-8")) > MAX_NAME_BYTES:
+        raise InvalidPromptNameError(name, f"longer than {MAX_NAME_BYTES} bytes")
     if not _NAME_CHARS.fullmatch(name):
         raise InvalidPromptNameError(name, "contains a character that is not allowed")
     if name.startswith("."):
@@ -87,18 +100,32 @@ def validate_alias(alias: object, *, allow_latest: bool = False) -> str:
 
 
 def parse_version(version: object) -> int:
-    """Accept 3, '3' (as MLflow does); refuse 0, -1, 'x', True, 1.5."""
+    """Accept 3, '3' (as MLflow does); refuse 0, -1, 'x', True, 1.5 and numbers past MAX_VERSION.
+
+    >>> parse_version("3"), parse_version(1_000_000_000)
+    (3, 1000000000)
+    >>> parse_version("9" * 5000)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    gitprompts.errors.InvalidVersionError: invalid version '99...99' (1000000000 is the highest ...
+    """
     if isinstance(version, bool):
         raise InvalidVersionError(version)
     if isinstance(version, int):
         number = version
     elif isinstance(version, str) and version.isascii() and version.isdigit():
+        if len(version.lstrip("0")) > _MAX_VERSION_DIGITS:  # before int(): see MAX_VERSION
+            raise InvalidVersionError(version, _TOO_LARGE)
         number = int(version)
     else:
         raise InvalidVersionError(version)
     if number < 1:
         raise InvalidVersionError(version, "versions start at 1")
+    if number > MAX_VERSION:
+        raise InvalidVersionError(version, _TOO_LARGE)
     return number
+
+
+_TOO_LARGE = f"{MAX_VERSION} is the highest version number"
 
 
 def parse_prompt_uri(uri: str) -> PromptRef:
@@ -123,8 +150,10 @@ def parse_prompt_uri(uri: str) -> PromptRef:
     try:
         number = parse_version(version)
     except InvalidVersionError:
+        if version.isascii() and version.isdigit() and version.strip("0"):
+            raise  # a whole number, only too large: the version is what is wrong
         raise InvalidURIError(
-            uri, "'prompts:/<name>/<version>' with a whole version number from 1 up"
+            uri, f"'prompts:/<name>/<version>' with a whole version number from 1 to {MAX_VERSION}"
         ) from None
     return PromptRef(name, number, None)
 
