@@ -58,31 +58,31 @@ def test_the_longest_name_survives_a_plain_git_clone_with_a_work_tree(
 # -- version numbers ----------------------------------------------------------------
 
 
-@pytest.mark.parametrize("text", ["9" * 5000, "9" * 11, "1000000001", str(2**64)])
+@pytest.mark.parametrize("text", ["9" * 5000, "9" * 11, "1000001", str(2**64)])
 def test_huge_versions_are_refused_by_number(text: str) -> None:
-    with pytest.raises(errors.InvalidVersionError, match="1000000000 is the highest"):
+    with pytest.raises(errors.InvalidVersionError, match="1000000 is the highest"):
         parse_version(text)
     number = 10**5000 - 1 if len(text) > 100 else int(text)  # int() refuses 4,301+ digits
-    with pytest.raises(errors.InvalidVersionError, match="1000000000 is the highest"):
+    with pytest.raises(errors.InvalidVersionError, match="1000000 is the highest"):
         parse_version(number)
-    with pytest.raises(errors.InvalidVersionError, match="1000000000 is the highest"):
+    with pytest.raises(errors.InvalidVersionError, match="1000000 is the highest"):
         resolve_ref("x", text)
 
 
 def test_a_5000_digit_version_in_a_uri_is_an_invalid_version(registry: gitprompts.Registry) -> None:
     gitprompts.register_prompt("x", "hi")
     for uri in ["x/" + "9" * 5000, "prompts:/x/" + "9" * 5000]:
-        with pytest.raises(errors.InvalidVersionError, match="1000000000 is the highest"):
+        with pytest.raises(errors.InvalidVersionError, match="1000000 is the highest"):
             gitprompts.load_prompt(uri)
         with pytest.raises(errors.InvalidVersionError):
             parse_prompt_uri(uri)
 
 
 def test_versions_up_to_the_limit_parse() -> None:
-    assert parse_version("1000000000") == 10**9
-    assert parse_version(10**9) == 10**9
+    assert parse_version("1000000") == 10**6
+    assert parse_version(10**6) == 10**6
     assert parse_version("0" * 20 + "7") == 7
-    assert parse_prompt_uri("x/1000000000").version == 10**9
+    assert parse_prompt_uri("x/1000000").version == 10**6
 
 
 def test_the_cli_reports_a_huge_version_in_one_line(registry: gitprompts.Registry) -> None:

@@ -27,8 +27,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from gitprompts.core.uri import SCHEME, validate_name
-from gitprompts.errors import InvalidPromptNameError
+from gitprompts.core.uri import SCHEME, parse_version, validate_name
+from gitprompts.errors import InvalidPromptNameError, InvalidVersionError
 
 MAIN_BRANCH = "main"
 MAIN = f"refs/heads/{MAIN_BRANCH}"
@@ -89,7 +89,10 @@ def parse_tag_ref(ref: str) -> tuple[str, int] | None:
         return None
     if not number.isdigit() or not number.isascii() or number.startswith("0"):
         return None
-    return name, int(number)
+    try:
+        return name, parse_version(number)
+    except InvalidVersionError:
+        return None  # past MAX_VERSION: no writer makes such a tag
 
 
 def tag_uri(ref: str) -> str:

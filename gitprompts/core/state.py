@@ -32,7 +32,7 @@ from typing import Annotated
 import msgspec
 
 from gitprompts.core.records import RecordDecoder
-from gitprompts.core.uri import validate_alias
+from gitprompts.core.uri import MAX_VERSION, validate_alias
 from gitprompts.errors import CorruptStateFileError, InvalidAliasError, InvalidInputError
 
 SCHEMA_VERSION = 1
@@ -45,7 +45,6 @@ MAX_BYTES = 4 << 20
 # The most versions one prompt may have. Every loop over version numbers is
 # bounded by the tags that exist, and this caps the numbers a file may name.
 # A power of ten, so the key pattern below can spell it.
-MAX_VERSION = 10**6
 # Aliases are names people move by hand: a thousand per prompt is plenty, and
 # every listed version scans them for its own.
 MAX_ALIASES = 1000

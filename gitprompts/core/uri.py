@@ -32,10 +32,11 @@ LATEST = "latest"
 # ``git clone``. (``state/<name>.json`` and the tag directory
 # ``refs/tags/prompts/<name>/`` are shorter.)
 MAX_NAME_BYTES = 248
-# The highest version number: far more than any prompt needs, and it keeps
-# parsing cheap (Python's int() refuses strings of over 4,300 digits with a
-# bare ValueError, and takes quadratic time below that).
-MAX_VERSION = 10**9
+# The highest version number, for URIs, tags and state files alike: far more
+# than any prompt needs; it keeps parsing cheap (Python's int() refuses
+# strings of over 4,300 digits with a bare ValueError, and takes quadratic
+# time below that) and bounds what a hand-edited state file can claim.
+MAX_VERSION = 10**6
 _MAX_VERSION_DIGITS = len(str(MAX_VERSION))
 
 _NAME_CHARS = re.compile(r"[A-Za-z0-9_.\-]+")
@@ -102,11 +103,11 @@ def validate_alias(alias: object, *, allow_latest: bool = False) -> str:
 def parse_version(version: object) -> int:
     """Accept 3, '3' (as MLflow does); refuse 0, -1, 'x', True, 1.5 and numbers past MAX_VERSION.
 
-    >>> parse_version("3"), parse_version(1_000_000_000)
-    (3, 1000000000)
+    >>> parse_version("3"), parse_version(1_000_000)
+    (3, 1000000)
     >>> parse_version("9" * 5000)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
-    gitprompts.errors.InvalidVersionError: invalid version '99...99' (1000000000 is the highest ...
+    gitprompts.errors.InvalidVersionError: invalid version '99...99' (1000000 is the highest ...
     """
     if isinstance(version, bool):
         raise InvalidVersionError(version)
