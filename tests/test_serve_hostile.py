@@ -245,3 +245,18 @@ def test_a_token_on_the_command_line_is_warned_about(
         from_env = CliRunner().invoke(main, base)
         assert from_env.exit_code == 1 and "cannot listen" in from_env.stderr
         assert "visible to other users" not in from_env.stderr
+
+
+def test_one_unreadable_prompt_does_not_take_the_list_down(registry: Path, tmp_path: Path) -> None:
+    """A state file edited by hand and pushed past any hook hides that prompt, not the page."""
+    Registry(registry).register("other", "Other {{ x }}")
+    work = tmp_path / "work"
+    git("clone", "-q", str(registry), str(work))
+    (work / "state" / "greet.json").write_text('{"latest": -5}\n')
+    git("commit", "-qam", "Break greet's state by hand", cwd=work)
+    git("push", "-q", "origin", "main", cwd=work)
+    with running(registry) as server:
+        status, body, _ = _get(server.url + "/")
+    assert status == 200
+    assert b'href="/prompts/other"' in body
+    assert b'href="/prompts/greet"' not in body

@@ -108,14 +108,22 @@ def _int(value: str | None, default: int | None) -> int | None:
 
 
 def _prompt_row(registry: Registry, name: str) -> gitprompts.Prompt | None:
-    """What the list shows for one prompt (None when every version was deleted)."""
-    latest = registry.latest_version(name)
-    if latest == 0:
+    """What the list shows for one prompt (None when every version was deleted).
+
+    A prompt whose files cannot be read (a hand-edited state, a corrupt file
+    pushed past the hook) is left out and logged: one bad prompt must not
+    take the whole list down.
+    """
+    try:
+        latest = registry.latest_version(name)
+        if latest == 0:
+            return None
+        version = registry.get(name, latest)
+        aliases = registry.aliases(name)
+    except GitPromptsError as exc:
+        log.warning("prompt %r left out of the list: %s", name, exc)
         return None
-    version = registry.get(name, latest)
-    return gitprompts.Prompt(
-        name, latest, registry.aliases(name), version.tags, version.creation_timestamp
-    )
+    return gitprompts.Prompt(name, latest, aliases, version.tags, version.creation_timestamp)
 
 
 def _model_info(model_id: str) -> ModelInfo:
