@@ -52,7 +52,14 @@ from gitprompts.core.layout import (
 )
 from gitprompts.core.prompt import Prompt, PromptVersion
 from gitprompts.core.state import State
-from gitprompts.core.uri import LATEST, PromptRef, parse_version, validate_alias, validate_name
+from gitprompts.core.uri import (
+    LATEST,
+    MAX_VERSION,
+    PromptRef,
+    parse_version,
+    validate_alias,
+    validate_name,
+)
 from gitprompts.errors import (
     AliasNotFoundError,
     CorruptPromptFileError,
@@ -530,10 +537,10 @@ class Registry:
             main = txn.main
             st = self._state(name, main)
             number = next_number(st.latest, lambda n: self._tag_exists(name, n))
-            if number > state.MAX_VERSION:
+            if number > MAX_VERSION:
                 raise InvalidInputError(
                     f"prompt {name!r} cannot have a version {number}: a prompt has at most "
-                    f"{state.MAX_VERSION} versions (its state file says {st.latest} were given "
+                    f"{MAX_VERSION} versions (its state file says {st.latest} were given "
                     "out); register the text under a new prompt name"
                 )
             new_state = state.State(
