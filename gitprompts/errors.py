@@ -25,6 +25,7 @@ should show its traceback.
     ├── RegistryError
     │   ├── NotARegistryError           .path
     │   ├── RegistryWriteError          .path .reason
+    │   ├── CorruptTagError             .ref .reason
     │   ├── ConcurrentUpdateError       .ref .expected .got
     │   └── CorruptPromptFileError      .path .reason
     │       └── CorruptStateFileError   .path .reason
@@ -66,6 +67,7 @@ __all__ = [
     "ConcurrentUpdateError",
     "CorruptPromptFileError",
     "CorruptStateFileError",
+    "CorruptTagError",
     "GitCommandError",
     "GitPromptsError",
     "HookInstallError",
@@ -294,6 +296,18 @@ class ModelNotFoundError(NotFoundError):
 
 class RegistryError(GitPromptsError):
     """The registry repository is missing, busy or damaged."""
+
+
+class CorruptTagError(RegistryError):
+    """A version tag that no gitprompts writer would make (it names no commit)."""
+
+    def __init__(self, ref: str, reason: str) -> None:
+        self.ref = ref
+        self.reason = reason
+        super().__init__(
+            f"version tag {ref} is unusable: {reason}; a version tag is an annotated tag on "
+            "the commit that wrote that version (`git tag -a prompts/<name>/<N> COMMIT`)"
+        )
 
 
 class RegistryWriteError(RegistryError):

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from gitprompts import sync
+from gitprompts import errors, sync
 from gitprompts.core import state
 from gitprompts.errors import (
     CorruptPromptFileError,
@@ -298,3 +298,22 @@ def test_listing_skips_an_unreadable_prompt_file_and_says_which(
         warnings.simplefilter("always")
         assert [p.name for p in fresh.prompts()] == ["x"]
     assert again == []
+
+
+def test_a_version_tag_on_a_blob_is_a_specific_error_and_the_listing_survives(
+    server: Registry, tmp_path: Path
+) -> None:
+    """A tag made by hand on a blob (pushed where no hook checks) crashed every reader."""
+    (tmp_path / "x.txt").write_text("x\n")
+    blob = git("--git-dir", str(server.path), "hash-object", "-w", str(tmp_path / "x.txt")).strip()
+    _by_hand(server.path, tmp_path / "work", {"prompts/z.prompt": "z {{ a }}"})
+    git("--git-dir", str(server.path), "tag", "prompts/z/1", blob)
+    fresh = Registry(server.path, create=False)
+    with pytest.raises(errors.CorruptTagError, match="prompts/z/1"):
+        fresh.get("z", 1)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert [p.name for p in fresh.prompts()] == ["x"]
+    assert [w.message.name for w in caught if isinstance(w.message, UnreadablePromptWarning)] == [
+        "z"
+    ]

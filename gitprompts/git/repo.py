@@ -38,6 +38,7 @@ from pygit2.enums import ObjectType
 
 from gitprompts.errors import (
     ConcurrentUpdateError,
+    CorruptTagError,
     InvalidIdentityError,
     NotARegistryError,
     RegistryWriteError,
@@ -143,13 +144,11 @@ class GitRepo:
         ref = self._repo.references.get(name)
         if ref is None:
             return None
-        target = self._repo[ref.target]
-        if isinstance(target, pygit2.Tag):
-            commit = target.peel(pygit2.Commit)
-            tagger = target.tagger or commit.committer
-            return TagInfo(str(target.id), str(commit.id), _person(tagger), target.message or "")
-        commit = target.peel(pygit2.Commit)
-        return TagInfo(str(commit.id), str(commit.id), _person(commit.committer), commit.message)
+        found = self.tag_object_info(str(ref.target))
+        if found is None:
+            # Pushed past the hook (or made by hand): a tag on a blob or a tree.
+            raise CorruptTagError(name, "it does not point at a commit")
+        return found
 
     def blob_at(self, commit: str, path: str) -> str | None:
         """Object id of the file at ``path`` in ``commit``, or None."""
