@@ -313,7 +313,7 @@ def test_a_version_tag_on_a_blob_is_a_specific_error_and_the_listing_survives(
         fresh.get("z", 1)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        assert [p.name for p in fresh.prompts()] == ["x"]
-    assert [w.message.name for w in caught if isinstance(w.message, UnreadablePromptWarning)] == [
-        "z"
-    ]
+        listed = [p.name for p in fresh.prompts()]
+    assert "x" in listed and "z" not in listed
+    unreadable = [w.message for w in caught if isinstance(w.message, UnreadablePromptWarning)]
+    assert [w.name for w in unreadable] == ["z"]
