@@ -260,3 +260,28 @@ def test_one_unreadable_prompt_does_not_take_the_list_down(registry: Path, tmp_p
     assert status == 200
     assert b'href="/prompts/other"' in body
     assert b'href="/prompts/greet"' not in body
+
+
+def test_the_hook_under_serve_keeps_the_servers_size_limit(
+    registry: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``GITPROMPTS_MAX_PROMPT_BYTES`` reaches the pre-receive that serve runs for a push."""
+    monkeypatch.setenv("GITPROMPTS_MAX_PROMPT_BYTES", "200")
+    work = tmp_path / "work"
+    git("clone", "-q", str(registry), str(work))
+    (work / "prompts" / "greet.prompt").write_text("Hello {{ name }}! " + "x" * 500)
+    git("-C", str(work), "commit", "-qam", "Too big for this server")
+    git("-C", str(work), "tag", "-a", "prompts/greet/2", "-m", "too big")
+    before = git("-C", str(registry), "rev-parse", "main")
+    with running(registry) as server:
+        url = server.url.replace("http://", f"http://u:{TOKEN}@") + GIT_PREFIX
+        pushed = subprocess.run(
+            ["git", "-C", str(work), "push", url, "HEAD:main", "prompts/greet/2"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert pushed.returncode != 0
+    assert "200" in pushed.stderr and "GITPROMPTS_MAX_PROMPT_BYTES" in pushed.stderr
+    assert git("-C", str(registry), "rev-parse", "main") == before

@@ -244,6 +244,9 @@ class GitApp:
             "SERVER_PROTOCOL": environ.get("SERVER_PROTOCOL", "HTTP/1.1"),
             "GIT_CONFIG_COUNT": str(len(config)),
         }
+        # The limits the server's readers run with (GITPROMPTS_MAX_PROMPT_BYTES ...)
+        # must hold in its hook too; nothing else of ours (a token) goes to git.
+        env.update({k: v for k, v in os.environ.items() if k.startswith("GITPROMPTS_MAX_")})
         for i, (key, value) in enumerate(config.items()):
             env[f"GIT_CONFIG_KEY_{i}"] = key
             env[f"GIT_CONFIG_VALUE_{i}"] = value
