@@ -324,15 +324,22 @@ def _load(front: bytes, path: str) -> Any:
         ) from None
 
 
+def too_large(size: int) -> str:
+    """Why a prompt file of ``size`` bytes is refused (the reader's and the hook's words).
+
+    >>> too_large(2_000_000)  # doctest: +ELLIPSIS
+    '2,000,000 bytes, over the limit of 1,048,576 bytes for a prompt file (raise it with ...)'
+    """
+    return (
+        f"{size:,} bytes, over the limit of {max_bytes():,} bytes for a prompt file "
+        f"(raise it with {MAX_BYTES_VARIABLE}=<bytes>)"
+    )
+
+
 def decode(data: bytes, path: str = "<prompt file>") -> PromptFile:
     """Parse the bytes of a ``.prompt`` file; a file without front matter is a text template."""
-    limit = max_bytes()
-    if len(data) > limit:
-        raise CorruptPromptFileError(
-            path,
-            f"{len(data):,} bytes, over the limit of {limit:,} bytes for a prompt file "
-            f"(raise it with {MAX_BYTES_VARIABLE}=<bytes>)",
-        )
+    if len(data) > max_bytes():
+        raise CorruptPromptFileError(path, too_large(len(data)))
     match = _FRONT_MATTER.match(data)
     try:
         if match is None:  # a plain text template, checked like any other

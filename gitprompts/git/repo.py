@@ -163,6 +163,10 @@ class GitRepo:
         """The object id ``data`` has (or would have) as a blob."""
         return str(pygit2.hash(data))
 
+    def blob_size(self, oid: str) -> int:
+        """The size of a blob from its object header: checked before a pushed blob is read."""
+        return int(self._repo.odb.read_header(oid)[1])
+
     def read_blob(self, oid: str) -> bytes:
         data: bytes = self._repo[oid].read_raw()
         return data

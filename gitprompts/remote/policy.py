@@ -48,7 +48,7 @@ from gitprompts.core.layout import (
     tag_ref,
 )
 from gitprompts.core.uri import validate_name
-from gitprompts.errors import GitPromptsError
+from gitprompts.errors import CorruptPromptFileError, CorruptStateFileError, GitPromptsError
 from gitprompts.git.command import run, run_bytes
 from gitprompts.git.repo import GitRepo
 
@@ -115,7 +115,7 @@ def _next_number(repo: GitRepo, name: str) -> int:
         blob = repo.blob_at(main, state_path(name))
         if blob is not None:
             try:
-                recorded = state.decode(repo.read_blob(blob)).latest
+                recorded = state.decode(_read_state(repo, blob, state_path(name))).latest
             except GitPromptsError:
                 recorded = 0
     return next_number(recorded, lambda n: repo.ref(tag_ref(name, n)) is not None)
@@ -163,7 +163,7 @@ def _check_new_versions(
             problems.append(f"{ref}: refused: its commit {info.commit[:12]} has no {path}")
             continue
         try:
-            promptfile.decode(repo.read_blob(blob), f"{path} at {ref}")
+            promptfile.decode(_read_prompt(repo, blob, f"{path} at {ref}"), f"{path} at {ref}")
         except GitPromptsError as exc:
             problems.append(f"{ref}: refused: invalid prompt file: {_one_line(exc)}")
             continue
@@ -203,7 +203,7 @@ def _check_main(repo: GitRepo, old: str, new: str, new_tags: set[str]) -> list[s
             continue
         try:
             validate_name(path[len(PROMPTS_DIR) + 1 : -len(PROMPT_SUFFIX)])
-            promptfile.decode(repo.read_blob(blob), path)
+            promptfile.decode(_read_prompt(repo, blob, path), path)
         except GitPromptsError as exc:
             problems.append(f"{MAIN}: refused: invalid prompt file {path}: {_one_line(exc)}")
     for path in repo.changed_paths(base, new, STATE_DIR):
@@ -216,7 +216,7 @@ def _check_main(repo: GitRepo, old: str, new: str, new_tags: set[str]) -> list[s
             continue
         try:
             validate_name(name)
-            st = state.decode(repo.read_blob(blob), path)
+            st = state.decode(_read_state(repo, blob, path), path)
         except GitPromptsError as exc:
             problems.append(f"{MAIN}: refused: invalid state file {path}: {_one_line(exc)}")
             continue
@@ -233,13 +233,35 @@ def _check_main(repo: GitRepo, old: str, new: str, new_tags: set[str]) -> list[s
     return problems
 
 
+def _read_prompt(repo: GitRepo, blob: str, path: str) -> bytes:
+    """A pushed prompt file's bytes, its size checked from the object header first.
+
+    A pushed blob can be any size; reading a multi-GB one whole would take the
+    server down before the decoder could refuse it.
+    """
+    size = repo.blob_size(blob)
+    if size > promptfile.max_bytes():
+        raise CorruptPromptFileError(path, promptfile.too_large(size))
+    return repo.read_blob(blob)
+
+
+def _read_state(repo: GitRepo, blob: str, path: str) -> bytes:
+    """A pushed state file's bytes, its size checked from the object header first."""
+    size = repo.blob_size(blob)
+    if size > state.MAX_BYTES:
+        raise CorruptStateFileError(
+            path, f"{size:,} bytes, over the limit of {state.MAX_BYTES:,} bytes for a state file"
+        )
+    return repo.read_blob(blob)
+
+
 def _state_at(repo: GitRepo, commit: str | None, path: str) -> state.State:
     """The state file at ``commit`` (empty when absent or unreadable)."""
     blob = None if commit is None else repo.blob_at(commit, path)
     if blob is None:
         return state.EMPTY
     try:
-        return state.decode(repo.read_blob(blob), path)
+        return state.decode(_read_state(repo, blob, path), path)
     except GitPromptsError:
         return state.EMPTY
 
