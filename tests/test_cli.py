@@ -533,3 +533,28 @@ def test_completion_never_fails(tmp_path: Path) -> None:
     (tmp_path / "junk").mkdir()
     (tmp_path / "junk" / "x").write_text("x")
     assert complete(["--registry", str(tmp_path / "junk"), "show"], "") == []
+
+
+def test_register_refuses_a_yaml_alias_bomb_in_a_chat_file(tmp_path: Path) -> None:
+    """A .yaml chat template (or --model-config file) is read like a prompt file's front matter."""
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{c}: &{c} [{', '.join([f'*{p}'] * 9)}]\n" for p, c in zip("abcdefgh", "bcdefghi")
+    )
+    (tmp_path / "chat.yaml").write_text(bomb + "messages: [{role: user, content: hi}]\n")
+    result = run("register", "greet", "-f", str(tmp_path / "chat.yaml"))
+    assert result.exit_code == 1
+    assert "anchors and aliases are not allowed" in result.stderr
+    config = tmp_path / "config.yaml"
+    config.write_text(bomb)
+    result = run("register", "greet", "-t", "hi", "--model-config", str(config))
+    assert result.exit_code == 1 and "anchor" in result.stderr
+
+
+def test_register_refuses_a_template_larger_than_a_prompt_file_may_be(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GITPROMPTS_MAX_PROMPT_BYTES", "100")
+    big = tmp_path / "big.txt"
+    big.write_text("x" * 10_000)
+    result = run("register", "greet", "-f", str(big))
+    assert result.exit_code == 1 and "over the limit of 100" in result.stderr

@@ -10,8 +10,9 @@ from typing import IO, Any
 import click
 
 import gitprompts
+from gitprompts.core import promptfile
 from gitprompts.core.uri import validate_alias, validate_name
-from gitprompts.errors import InvalidInputError
+from gitprompts.errors import InvalidInputError, PromptTooLargeError
 
 from ._common import (
     command,
@@ -137,12 +138,15 @@ def read_template(
     """The template in ``source`` and, for a .prompt file, its metadata."""
 
     label = _label(source)
-    data = source.read()
+    # Bounded like every reader of prompt files: a template larger than a prompt
+    # file may be could not be registered anyway.
+    limit = promptfile.max_bytes()
+    data = source.read(limit + 1)
+    if len(data) > limit:
+        raise PromptTooLargeError(len(data), limit)
     if file_format == "auto":
         file_format = _format_of(label)
     if file_format == "prompt":
-        from gitprompts.core import promptfile
-
         parsed = promptfile.decode(data, label)
         meta: dict[str, Any] = {"tags": dict(parsed.tags)}
         for key in ("commit_message", "model_config", "response_format"):
@@ -188,7 +192,7 @@ def _load_structured(text: str, file_format: str, label: str) -> Any:
     import yaml
 
     try:
-        return yaml.safe_load(text)
+        return promptfile.load_yaml(text.encode("utf-8"), label)
     except yaml.YAMLError as exc:
         where = getattr(exc, "problem_mark", None)
         at = f" at line {where.line + 1}" if where is not None else ""

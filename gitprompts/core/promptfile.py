@@ -308,6 +308,17 @@ def _check_events(front: bytes, path: str) -> None:
         loader.dispose()
 
 
+def load_yaml(data: bytes, path: str) -> Any:
+    """YAML that a user hands over (a chat template, ``--model-config``), read as safely as
+    a prompt file's front matter: no anchors or aliases, bounded depth and size.
+
+    >>> load_yaml(b"temperature: 0.2", "config.yaml")
+    {'temperature': 0.2}
+    """
+    _check_events(data, path)
+    return _load(data, path)
+
+
 def _load(front: bytes, path: str) -> Any:
     """The front matter's value, once ``_check_events`` has passed it."""
     try:
