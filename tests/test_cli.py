@@ -538,7 +538,8 @@ def test_completion_never_fails(tmp_path: Path) -> None:
 def test_register_refuses_a_yaml_alias_bomb_in_a_chat_file(tmp_path: Path) -> None:
     """A .yaml chat template (or --model-config file) is read like a prompt file's front matter."""
     bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
-        f"{c}: &{c} [{', '.join([f'*{p}'] * 9)}]\n" for p, c in zip("abcdefgh", "bcdefghi")
+        f"{c}: &{c} [{', '.join([f'*{p}'] * 9)}]\n"
+        for p, c in zip("abcdefgh", "bcdefghi", strict=True)
     )
     (tmp_path / "chat.yaml").write_text(bomb + "messages: [{role: user, content: hi}]\n")
     result = run("register", "greet", "-f", str(tmp_path / "chat.yaml"))

@@ -147,3 +147,19 @@ def test_a_full_disk_is_one_line_and_changes_nothing(tmp_path: Path) -> None:
     subprocess.run(
         ["git", "--git-dir", str(registry), "fsck", "--strict"], check=True, capture_output=True
     )
+
+
+def test_a_warning_is_one_line_and_the_listing_goes_on(tmp_path: Path) -> None:
+    registry = tmp_path / "r.git"
+    assert cli("--registry", str(registry), "register", "good", "-t", "fine").returncode == 0
+    assert cli("--registry", str(registry), "register", "bad", "-t", "soon broken").returncode == 0
+    work = tmp_path / "work"
+    subprocess.run(["git", "clone", "-q", str(registry), str(work)], check=True, env=env())
+    (work / "state" / "bad.json").write_text('{"latest": "many"}')
+    for args in (["commit", "-qam", "break bad"], ["push", "-q", "origin", "main"]):
+        subprocess.run(["git", "-C", str(work), *args], check=True, env=env())
+    listed = cli("--registry", str(registry), "list")
+    assert listed.returncode == 0, listed.stderr
+    assert b"good" in listed.stdout and b"bad" not in listed.stdout
+    lines = listed.stderr.decode().strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("warning: ") and "bad" in lines[0], lines

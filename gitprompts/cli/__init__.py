@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+import warnings
 from typing import Any, NoReturn
 
 import click
@@ -128,6 +129,23 @@ def main(ctx: click.Context, registry: str | None, home: str | None, debug: bool
     )
     options.apply()
     ctx.obj = options
+    if not debug:
+        shown = warnings.showwarning
+        warnings.showwarning = _show_warning
+        ctx.call_on_close(lambda: setattr(warnings, "showwarning", shown))
+
+
+def _show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: object = None,
+    line: str | None = None,
+) -> None:
+    """A warning as one line on stderr, like an error (``--debug`` shows Python's form)."""
+    text = " ".join(part.strip() for part in str(message).splitlines() if part.strip())
+    click.echo(f"warning: {for_terminal(text)}", err=True)
 
 
 def run() -> NoReturn:  # pragma: no cover - the entry point of python -m gitprompts
