@@ -363,7 +363,7 @@ class GitRepo:
         """
         log = self.path / TXN_FILE
         _crash_point("before-log")
-        atomic_write(log, _log(updates, None))
+        atomic_write(log, _log(updates))
         _crash_point("before-lock")
         try:
             with self._repo.transaction() as txn:
@@ -374,9 +374,11 @@ class GitRepo:
                         raise ConcurrentUpdateError(ref, "unlocked", f"locked ({exc})") from None
                 _crash_point("locks-taken")
                 # Which lock files are ours, so that recovery never removes one
-                # a plain git process took after we died (a second log write:
-                # about 0.1 ms on a ~5 ms register).
-                atomic_write(log, _log(updates, self._lock_ids(updates)))
+                # a plain git process took after we died. Appended as a second
+                # line (one small write, no new file: a second atomic write
+                # cost ~0.35 ms of a ~2 ms register); a torn line reads as
+                # "not recorded", which recovery already handles.
+                _append(log, _locks_line(self._lock_ids(updates)))
                 _crash_point("refs-locked")
                 for ref, (expected, _new) in updates.items():
                     got = self.ref(ref)
@@ -461,14 +463,22 @@ class GitRepo:
         return repaired
 
 
-def _log(
-    updates: Mapping[str, tuple[str | None, str | None]], locks: dict[str, list[int]] | None
-) -> bytes:
-    """The write-ahead log: the updates, and once taken, the identity of their lock files."""
-    record: dict[str, object] = {"updates": {r: list(v) for r, v in updates.items()}}
-    if locks is not None:
-        record["locks"] = locks
-    return json.dumps(record).encode()
+def _log(updates: Mapping[str, tuple[str | None, str | None]]) -> bytes:
+    """The write-ahead log's first line: the updates about to be made."""
+    return json.dumps({"updates": {r: list(v) for r, v in updates.items()}}).encode() + b"\n"
+
+
+def _locks_line(locks: dict[str, list[int]]) -> bytes:
+    """The log's second line, once the locks are taken: their files' identities."""
+    return json.dumps({"locks": locks}).encode() + b"\n"
+
+
+def _append(path: Path, line: bytes) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND)
+    try:
+        os.write(fd, line)
+    finally:
+        os.close(fd)
 
 
 def _read_log(
@@ -479,11 +489,19 @@ def _read_log(
     Accepts the older log that held only the updates (written before lock
     identities were recorded): its locks are judged as if unrecorded.
     """
-    record = json.loads(data)
+    first, _, rest = data.partition(b"\n")
+    record = json.loads(first)
     if not isinstance(record, dict):
         raise ValueError("not a JSON object")
     raw_updates = record.get("updates", record)
     raw_locks = record.get("locks") if "updates" in record else None
+    if raw_locks is None and rest.strip():
+        try:
+            second = json.loads(rest.splitlines()[0])
+        except ValueError:
+            second = None  # torn by the crash: the locks count as not recorded
+        if isinstance(second, dict):
+            raw_locks = second.get("locks")
     if not isinstance(raw_updates, dict):
         raise ValueError("no updates")
     updates: dict[str, tuple[str | None, str | None]] = {}
