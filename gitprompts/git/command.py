@@ -12,7 +12,6 @@ True
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -25,22 +24,6 @@ from gitprompts.errors import GitCommandError
 # Keep git from asking for a password on a terminal it does not own, and
 # from running maintenance in the middle of a sync.
 _QUIET_ENV = {"GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
-
-
-# git's scp-like syntax: [user@]host:path, with no slash before the colon.
-_SCP_LIKE = re.compile(r"^(?:[^/@:]+@)?[^/:]+:(?!//)")
-
-
-def is_url(location: str) -> bool:
-    """True when git would read ``location`` as a remote URL rather than a local path.
-
-    The one rule for "is this a URL": ``scheme://...`` or git's scp-like
-    ``[user@]host:path``; a relative or absolute path is never a URL.
-
-    >>> [is_url(x) for x in ("https://h/p.git", "git@h:team/p.git", "/srv/p.git", "p.git")]
-    [True, True, False, False]
-    """
-    return "://" in location or bool(_SCP_LIKE.match(location))
 
 
 def stderr_is_tty() -> bool:

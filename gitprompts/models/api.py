@@ -25,6 +25,7 @@ from typing import Any
 from gitprompts.core.prompt import PromptVersion
 from gitprompts.core.times import now_iso
 from gitprompts.core.uri import parse_prompt_uri, resolve_ref
+from gitprompts.core.urls import is_url
 from gitprompts.core.version import __version__
 from gitprompts.errors import (
     GitPromptsError,
@@ -35,7 +36,6 @@ from gitprompts.errors import (
     ModelNotFoundError,
     PromptNotFoundError,
 )
-from gitprompts.git.command import is_url
 from gitprompts.models import flavors, importer, pins, runs, scripts
 from gitprompts.models import sources as modelstore
 from gitprompts.models.info import ModelInfo, describe

@@ -87,16 +87,20 @@ def get_registry(location: str | os.PathLike[str] | None = None) -> Registry:
     if registry is not None:
         return registry
     # Imported here, not at the top: opening a registry is what pays for
-    # pygit2, so ``gitprompts --help`` and ``set_registry`` never do.
-    from gitprompts.git.command import is_url
+    # pygit2, so ``gitprompts --help`` and ``set_registry`` never do; the
+    # sync machinery (subprocess, rebase) only for a URL.
+    from gitprompts.core.urls import is_url
     from gitprompts.registry import Registry
-    from gitprompts.remote.mirror import mirror_path, open_mirror
 
     with _open_lock:
         registry = _open.get(key)
         if registry is None:
-            url = is_url(key)
-            registry = open_mirror(key, mirror_path(home(), key)) if url else Registry(key)
+            if is_url(key):
+                from gitprompts.remote.mirror import mirror_path, open_mirror
+
+                registry = open_mirror(key, mirror_path(home(), key))
+            else:
+                registry = Registry(key)
             _open[key] = registry
         return registry
 

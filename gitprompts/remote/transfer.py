@@ -27,6 +27,7 @@ from pathlib import Path
 
 from gitprompts.core import layout
 from gitprompts.core.layout import MAIN, MODELS_NOTES, VERSION_TAGS, tracking_main, tracking_notes
+from gitprompts.core.urls import is_url
 from gitprompts.errors import (
     GitCommandError,
     InvalidInputError,
@@ -133,7 +134,7 @@ def remove_remote(reg: Registry, name: str) -> None:
 
 def _url(url: str) -> str:
     """A local path is made absolute (git resolves it against the registry otherwise)."""
-    if command.is_url(url):
+    if is_url(url):
         return url
     return str(Path(url).expanduser().absolute())
 
