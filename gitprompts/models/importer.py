@@ -49,13 +49,10 @@ from pathlib import Path, PurePosixPath
 from types import CodeType, ModuleType
 
 from gitprompts.fs.atomic import write_files
+from gitprompts.models.callers import nearest_model
 
 __all__ = ["install"]
 
-# How far up the stack an import is traced to the model's code: pins look as
-# far (pins._MAX_FRAMES); a model's import is found within a few frames of
-# importlib's own.
-_MAX_FRAMES = 64
 # A private copy holding more entries than the model has files is not reused.
 _SLACK = 16
 
@@ -118,23 +115,12 @@ class _Finder(importlib.abc.MetaPathFinder):
 
     def _importer(self) -> _Model | None:
         """The model whose code is nearest on the stack (the one importing), if any."""
-        frame = sys._getframe(2)  # skip this method and find_spec
-        by_file = self.by_file
-        for _ in range(_MAX_FRAMES):
-            if frame is None:
-                return None
-            filename = frame.f_code.co_filename
-            try:
-                found = by_file[filename]
-            except KeyError:
-                found = next(
-                    (m for m in self.models.values() if filename.startswith(m.prefix)), None
-                )
-                by_file[filename] = found
-            if found is not None:
-                return found
-            frame = frame.f_back  # type: ignore[assignment]
-        return None
+
+        def owner(filename: str) -> _Model | None:
+            return next((m for m in self.models.values() if filename.startswith(m.prefix)), None)
+
+        # Skip this method and find_spec.
+        return nearest_model(2, owner, self.by_file)
 
     def find_spec(
         self,

@@ -42,6 +42,7 @@ from gitprompts.core import promptfile
 from gitprompts.core.prompt import PromptVersion
 from gitprompts.core.uri import LATEST, PromptRef
 from gitprompts.errors import UnpinnedPromptError, UnpinnedPromptWarning
+from gitprompts.models.callers import nearest_model
 
 if TYPE_CHECKING:
     from gitprompts.models.manifest import PromptEntry
@@ -53,7 +54,6 @@ _recorder: ContextVar[Recorder | None] = ContextVar("gitprompts_recorder", defau
 _code_dirs: dict[str, PinSet] = {}
 _by_file: dict[str, PinSet | None] = {}
 _install_lock = threading.Lock()
-_MAX_FRAMES = 64
 
 
 @dataclass
@@ -162,20 +162,12 @@ def forget() -> None:
 def _pins_for_caller() -> PinSet | None:
     if not _code_dirs:
         return None
-    frame = sys._getframe(3)  # skip this function, intercept() and load_prompt()
-    for _ in range(_MAX_FRAMES):
-        if frame is None:
-            return None
-        filename = frame.f_code.co_filename
-        try:
-            found = _by_file[filename]
-        except KeyError:
-            found = next((p for d, p in _code_dirs.items() if filename.startswith(d)), None)
-            _by_file[filename] = found
-        if found is not None:
-            return found
-        frame = frame.f_back  # type: ignore[assignment]
-    return None
+
+    def owner(filename: str) -> PinSet | None:
+        return next((p for d, p in _code_dirs.items() if filename.startswith(d)), None)
+
+    # Skip this function, intercept() and load_prompt().
+    return nearest_model(3, owner, _by_file)
 
 
 def quote(ref: PromptRef, name_or_uri: object, version: object) -> str:
