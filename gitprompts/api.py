@@ -127,3 +127,62 @@ def set_prompt_version_tag(name: str, version: int | str, key: str, value: str) 
 def delete_prompt_version_tag(name: str, version: int | str, key: str) -> None:
     """Remove tag ``key`` from a version."""
     get_registry().delete_version_tag(name, version, key)
+
+
+def get_prompt_tags(name: str) -> dict[str, str]:
+    """The tags of the prompt itself (``register_prompt(tags=...)`` sets them too).
+
+    >>> _ = register_prompt("summarize", "Sum up {{ text }}", tags={"team": "nlp"})
+    >>> _ = register_prompt("summarize", "Summarize {{ text }}")
+    >>> get_prompt_tags("summarize")
+    {'team': 'nlp'}
+    """
+    return get_registry().prompt_tags(name)
+
+
+def set_prompt_tag(name: str, key: str, value: str) -> None:
+    """Set tag ``key`` on the prompt; ``search_prompts("tags.key = ...")`` filters on these.
+
+    >>> _ = register_prompt("summarize", "Sum up {{ text }}")
+    >>> set_prompt_tag("summarize", "owner", "ada")
+    >>> [p.tags for p in search_prompts("tags.owner = 'ada'")]
+    [{'owner': 'ada'}]
+    """
+    get_registry().set_prompt_tag(name, key, value)
+
+
+def delete_prompt_tag(name: str, key: str) -> None:
+    """Remove tag ``key`` from the prompt (the versions' own tags stay)."""
+    get_registry().delete_prompt_tag(name, key)
+
+
+def set_prompt_model_config(name: str, version: int | str, model_config: dict[str, Any]) -> None:
+    """Set the model config version ``version`` loads with; its template stays immutable.
+
+    >>> _ = register_prompt("summarize", "Sum up {{ text }}", model_config={"temperature": 0.1})
+    >>> set_prompt_model_config("summarize", 1, {"temperature": 0.5})
+    >>> load_prompt("prompts:/summarize/1").model_config
+    {'temperature': 0.5}
+    """
+    get_registry().set_model_config(name, version, model_config)
+
+
+def delete_prompt_model_config(name: str, version: int | str) -> None:
+    """Version ``version`` loads with ``model_config`` None from now on."""
+    get_registry().delete_model_config(name, version)
+
+
+def delete_prompt(name: str) -> None:
+    """Delete the prompt: no version of it loads or lists; its numbers are never reused.
+
+    Published version tags stay in the repository (as for a deleted version);
+    registering ``name`` again continues the numbering.
+
+    >>> _ = register_prompt("summarize", "Sum up {{ text }}")
+    >>> delete_prompt("summarize")
+    >>> load_prompt("summarize", version="latest", allow_missing=True) is None
+    True
+    >>> register_prompt("summarize", "Summarize {{ text }}").version
+    2
+    """
+    get_registry().delete_prompt(name)

@@ -144,3 +144,63 @@ def test_repr_and_uri() -> None:
     assert prompt.uri == "prompts:/greet/3"
     assert repr(prompt).startswith("<PromptVersion: name='greet', version=3, template='Hello Hello")
     assert repr(prompt).endswith("...>")
+
+
+# Prompt-level tags and model config edited after registration, as MLflow 3.17.2's
+# client does them. Not a recorded run (MLflow is not installed here): read from
+# its source -- register_prompt sets each given tag on the registered model
+# (creating it with them, then set_registered_model_tag key by key), and
+# set_prompt_model_config / delete_prompt_model_config set / delete a version tag
+# that load_prompt turns into model_config.
+# (registered tag dicts in order, get_prompt_tags afterwards)
+MLFLOW_PROMPT_TAGS = [
+    ([{"team": "nlp"}, {}], {"team": "nlp"}),
+    ([{"team": "nlp", "stage": "draft"}, {"team": "search"}], {"team": "search", "stage": "draft"}),
+    ([{}, {"owner": "ada"}], {"owner": "ada"}),
+]
+
+
+@pytest.mark.parametrize(("registered", "prompt_tags"), MLFLOW_PROMPT_TAGS)
+def test_prompt_tags_accumulate_as_mlflow_does(
+    home: object, registered: list[dict[str, str]], prompt_tags: dict[str, str]
+) -> None:
+    import gitprompts
+
+    for i, tags in enumerate(registered):
+        gitprompts.register_prompt("p", f"v{i} {{{{ x }}}}", tags=tags)
+    assert gitprompts.get_prompt_tags("p") == prompt_tags
+    found = gitprompts.search_prompts("name = 'p'")
+    assert [p.tags for p in found] == [prompt_tags]
+    assert gitprompts.load_prompt("prompts:/p/1").tags == registered[0]  # type: ignore[union-attr]
+
+
+# (registered model_config, set_prompt_model_config's argument or None for delete, loaded)
+MLFLOW_MODEL_CONFIG = [
+    (
+        {"temperature": 0.1},
+        {"model_name": "gpt-4o", "temperature": 0.7},
+        {"model_name": "gpt-4o", "temperature": 0.7},
+    ),
+    (None, {"max_tokens": 100}, {"max_tokens": 100}),
+    ({"temperature": 0.1}, None, None),
+]
+
+
+@pytest.mark.parametrize(("registered", "change", "loaded"), MLFLOW_MODEL_CONFIG)
+def test_model_config_edits_load_as_mlflow_loads_them(
+    home: object,
+    registered: dict[str, object] | None,
+    change: dict[str, object] | None,
+    loaded: dict[str, object] | None,
+) -> None:
+    import gitprompts
+
+    gitprompts.register_prompt("p", "Hi {{ x }}", model_config=registered)
+    if change is None:
+        gitprompts.delete_prompt_model_config("p", 1)
+    else:
+        gitprompts.set_prompt_model_config("p", 1, change)
+    version = gitprompts.load_prompt("p", version=1)
+    assert version is not None
+    assert version.model_config == loaded
+    assert version.template == "Hi {{ x }}"

@@ -11,8 +11,9 @@ decided here, from plain values:
 - ``merge_state``: ``state/<name>.json`` is merged, not copied. Local alias
   moves apply (pointing at renumbered versions); an alias both sides moved
   keeps the later move and the other is reported; ``deleted`` is the
-  union; edited version tags follow renumbered versions; ``latest`` is the
-  maximum.
+  union; edited version tags and model configs follow renumbered versions;
+  prompt tags merge key by key (the local commit's edits win, as the later
+  write); ``latest`` is the maximum.
 
 >>> before, after = State(latest=2), State(latest=3, aliases={"prod": 3})
 >>> onto = State(latest=4)                    # the remote registered 3 and 4
@@ -136,11 +137,52 @@ def merge_state(
             version_tags.pop(target, None)  # back to the tags it was registered with
         else:
             version_tags[target] = edited
+    model_configs = dict(onto.model_configs)
+    for key in sorted(before.model_configs.keys() | after.model_configs.keys()):
+        # A key's absence (the registered config) differs from None (deleted).
+        gone = key not in after.model_configs
+        config = after.model_configs.get(key)
+        if (key not in before.model_configs) == gone and before.model_configs.get(key) == config:
+            continue
+        target = str(final(int(key)))
+        if gone:
+            model_configs.pop(target, None)
+        else:
+            model_configs[target] = config
     latest = max([onto.latest, *numbers.values()])
     # latest_blob is left unknown: readers then take version ``latest``'s file
     # from its commit, which is always right.
-    merged = State(latest=latest, aliases=aliases, deleted=deleted, version_tags=version_tags)
+    merged = State(
+        latest=latest,
+        aliases=aliases,
+        deleted=deleted,
+        version_tags=version_tags,
+        prompt_tags=_merge_tags(before.prompt_tags, after.prompt_tags, onto.prompt_tags),
+        model_configs=model_configs,
+    )
     return Merged(merged, conflicts)
+
+
+def _merge_tags(
+    before: dict[str, str] | None, after: dict[str, str] | None, onto: dict[str, str] | None
+) -> dict[str, str] | None:
+    """Prompt tags: ``onto`` plus each key the local commit set or removed (last writer wins).
+
+    >>> _merge_tags({"a": "1"}, {"a": "2"}, {"a": "1", "b": "3"})
+    {'a': '2', 'b': '3'}
+    """
+    if before == after:
+        return onto
+    merged = dict(onto or {})
+    old, new = before or {}, after or {}
+    for key in sorted(old.keys() | new.keys()):
+        if old.get(key) == new.get(key):
+            continue
+        if key in new:
+            merged[key] = new[key]
+        else:
+            merged.pop(key, None)
+    return merged
 
 
 def _move(version: int | None) -> str:

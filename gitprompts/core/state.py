@@ -1,7 +1,8 @@
 """``state/<name>.json`` on ``main``: what changes about a prompt after its versions are written.
 
-Versions are immutable, but a prompt's aliases, the tags edited on a version
-after it was registered, and which versions were deleted do change. Each
+Versions are immutable, but a prompt's aliases, its prompt-level tags, the
+tags and model config edited on a version after it was registered, and which
+versions were deleted do change. Each
 change is a commit to this small per-prompt file, so ``git log state/x.json``
 tells who moved ``production`` and when, and edits to different prompts never
 touch the same file (they merge without conflict).
@@ -13,8 +14,15 @@ probing the next tag names).
 A state file arrives with every push, so ``decode`` treats it as untrusted:
 besides the types, it refuses numbers outside 1..``MAX_VERSION`` (``latest``
 may be 0), version-tag keys that are not such a number written plainly,
-alias names ``set_alias`` would refuse, more than ``MAX_ALIASES`` aliases and
-more than ``MAX_BYTES`` of JSON. ``encode`` refuses to write what ``decode``
+alias names ``set_alias`` would refuse, more than ``MAX_ALIASES`` aliases,
+prompt tags ``register_prompt`` would refuse, model configs that are not JSON
+objects nested at most ``promptfile.MAX_JSON_DEPTH`` deep, and more than
+``MAX_BYTES`` of JSON.
+
+``prompt_tags`` and ``model_configs`` came after schema 1 was first written:
+they are optional with defaults, so older files read as before and older
+readers ignore them (schema_version stays 1; bumping it would make every
+older reader refuse every state file). ``encode`` refuses to write what ``decode``
 would refuse, so a writer never leaves behind a file no reader accepts.
 
 >>> s = State(latest=3, aliases={"production": 2})
@@ -27,10 +35,11 @@ gitprompts.errors.CorruptStateFileError: cannot parse state/x.json: ... >= 0 - a
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
 
+from gitprompts.core.promptfile import json_problem
 from gitprompts.core.records import RecordDecoder
 from gitprompts.core.uri import MAX_VERSION, validate_alias
 from gitprompts.errors import CorruptStateFileError, InvalidAliasError, InvalidInputError
@@ -69,6 +78,15 @@ class State(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=False):
     version_tags: Annotated[dict[str, dict[str, str]], msgspec.Meta(max_length=MAX_VERSION)] = (
         msgspec.field(default_factory=dict)
     )
+    # The prompt's own tags (MLflow's prompt-level tags): what register_prompt(tags=...)
+    # and set_prompt_tag write. None: never recorded (a file from before these
+    # existed); readers then take the latest version's tags, as they used to.
+    prompt_tags: dict[str, str] | None = None
+    # Model configs set after registration, keyed like version_tags; None means
+    # deleted (the version loads with no model config whatever its file holds).
+    model_configs: Annotated[
+        dict[str, dict[str, Any] | None], msgspec.Meta(max_length=MAX_VERSION)
+    ] = msgspec.field(default_factory=dict)
     # Blob id of version ``latest``'s file. When main's prompts/<name>.prompt
     # still has this id, listing reads the file from main's tree instead of the
     # version commit's (whose prompts/ tree, at 10,000 prompts, costs a 400 KB
@@ -120,12 +138,27 @@ def decode(data: bytes, path: str = "<state file>") -> State:
     gitprompts.errors.CorruptStateFileError: cannot parse state/x.json: ...; upgrade gitprompts ...
     """
     record = _decoder.decode(data, path)
-    for key in record.version_tags:
-        if not is_version_key(key):
+    for field, keys in (
+        ("version_tags", record.version_tags),
+        ("model_configs", record.model_configs),
+    ):
+        for key in keys:
+            if not is_version_key(key):
+                raise CorruptStateFileError(
+                    path,
+                    f"{field} key {key!r} is not a version number: use the number as a "
+                    f'string, 1-{MAX_VERSION} without sign or leading zeros, such as "3"',
+                )
+    for key, config in record.model_configs.items():
+        problem = None if config is None else json_problem(config)
+        if problem is not None:
             raise CorruptStateFileError(
-                path,
-                f"version_tags key {key!r} is not a version number: use the number as a "
-                f'string, 1-{MAX_VERSION} without sign or leading zeros, such as "3"',
+                path, f"model_configs of version {key} {problem}; a model config holds JSON values"
+            )
+    for key in record.prompt_tags or {}:
+        if not key:
+            raise CorruptStateFileError(
+                path, "prompt_tags has an empty key; tag keys are non-empty"
             )
     for alias in record.aliases:
         try:

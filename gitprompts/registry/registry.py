@@ -3,8 +3,8 @@
 Layout of the bare repository (a contract plain git users rely on):
 
 - ``main`` holds ``prompts/<name>.prompt`` (the newest version's file) and
-  ``state/<name>.json`` (aliases, deleted versions, edited tags, the highest
-  number given out);
+  ``state/<name>.json`` (aliases, deleted versions, prompt tags, edited
+  version tags and model configs, the highest number given out);
 - version N of ``name`` is the annotated tag ``prompts/<name>/<N>`` on the
   commit that wrote that version; the tag message is the commit message;
 - ``@latest`` is computed: the highest version whose tag exists and which was
@@ -268,7 +268,7 @@ class Registry:
             aliases=sorted(a for a, v in st.aliases.items() if v == number),
             user_id=f"{tagger.name} <{tagger.email}>",
             response_format=file.response_format,
-            model_config=file.model_config,
+            model_config=st.model_configs.get(str(number), file.model_config),
             commit_id=record.commit,
             blob_id=record.blob,
         )
@@ -421,13 +421,34 @@ class Registry:
             if record is None:
                 return None
             file, created = record.file, record.tag.tagger.time
-        return Prompt(
-            name,
-            latest,
-            dict(sorted(st.aliases.items())),
-            st.version_tags.get(str(latest), file.tags),
-            created * 1000,
-        )
+        tags = st.prompt_tags
+        if tags is None:  # a state from before prompt tags: the latest version's, as then
+            tags = st.version_tags.get(str(latest), file.tags)
+        return Prompt(name, latest, dict(sorted(st.aliases.items())), tags, created * 1000)
+
+    def prompt_tags(self, name: str) -> dict[str, str]:
+        """The prompt-level tags of ``name`` (MLflow's ``get_prompt_tags``).
+
+        >>> reg.register("greet", "Hi", tags={"team": "nlp"}).version  # doctest: +SKIP
+        1
+        >>> reg.prompt_tags("greet")  # doctest: +SKIP
+        {'team': 'nlp'}
+        """
+        validate_name(name)
+        st = self._state(name, self._refresh())
+        latest = self._latest(name, st)
+        if latest == 0:
+            raise PromptNotFoundError(name)
+        return self._recorded_tags(name, st, latest)
+
+    def _recorded_tags(self, name: str, st: State, latest: int) -> dict[str, str]:
+        """``st``'s prompt tags; for a state from before them, the latest version's tags."""
+        if st.prompt_tags is not None:
+            return dict(sorted(st.prompt_tags.items()))
+        if latest == 0:
+            return {}
+        record = self._version(name, latest)
+        return {} if record is None else dict(st.version_tags.get(str(latest), record.file.tags))
 
     def prompt_file(self, name: str, version: object) -> tuple[PromptVersion, bytes]:
         """Version ``version`` of ``name`` and the exact bytes of its ``.prompt`` file."""
@@ -543,13 +564,10 @@ class Registry:
                     f"{MAX_VERSION} versions (its state file says {st.latest} were given "
                     "out); register the text under a new prompt name"
                 )
-            new_state = state.State(
-                latest=number,
-                latest_blob=blob,
-                aliases=st.aliases,
-                deleted=st.deleted,
-                version_tags=st.version_tags,
-            )
+            # As MLflow does, the version's tags also tag the prompt, key by key
+            # (a register without tags leaves the prompt's tags as they are).
+            prompt_tags = {**self._recorded_tags(name, st, self._latest(name, st)), **file.tags}
+            new_state = _replace(st, latest=number, latest_blob=blob, prompt_tags=prompt_tags)
             message = commit_message or default_message(name, number)
             commit = txn.write_commit(
                 {
@@ -626,12 +644,14 @@ class Registry:
         def change(st: State, latest: int) -> State:
             number = self._live(name, version, st)
             tags = {k: v for k, v in st.version_tags.items() if k != str(number)}
+            configs = {k: v for k, v in st.model_configs.items() if k != str(number)}
             return _replace(
                 st,
                 latest=max(st.latest, latest),
                 deleted=sorted({*st.deleted, number}),
                 aliases={a: v for a, v in st.aliases.items() if v != number},
                 version_tags=tags,
+                model_configs=configs,
             )
 
         self._update_state(name, change, f"Delete {name} version {version}")
@@ -663,6 +683,88 @@ class Registry:
             return _replace(st, version_tags={**st.version_tags, str(number): remaining})
 
         self._update_state(name, change, f"Delete tag {key} from {name} version {version}")
+
+    def delete_prompt(self, name: str) -> int:
+        """Delete every version of ``name`` (MLflow's ``delete_prompt``); returns how many.
+
+        As for a deleted version, the tags stay (published history is
+        immutable), nothing of it loads or lists any more, and its numbers
+        are never given out again: registering ``name`` again continues the
+        numbering. Its aliases, prompt tags and edited version metadata go.
+        """
+        validate_name(name)
+        count = 0
+
+        def change(st: State, latest: int) -> State:
+            nonlocal count
+            top = self._top(name, st)
+            dead = set(st.deleted)
+            # One tag probe per number (~5 µs): only versions that exist are listed,
+            # so the hook's check that deleted numbers exist holds.
+            live = [n for n in range(1, top + 1) if n not in dead and self._tag_exists(name, n)]
+            count = len(live)
+            return _replace(
+                st,
+                latest=max(st.latest, top),
+                deleted=sorted(dead.union(live)),
+                aliases={},
+                version_tags={},
+                model_configs={},
+                prompt_tags={},
+            )
+
+        self._update_state(name, change, f"Delete prompt {name}")
+        return count
+
+    def set_prompt_tag(self, name: str, key: str, value: object) -> None:
+        """Set tag ``key`` on the prompt itself (not on a version)."""
+        validate_name(name)
+        checked = fields.check_tags({key: value})
+
+        def change(st: State, latest: int) -> State:
+            return _replace(st, prompt_tags={**self._recorded_tags(name, st, latest), **checked})
+
+        self._update_state(name, change, f"Set tag {key} on prompt {name}")
+
+    def delete_prompt_tag(self, name: str, key: str) -> None:
+        """Remove tag ``key`` from the prompt; raises if the prompt has no such tag."""
+        validate_name(name)
+
+        def change(st: State, latest: int) -> State:
+            current = self._recorded_tags(name, st, latest)
+            if key not in current:
+                raise InvalidInputError(
+                    f"prompt {name!r} has no tag {key!r} "
+                    f"(its tags: {', '.join(sorted(current)) or 'none'})"
+                )
+            return _replace(st, prompt_tags={k: v for k, v in current.items() if k != key})
+
+        self._update_state(name, change, f"Delete tag {key} from prompt {name}")
+
+    def set_model_config(self, name: str, version: object, model_config: object) -> None:
+        """Replace the model config version ``version`` loads with (its file stays as written)."""
+        validate_name(name)
+        config = fields.check_mapping("model_config", model_config)
+        if config is None:
+            raise InvalidInputError(
+                "model_config must be a dict, not None; use delete_prompt_model_config to remove it"
+            )
+
+        def change(st: State, latest: int) -> State:
+            number = self._live(name, version, st)
+            return _replace(st, model_configs={**st.model_configs, str(number): config})
+
+        self._update_state(name, change, f"Set model config of {name} version {version}")
+
+    def delete_model_config(self, name: str, version: object) -> None:
+        """Version ``version`` loads with no model config from now on."""
+        validate_name(name)
+
+        def change(st: State, latest: int) -> State:
+            number = self._live(name, version, st)
+            return _replace(st, model_configs={**st.model_configs, str(number): None})
+
+        self._update_state(name, change, f"Delete model config of {name} version {version}")
 
 
 def _replace(st: State, **changes: Any) -> State:

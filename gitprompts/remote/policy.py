@@ -271,8 +271,8 @@ def _untrusted(
 ) -> list[str]:
     """What in ``st`` names versions that do not exist once the push is in (at most a few).
 
-    ``latest`` and the aliases are checked in full; ``deleted`` and
-    ``version_tags`` only where they differ from the file ``before`` the
+    ``latest`` and the aliases are checked in full; ``deleted``,
+    ``version_tags`` and ``model_configs`` only where they differ from the file ``before`` the
     push, which was checked when it came in. The work is one tag probe per
     number named (about 5 µs each), and the decoder already bounds how many.
     """
@@ -299,7 +299,12 @@ def _untrusted(
             return problems
     listed = sorted(deleted - set(before.deleted))
     keys = sorted(set(st.version_tags) - set(before.version_tags), key=int)
-    for field, numbers in (("deleted", listed), ("version_tags", [int(k) for k in keys])):
+    configs = sorted(set(st.model_configs) - set(before.model_configs), key=int)
+    for field, numbers in (
+        ("deleted", listed),
+        ("version_tags", [int(k) for k in keys]),
+        ("model_configs", [int(k) for k in configs]),
+    ):
         for number in numbers:
             if len(problems) >= _MAX_PROBLEMS:
                 return problems
