@@ -300,3 +300,23 @@ def test_cli_token_options_are_exclusive(tmp_path: Path) -> None:
     empty.write_text("")
     result = CliRunner().invoke(main, ["serve", "--token-file", str(empty), "--port", "0"])
     assert result.exit_code == 1 and "is empty" in result.output
+
+
+# -- issue 16: the /models page and the web diff ---------------------------------
+
+
+def test_models_page_names_each_model_from_its_run(served: Served) -> None:
+    models = served.page("/models")
+    row = models.split(served.facts["model_id"][:16], 1)[1].split("</tr>", 1)[0]
+    assert "<td>model</td>" in row
+    assert f'href="/runs/{served.facts["run_id"]}"' in row
+    assert "<td>chat-model</td>" in models
+
+
+def test_missing_model_404_does_not_show_server_paths(served: Served) -> None:
+    for path in ("/models/" + "0" * 64, "/models/" + "1" * 64):
+        status, body, _ = served.get(path)
+        assert status == 404
+        assert "0" * 12 in body or "1" * 12 in body
+        assert str(served.root) not in body
+        assert "/artifacts" not in body

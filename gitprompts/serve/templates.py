@@ -150,11 +150,11 @@ MODELS = """{% extends "base.html" %}
 {% block title %}Models{% endblock %}
 {% block body %}
 <h1>Models <span class="muted">{{ models|length }}</span></h1>
-<table><thead><tr><th>Model</th><th>Name</th><th>Flavor</th><th>Created</th><th>Prompts</th></tr></thead><tbody>
+<table><thead><tr><th>Model</th><th>Name</th><th>Run</th><th>Flavor</th><th>Created</th><th>Prompts</th></tr></thead><tbody>
 {% for m in models %}<tr><td><a class="mono" href="/models/{{ m.model_id }}">{{ m.model_id[:16] }}…</a></td>
-<td>{{ m.name or "" }}</td><td>{{ m.flavor }}</td><td class="muted">{{ when(m.created_at) }}</td>
+{% set by = logged_by.get(m.model_id) %}<td>{% if by %}{{ by[1] }}</td><td><a href="/runs/{{ by[0].run_id }}">{{ by[0].run_name or by[0].run_id[:12] }}</a>{% else %}{{ m.name or "" }}</td><td class="muted">—{% endif %}</td><td>{{ m.flavor }}</td><td class="muted">{{ when(m.created_at) }}</td>
 <td>{% for p in m.pins %}<a class="pill" href="{{ prompt_url(p.name, v=p.version) }}">{{ p.name }} v{{ p.version }}</a>{% endfor %}</td></tr>
-{% else %}<tr><td colspan="5" class="muted">No models logged on this machine.</td></tr>{% endfor %}
+{% else %}<tr><td colspan="6" class="muted">No models logged on this machine.</td></tr>{% endfor %}
 </tbody></table>
 {% endblock %}
 """
