@@ -200,3 +200,24 @@ def test_model_id_prefix_cli(logged: gitprompts.ModelInfo, home: Path) -> None:
     assert "ambiguous" in ambiguous.stderr and logged.model_id[:12] in ambiguous.stderr
     none = run("models", "show", "models:/abcdef0")
     assert none.exit_code == 1 and "models:/abcdef0" in none.stderr
+
+
+# -- issue 16: diff shows commit messages and tags --------------------------------
+
+
+def test_cli_diff_includes_commit_messages_and_tags(registry: gitprompts.Registry) -> None:
+    gitprompts.register_prompt("t", "Hi {{ n }}\n", commit_message="first", tags={"team": "a"})
+    gitprompts.register_prompt("t", "Hi {{ n }}\n", commit_message="retag", tags={"team": "b"})
+    result = run("diff", "t", "1", "2")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == (
+        "--- prompts:/t/1 (metadata)\n"
+        "+++ prompts:/t/2 (metadata)\n"
+        "@@ -1,2 +1,2 @@\n"
+        '-commit_message: "first"\n'
+        '-tags.team: "a"\n'
+        '+commit_message: "retag"\n'
+        '+tags.team: "b"\n'
+    )
+    data = json.loads(run("diff", "t", "1", "2", "--json").stdout)
+    assert data["identical"] is False and '+tags.team: "b"\n' in data["diff"]

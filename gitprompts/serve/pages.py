@@ -34,7 +34,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 import gitprompts
-from gitprompts.core.diff import side_rows, unified_rows
+from gitprompts.core.diff import UnifiedRow, metadata_rows, side_rows, unified_rows
 from gitprompts.core.template import VARIABLE
 from gitprompts.core.times import utc_minute
 from gitprompts.errors import GitPromptsError, ModelNotFoundError, NotFoundError
@@ -286,6 +286,7 @@ class UIApp:
         diff_from: int | None = None
         diff_to: int | None = None
         rows: list[Any] = []
+        meta_rows: list[UnifiedRow] = []
         view = "side" if query.get("view") == "side" else "unified"
         if len(versions) > 1:
             diff_to = _int(query.get("to"), shown_no)
@@ -306,6 +307,8 @@ class UIApp:
             else:
                 labels = f"{name} v{diff_from}", f"{name} v{diff_to}"
                 rows = unified_rows(old, new, *labels, ignore_line_endings=True)
+            # Message, tags, model config, response format: all of them (a few lines).
+            meta_rows = metadata_rows(by_number[diff_from], by_number[diff_to], context=1000)
         return self.render(
             "prompt.html",
             name=name,
@@ -316,6 +319,7 @@ class UIApp:
             diff_from=diff_from,
             diff_to=diff_to,
             diff_rows=rows,
+            meta_rows=meta_rows,
             view=view,
         )
 
