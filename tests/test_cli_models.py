@@ -221,3 +221,15 @@ def test_cli_diff_includes_commit_messages_and_tags(registry: gitprompts.Registr
     )
     data = json.loads(run("diff", "t", "1", "2", "--json").stdout)
     assert data["identical"] is False and '+tags.team: "b"\n' in data["diff"]
+
+
+def test_demo_shows_the_version_production_moves_to(home: Path) -> None:
+    result = run("demo")
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    registered = out.index("== Register a third version")
+    moved = out.index("== Move production on")
+    assert registered < moved
+    [v3] = [line for line in out[registered:moved].splitlines() if line.startswith("prompts:/")]
+    number = v3.rsplit("/", 1)[1]
+    assert f"'production', {number})" in out[moved:]
