@@ -2,15 +2,49 @@
 
 from __future__ import annotations
 
+import atexit
+import importlib.util
 import os
+import shutil
+import sys
 import tempfile
 from typing import Any
 
+EXTRA = "pip install '.[langchain]'  (or: pip install 'gitprompts[langchain]')"
+
+
+def require_langchain(example: str) -> None:
+    """Exit with one line naming the extra when LangChain or LangGraph is not installed.
+
+    The examples need the ``langchain`` extra; the demo install (``pip install .``)
+    does not bring it, and a bare ``ModuleNotFoundError`` traceback does not say so.
+    """
+    missing = []
+    for module in ("langchain_core", "langgraph"):
+        try:
+            found = importlib.util.find_spec(module) is not None
+        except (ImportError, ValueError):
+            found = False
+        if not found:
+            missing.append(module)
+    if missing:
+        print(
+            f"{example} needs LangChain ({', '.join(missing)} not installed): {EXTRA}",
+            file=sys.stderr,
+        )
+        raise SystemExit(1)
+
 
 def use_private_home() -> str:
-    """Keep the examples off ``~/.gitprompts`` unless GITPROMPTS_HOME says otherwise."""
+    """Keep the examples off ``~/.gitprompts`` unless GITPROMPTS_HOME says otherwise.
+
+    The scratch home is removed when the example exits, so runs leave nothing
+    behind in the temporary directory.
+    """
     if not os.environ.get("GITPROMPTS_HOME"):
-        os.environ["GITPROMPTS_HOME"] = tempfile.mkdtemp(prefix="gitprompts-example-")
+        home = tempfile.mkdtemp(prefix="gitprompts-example-")
+        atexit.register(shutil.rmtree, home, ignore_errors=True)
+        os.environ["GITPROMPTS_HOME"] = home
     return os.environ["GITPROMPTS_HOME"]
 
 

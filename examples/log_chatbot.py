@@ -1,5 +1,6 @@
 """Seed example 2: log ``chatbot.py`` from code; its prompt is captured automatically.
 
+Needs the ``langchain`` extra: ``pip install '.[langchain]'``.
 Run: ``python examples/log_chatbot.py`` (offline with a fake chat model;
 the real ChatOpenAI when OPENAI_API_KEY is set).
 """
@@ -13,8 +14,9 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(1, str(HERE.parent))
 
-from _common import use_private_home  # noqa: E402
+from _common import require_langchain, use_private_home  # noqa: E402
 
+require_langchain("examples/log_chatbot.py")
 print("GITPROMPTS_HOME:", use_private_home())
 
 import gitprompts  # noqa: E402

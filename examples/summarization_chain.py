@@ -1,5 +1,6 @@
 """Seed example 1: log a LangChain chain with ``prompts=["prompts:/summarization-prompt/2"]``.
 
+Needs the ``langchain`` extra: ``pip install '.[langchain]'``.
 Run: ``python examples/summarization_chain.py`` (offline with a fake chat model;
 the real ChatOpenAI when OPENAI_API_KEY is set).
 """
@@ -12,8 +13,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(1, str(Path(__file__).resolve().parent.parent))
 
-from _common import chat_model, use_private_home
+from _common import chat_model, require_langchain, use_private_home
 
+require_langchain("examples/summarization_chain.py")
 print("GITPROMPTS_HOME:", use_private_home())
 
 from langchain_core.prompts import ChatPromptTemplate  # noqa: E402

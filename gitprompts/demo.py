@@ -90,7 +90,9 @@ def _model_story(say: Callable[[str], None], step: Callable[[str, str], None], p
     info = api.log_model(summarize, "demo-model", prompts=[PRODUCTION])
     say(f"{info.model_uri}  pins {pinned.uri}")
 
+    step("Register a third version", f"gitprompts.register_prompt({NAME!r}, {THIRD!r})")
     v3 = gitprompts.register_prompt(NAME, THIRD, commit_message="Terser")
+    say(v3.uri)
     step("Move production on", f"gitprompts.set_prompt_alias({NAME!r}, 'production', {v3.version})")
     gitprompts.set_prompt_alias(NAME, "production", v3.version)
     now = gitprompts.load_prompt(PRODUCTION)

@@ -16,7 +16,8 @@ should show its traceback.
     │   ├── InvalidFilterError          .filter_string
     │   ├── MissingVariablesError       .missing
     │   ├── InvalidIdentityError        .source .value
-    │   └── InvalidModelError           .model .reason
+    │   ├── InvalidModelError           .model .reason
+    │   └── AmbiguousModelIdError       .prefix .candidates
     ├── NotFoundError (also LookupError)
     │   ├── PromptNotFoundError         .name
     │   ├── PromptVersionNotFoundError  .name .version
@@ -64,6 +65,7 @@ from typing import Any
 
 __all__ = [
     "AliasNotFoundError",
+    "AmbiguousModelIdError",
     "ConcurrentUpdateError",
     "CorruptPromptFileError",
     "CorruptStateFileError",
@@ -228,6 +230,20 @@ class InvalidModelError(InvalidInputError):
         if len(shown) > 80:
             shown = shown[:77] + "..."
         super().__init__(f"cannot log model {shown}: {reason}")
+
+
+class AmbiguousModelIdError(InvalidInputError):
+    """``models:/<prefix>`` matches more than one logged model."""
+
+    def __init__(self, prefix: str, candidates: list[str]) -> None:
+        self.prefix = prefix
+        self.candidates = candidates
+        shown = ", ".join(f"models:/{c[:12]}" for c in candidates[:5])
+        more = f" and {len(candidates) - 5} more" if len(candidates) > 5 else ""
+        super().__init__(
+            f"model id prefix {prefix!r} is ambiguous: it matches {shown}{more}; "
+            "give more hex digits"
+        )
 
 
 def _short_repr(value: object) -> str:

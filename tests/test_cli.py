@@ -351,6 +351,11 @@ DIFF_1_2 = """\
 -Hello {{ name }}!
 \\ No newline at end of file
 +Hello {{ name }}, welcome to {{ place }}!
+--- prompts:/greet/1 (metadata)
++++ prompts:/greet/2 (metadata)
+@@ -1 +1 @@
+-commit_message: "first"
++commit_message: "add place"
 """
 
 

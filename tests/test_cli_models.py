@@ -35,9 +35,11 @@ def test_models_list(logged: gitprompts.ModelInfo) -> None:
     listed = run("models", "list")
     assert listed.exit_code == 0, listed.output
     assert listed.stdout.splitlines()[1].split() == [
-        logged.model_uri,
+        "models:/" + logged.model_id[:12],
         "pyfunc",
-        "prompts:/greet@production",
+        "prompts:/greet/1",
+        "(as",
+        "prompts:/greet@production)",
     ]
     data = json.loads(run("models", "list", "--prompt", "greet/1", "--json").stdout)
     assert [m["model_uri"] for m in data] == [logged.model_uri]
@@ -122,3 +124,112 @@ def test_verify_progress_bar_only_on_a_terminal(
     on_terminal = run("models", "verify", logged.model_uri)
     assert on_terminal.exit_code == 0
     assert f"verifying {logged.model_uri}" in on_terminal.stderr
+
+
+# -- issue 16: pinned versions, short ids, id prefixes -------------------------
+
+
+def test_models_list_shows_the_pinned_version_and_a_short_id(
+    logged: gitprompts.ModelInfo,
+) -> None:
+    gitprompts.register_prompt("greet", "Hi {{ name }}!")
+    gitprompts.set_prompt_alias("greet", "production", 2)
+    listed = run("models", "list")
+    assert listed.exit_code == 0, listed.output
+    row = listed.stdout.splitlines()[1]
+    assert row.split("  ")[0] == "models:/" + logged.model_id[:12]
+    assert logged.model_id not in listed.stdout
+    assert "prompts:/greet/1 (as prompts:/greet@production)" in row
+    # --json keeps the full id and the URI as written
+    [entry] = json.loads(run("models", "list", "--json").stdout)
+    assert entry["model_uri"] == logged.model_uri
+    assert entry["prompts"][0]["uri"] == "prompts:/greet@production"
+
+
+def test_models_show_header_is_short_and_model_id_full(logged: gitprompts.ModelInfo) -> None:
+    human = run("models", "show", logged.model_uri).stdout
+    assert human.splitlines()[0] == "models:/" + logged.model_id[:12]
+    assert f"model_id: {logged.model_id}" in human
+
+
+def _duplicate_with_prefix(home: Path, model_id: str, prefix: str) -> str:
+    """A second manifest file whose name shares ``prefix`` with ``model_id``.
+
+    Two real ids sharing 7 hex digits would take ~16**3.5 logged models to
+    find; the store decides ambiguity from file names before reading any.
+    """
+    models_dir = home / "artifacts" / "models"
+    other = prefix + ("f" if model_id[len(prefix)] != "f" else "e") + model_id[len(prefix) + 1 :]
+    (models_dir / f"{other}.json").write_bytes((models_dir / f"{model_id}.json").read_bytes())
+    return other
+
+
+def test_model_id_prefix_api(logged: gitprompts.ModelInfo, home: Path) -> None:
+    prefix = logged.model_id[:7]
+    info = gitprompts.get_model_info("models:/" + prefix)
+    assert info.model_id == logged.model_id
+    assert info.model_uri == logged.model_uri
+    assert gitprompts.load_model("models:/" + logged.model_id[:10]).predict({}) == "Hello Ada!"
+    too_short = logged.model_id[:6]
+    with pytest.raises(gitprompts.errors.ModelNotFoundError, match="at least 7"):
+        gitprompts.get_model_info("models:/" + too_short)
+    absent = ("0" if logged.model_id[0] != "0" else "1") + logged.model_id[1:7]
+    with pytest.raises(gitprompts.errors.ModelNotFoundError, match=absent):
+        gitprompts.get_model_info("models:/" + absent)
+    other = _duplicate_with_prefix(home, logged.model_id, prefix)
+    with pytest.raises(gitprompts.errors.AmbiguousModelIdError) as caught:
+        gitprompts.load_model("models:/" + prefix)
+    assert caught.value.prefix == prefix
+    assert caught.value.candidates == sorted([logged.model_id, other])
+    assert f"models:/{logged.model_id[:12]}" in str(caught.value)
+    assert f"models:/{other[:12]}" in str(caught.value)
+    # a longer prefix that tells them apart still works
+    assert gitprompts.get_model_info("models:/" + logged.model_id[:9]).model_id == logged.model_id
+
+
+def test_model_id_prefix_cli(logged: gitprompts.ModelInfo, home: Path) -> None:
+    prefix = logged.model_id[:7]
+    shown = run("models", "show", "models:/" + prefix, "--json")
+    assert shown.exit_code == 0, shown.output
+    assert json.loads(shown.stdout)["model_id"] == logged.model_id
+    assert run("models", "verify", "models:/" + prefix).exit_code == 0
+    _duplicate_with_prefix(home, logged.model_id, prefix)
+    ambiguous = run("models", "show", "models:/" + prefix)
+    assert ambiguous.exit_code == 1
+    assert ambiguous.stderr.count("\n") == 1
+    assert "ambiguous" in ambiguous.stderr and logged.model_id[:12] in ambiguous.stderr
+    none = run("models", "show", "models:/abcdef0")
+    assert none.exit_code == 1 and "models:/abcdef0" in none.stderr
+
+
+# -- issue 16: diff shows commit messages and tags --------------------------------
+
+
+def test_cli_diff_includes_commit_messages_and_tags(registry: gitprompts.Registry) -> None:
+    gitprompts.register_prompt("t", "Hi {{ n }}\n", commit_message="first", tags={"team": "a"})
+    gitprompts.register_prompt("t", "Hi {{ n }}\n", commit_message="retag", tags={"team": "b"})
+    result = run("diff", "t", "1", "2")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == (
+        "--- prompts:/t/1 (metadata)\n"
+        "+++ prompts:/t/2 (metadata)\n"
+        "@@ -1,2 +1,2 @@\n"
+        '-commit_message: "first"\n'
+        '-tags.team: "a"\n'
+        '+commit_message: "retag"\n'
+        '+tags.team: "b"\n'
+    )
+    data = json.loads(run("diff", "t", "1", "2", "--json").stdout)
+    assert data["identical"] is False and '+tags.team: "b"\n' in data["diff"]
+
+
+def test_demo_shows_the_version_production_moves_to(home: Path) -> None:
+    result = run("demo")
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    registered = out.index("== Register a third version")
+    moved = out.index("== Move production on")
+    assert registered < moved
+    [v3] = [line for line in out[registered:moved].splitlines() if line.startswith("prompts:/")]
+    number = v3.rsplit("/", 1)[1]
+    assert f"'production', {number})" in out[moved:]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from gitprompts.core.diff import (
     NO_NEWLINE,
     UnifiedRow,
+    metadata_rows,
     side_rows,
     template_lines,
     unified_rows,
@@ -185,3 +186,44 @@ def test_side_rows_empty_when_equal_and_endings_ignored_on_request() -> None:
     assert side_rows(CHAT, CHAT) == []
     assert side_rows("a\r\nb", "a\nb\n", ignore_line_endings=True) == []
     assert [r.right_kind for r in side_rows("a", "a\n")] == ["chg"]
+
+
+# -- issue 16: tags and commit messages; word-level changes ---------------------------
+
+
+def test_version_diff_shows_commit_messages_and_tags() -> None:
+    old = PromptVersion("p", 1, "Hi", commit_message="first", tags={"team": "a", "keep": "x"})
+    new = PromptVersion(
+        "p", 2, "Hi", commit_message="second\nline", tags={"team": "b", "keep": "x"}
+    )
+    assert version_diff(old, new) == (
+        "--- prompts:/p/1 (metadata)\n"
+        "+++ prompts:/p/2 (metadata)\n"
+        "@@ -1,3 +1,3 @@\n"
+        '-commit_message: "first"\n'
+        '+commit_message: "second\\nline"\n'
+        ' tags.keep: "x"\n'
+        '-tags.team: "a"\n'
+        '+tags.team: "b"\n'
+    )
+    assert metadata_rows(old, old) == []
+
+
+def test_side_rows_mark_the_changed_words_of_a_replaced_line() -> None:
+    [row] = side_rows("Summarize in 3 sentences <b>\n", "Summarize in 2 short sentences <b>\n")
+    assert row.left_parts == (("Summarize in ", False), ("3", True), (" sentences <b>", False))
+    assert row.right_parts == (
+        ("Summarize in ", False),
+        ("2 short", True),
+        (" sentences <b>", False),
+    )
+    # added, removed and unchanged lines are whole: no parts
+    rows = side_rows("a\n", "a\nb\n")
+    assert [(r.left_parts, r.right_parts) for r in rows] == [((), ()), ((), ())]
+
+
+def test_side_rows_word_parts_join_back_to_the_line() -> None:
+    old, new = "x = {{ a }} + {{ b }}\n", "x={{ a }}  - {{ c }}\n"
+    [row] = side_rows(old, new)
+    assert "".join(t for t, _ in row.left_parts) == row.left
+    assert "".join(t for t, _ in row.right_parts) == row.right

@@ -142,10 +142,15 @@ def test_install_idempotent_and_chains_legacy(tmp_path: Path) -> None:
         hooks.install(tmp_path / "nowhere")
 
 
-def test_pre_commit_validates_staged_prompt_files(tmp_path: Path) -> None:
+def test_pre_commit_validates_staged_prompt_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     app = tmp_path / "app"
     git("init", "-q", str(app))
     hooks.install(app)
+    # An installed pre-commit runs $GITPROMPTS_PYTHON (else python3 on PATH) at commit time.
+    monkeypatch.setenv("GITPROMPTS_PYTHON", sys.executable)
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))
     (app / "ok.prompt").write_text("Hello {{ name }}")
     git("-C", str(app), "add", "ok.prompt")
     git("-C", str(app), "commit", "-qm", "ok")

@@ -14,6 +14,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -300,3 +301,56 @@ def test_cli_token_options_are_exclusive(tmp_path: Path) -> None:
     empty.write_text("")
     result = CliRunner().invoke(main, ["serve", "--token-file", str(empty), "--port", "0"])
     assert result.exit_code == 1 and "is empty" in result.output
+
+
+# -- issue 16: the /models page and the web diff ---------------------------------
+
+
+def test_models_page_names_each_model_from_its_run(served: Served) -> None:
+    models = served.page("/models")
+    row = models.split(served.facts["model_id"][:16], 1)[1].split("</tr>", 1)[0]
+    assert "<td>model</td>" in row
+    assert f'href="/runs/{served.facts["run_id"]}"' in row
+    assert "<td>chat-model</td>" in models
+
+
+def test_missing_model_404_does_not_show_server_paths(served: Served) -> None:
+    for path in ("/models/" + "0" * 64, "/models/" + "1" * 64):
+        status, body, _ = served.get(path)
+        assert status == 404
+        assert "0" * 12 in body or "1" * 12 in body
+        assert str(served.root) not in body
+        assert "/artifacts" not in body
+
+
+def test_web_diff_shows_metadata_in_both_views(served: Served) -> None:
+    for view in ("unified", "side"):
+        body = served.page(f"/prompts/summarization-prompt?from=1&to=2&view={view}")
+        meta = body.split('id="diff-metadata"', 1)[1]
+        assert "-commit_message: &#34;First draft&#34;" in meta
+        assert "+commit_message: &#34;Plainer wording, keep jargon out&#34;" in meta
+        assert "+model_config: " in meta
+
+
+def test_side_by_side_marks_changed_words_escaped(served: Served) -> None:
+    body = served.page("/prompts/hostile?from=1&to=2&view=side")
+    assert "<script>" not in body and "&lt;script&gt;" in body
+    # An unrelated pair of lines is marked whole.
+    body = served.page("/prompts/summarization-prompt?from=1&to=2&view=side")
+    assert '<td class="t chg"><mark class="w">You are a careful editor.</mark></td>' in body
+
+
+def test_side_by_side_marks_changed_words_in_process(registry: Any) -> None:
+    import gitprompts
+    from gitprompts.serve.pages import UIApp
+
+    gitprompts.register_prompt("w", "Summarize in 3 sentences <b>\nkeep")
+    gitprompts.register_prompt("w", "Summarize in 2 short sentences <b>\nkeep")
+    statuses: list[str] = []
+    environ = {"REQUEST_METHOD": "GET", "PATH_INFO": "/prompts/w", "QUERY_STRING": "view=side"}
+    body = b"".join(UIApp()(environ, lambda status, headers: statuses.append(status))).decode()
+    assert statuses == ["200 OK"]
+    assert (
+        '<td class="t chg">Summarize in <mark class="w">3</mark> sentences &lt;b&gt;</td>' in body
+    )
+    assert '<mark class="w">2 short</mark> sentences &lt;b&gt;</td>' in body

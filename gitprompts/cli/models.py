@@ -78,13 +78,43 @@ def list_models(prompt: str | None, as_json: bool) -> None:
         return
     rows = [
         [
-            e["model_uri"],
+            short_uri(e["model_id"]),
             e["flavor"],
-            ", ".join(p["uri"] for p in e["prompts"]) or "-",
+            ", ".join(pinned_text(p) for p in e["prompts"]) or "-",
         ]
         for e in entries
     ]
     click.echo(table(rows, ["MODEL", "FLAVOR", "PROMPTS"]))
+
+
+SHORT_ID = 12
+
+
+def short_uri(model_id: str) -> str:
+    """``models:/`` and the first 12 hex digits, which ``models:/<prefix>`` accepts back.
+
+    >>> short_uri("0123456789abcdef" * 4)
+    'models:/0123456789ab'
+    """
+    return f"models:/{model_id[:SHORT_ID]}"
+
+
+def pinned_text(pin: dict[str, Any]) -> str:
+    """The version a model pins, and the URI as written when that differs.
+
+    >>> pinned_text({"uri": "prompts:/x@production", "name": "x", "version": 2,
+    ...              "current_version": 2})
+    'prompts:/x/2 (as prompts:/x@production)'
+    >>> pinned_text({"uri": "prompts:/x/2", "name": "x", "version": 2, "current_version": 2})
+    'prompts:/x/2'
+    """
+    pinned = version_uri(pin["name"], pin["current_version"])
+    notes = []
+    if pin["uri"] != pinned and pin["uri"] != version_uri(pin["name"], pin["version"]):
+        notes.append(f"as {pin['uri']}")
+    if pin["current_version"] != pin["version"]:
+        notes.append(f"logged as {pin['version']}")
+    return pinned + (f" ({', '.join(notes)})" if notes else "")
 
 
 @models.command("show")
@@ -102,7 +132,7 @@ def show_model(uri: str, as_json: bool) -> None:
     if as_json:
         emit_json(entry)
         return
-    click.secho(info.model_uri, bold=True)
+    click.secho(short_uri(info.model_id), bold=True)
     fields = {
         "model_id": info.model_id,
         "name": info.name,

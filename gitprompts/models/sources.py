@@ -17,7 +17,13 @@ import os
 import re
 from pathlib import Path
 
-from gitprompts.errors import IntegrityError, InvalidInputError, ManifestError, ModelNotFoundError
+from gitprompts.errors import (
+    AmbiguousModelIdError,
+    IntegrityError,
+    InvalidInputError,
+    ManifestError,
+    ModelNotFoundError,
+)
 from gitprompts.fs.atomic import atomic_write, staged_directory, write_files
 from gitprompts.models import manifest as mf
 from gitprompts.models import runs
@@ -25,6 +31,10 @@ from gitprompts.models.manifest import FileEntry, Manifest, PromptEntry
 from gitprompts.models.store import Store, git_blob_id, read_at_most, verified
 
 _ARTIFACT_NAME = re.compile(r"[A-Za-z0-9_.\-]{1,255}")
+# As git abbreviates object ids: 7 hex digits name one model among thousands
+# (a clash is ~50% likely only past ~16**3.5 = 16,000 models).
+MIN_PREFIX = 7
+_ID_PREFIX = re.compile(rf"[0-9a-f]{{{MIN_PREFIX},63}}")
 
 
 def check_name(name: object) -> str:
@@ -108,8 +118,14 @@ def locate(model_uri: object, store: Store | None = None) -> Located:
     store = store or Store()
     if model_uri.startswith("models:/"):
         model_id = model_uri[len("models:/") :]
+        if _ID_PREFIX.fullmatch(model_id):
+            model_id = resolve_prefix(store, model_id, model_uri)
+            model_uri = f"models:/{model_id}"
         if not mf.SHA256.fullmatch(model_id):
-            raise ModelNotFoundError(model_uri, "a model id is 64 hex digits")
+            raise ModelNotFoundError(
+                model_uri,
+                f"a model id is 64 hex digits, or a unique prefix of at least {MIN_PREFIX}",
+            )
         return _from_store(model_uri, store, model_id)
     if model_uri.startswith("runs:/"):
         run_id, _, name = model_uri[len("runs:/") :].partition("/")
@@ -126,6 +142,35 @@ def locate(model_uri: object, store: Store | None = None) -> Located:
         return Located(model_uri, manifest, mf.model_id(manifest), directory=directory.absolute())
     why = "no such directory" if not directory.exists() else f"no {mf.FILE_NAME} in it"
     raise ModelNotFoundError(model_uri, why)
+
+
+def resolve_prefix(store: Store, prefix: str, uri: str) -> str:
+    """The one stored model id starting with ``prefix`` (7 to 63 lowercase hex digits).
+
+    Decided from the manifests' file names only; the model itself is read
+    (and verified) afterwards. A listing of the store's ``models/`` folder
+    costs ~1 ms per 1,000 models.
+
+    >>> import tempfile
+    >>> store = Store(Path(tempfile.mkdtemp()))
+    >>> resolve_prefix(store, "abcdef0", "models:/abcdef0")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    gitprompts.errors.ModelNotFoundError: model 'models:/abcdef0' not found: no model id ...
+    """
+    try:
+        names = os.listdir(store.root / "models")
+    except FileNotFoundError:
+        names = []
+    found = sorted(
+        stem
+        for stem, ext in (os.path.splitext(n) for n in names)
+        if ext == ".json" and stem.startswith(prefix) and mf.SHA256.fullmatch(stem)
+    )
+    if not found:
+        raise ModelNotFoundError(uri, f"no model id starts with {prefix} in {store.root}")
+    if len(found) > 1:
+        raise AmbiguousModelIdError(prefix, found)
+    return found[0]
 
 
 def _from_store(uri: str, store: Store, model_id: str) -> Located:

@@ -67,9 +67,13 @@ def install(repo: str | os.PathLike[str], hooks: Sequence[str] | None = None) ->
     """Install gitprompts hooks into the repository at ``repo``; returns the files written.
 
     Default: ``pre-receive`` in a bare repository, ``pre-commit`` in one with
-    a work tree. A foreign hook already there is kept as ``<name>.legacy``
-    and chained to; our own hooks (recognised by their marker line) are
-    replaced, so installing twice changes nothing.
+    a work tree. ``pre-receive`` is pinned to this interpreter and this
+    gitprompts; ``pre-commit`` runs ``$GITPROMPTS_PYTHON``, else ``python3``
+    as found on PATH when git runs it (set GITPROMPTS_PYTHON when gitprompts
+    lives in a venv that is not active while committing). A foreign hook
+    already there is kept as ``<name>.legacy`` and chained to; our own hooks
+    (recognised by their marker line) are replaced, so installing twice
+    changes nothing.
 
     >>> import subprocess, tempfile
     >>> with tempfile.TemporaryDirectory() as d:
@@ -93,7 +97,11 @@ def install(repo: str | os.PathLike[str], hooks: Sequence[str] | None = None) ->
     written = []
     for hook in chosen:
         target = hooks_dir / hook
-        text = render(hook, python=sys.executable)
+        # pre-receive runs on a server, from the environment that installed it:
+        # pinned. pre-commit runs in a developer's work tree, where the venv
+        # that ran `install` may be moved or rebuilt, or belong to one person
+        # of a team: it finds $GITPROMPTS_PYTHON, else python3 on PATH, when it runs.
+        text = render(hook, python=sys.executable if hook == "pre-receive" else None)
         if target.exists() and MARKER not in target.read_text(errors="replace"):
             legacy = target.with_name(hook + ".legacy")
             if legacy.exists():

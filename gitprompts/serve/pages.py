@@ -34,13 +34,13 @@ import jinja2
 from markupsafe import Markup, escape
 
 import gitprompts
-from gitprompts.core.diff import side_rows, unified_rows
+from gitprompts.core.diff import UnifiedRow, metadata_rows, side_rows, unified_rows
 from gitprompts.core.template import VARIABLE
 from gitprompts.core.times import utc_minute
-from gitprompts.errors import GitPromptsError, NotFoundError
+from gitprompts.errors import GitPromptsError, ModelNotFoundError, NotFoundError
 from gitprompts.models.info import ModelInfo, describe
 from gitprompts.models.manifest import RUN_ID, SHA256
-from gitprompts.models.runs import search_runs
+from gitprompts.models.runs import RunRecord, search_runs
 from gitprompts.models.sources import locate
 from gitprompts.registry import Registry
 
@@ -130,6 +130,15 @@ def _model_info(model_id: str) -> ModelInfo:
     """``get_model_info`` without ``renumbered`` (the UI does not show it): that part reads
     the process-wide registry handle, which request threads must not share."""
     return describe(locate(f"models:/{model_id}"))
+
+
+def _logged_by() -> dict[str, tuple[RunRecord, str]]:
+    """Each model id's first run and the name it was logged under there."""
+    found: dict[str, tuple[RunRecord, str]] = {}
+    for record in search_runs():
+        for model_name, model_id in sorted(record.models.items()):
+            found.setdefault(model_id, (record, model_name))
+    return found
 
 
 class UIApp:
@@ -277,6 +286,7 @@ class UIApp:
         diff_from: int | None = None
         diff_to: int | None = None
         rows: list[Any] = []
+        meta_rows: list[UnifiedRow] = []
         view = "side" if query.get("view") == "side" else "unified"
         if len(versions) > 1:
             diff_to = _int(query.get("to"), shown_no)
@@ -297,6 +307,8 @@ class UIApp:
             else:
                 labels = f"{name} v{diff_from}", f"{name} v{diff_to}"
                 rows = unified_rows(old, new, *labels, ignore_line_endings=True)
+            # Message, tags, model config, response format: all of them (a few lines).
+            meta_rows = metadata_rows(by_number[diff_from], by_number[diff_to], context=1000)
         return self.render(
             "prompt.html",
             name=name,
@@ -307,6 +319,7 @@ class UIApp:
             diff_from=diff_from,
             diff_to=diff_to,
             diff_rows=rows,
+            meta_rows=meta_rows,
             view=view,
         )
 
@@ -327,21 +340,20 @@ class UIApp:
         return found
 
     def models_page(self) -> str:
-        return self.render("models.html", models=gitprompts.search_models())
+        # A model's name is the one its run logged it under (the manifest holds
+        # content only, so the same bytes logged twice are one model).
+        return self.render("models.html", models=gitprompts.search_models(), logged_by=_logged_by())
 
     def model_page(self, model_id: str) -> str:
         if not SHA256.fullmatch(model_id):
             raise HTTPError("404 Not Found", "a model id is 64 hex digits")
-        info = _model_info(model_id)
+        try:
+            info = _model_info(model_id)
+        except ModelNotFoundError:
+            # The store's message names its directory: a server path, not for visitors.
+            raise HTTPError("404 Not Found", f"no model {model_id[:12]}… on this server") from None
         problems = gitprompts.verify_model(f"models:/{model_id}")
-        run, name = None, info.name
-        for record in search_runs():
-            for model_name, logged in record.models.items():
-                if logged == model_id:
-                    run, name = record, model_name
-                    break
-            if run is not None:
-                break
+        run, name = _logged_by().get(model_id, (None, info.name))
         return self.render("model.html", info=info, problems=problems, run=run, name=name)
 
     def runs_page(self) -> str:

@@ -47,6 +47,8 @@ table.diff tr.add td.t,td.add{background:#dafbe1}
 table.diff tr.del td.t,td.del{background:#ffebe9}
 table.diff tr.hunk td{background:#ddf4ff;color:#0550ae}
 td.chg{background:#fff8c5}
+td.chg mark.w{background:#f2cc60;border-radius:2px;padding:0;color:inherit}
+h3{font-size:15px;margin:14px 0 6px}
 .grid{display:grid;grid-template-columns:160px 1fr;gap:4px 12px;background:#fff;
 border:1px solid #d0d7de;padding:10px 12px;border-radius:6px}
 .grid div:nth-child(odd){color:#656d76}
@@ -131,18 +133,23 @@ PROMPT = """{% extends "base.html" %}
 <label><select name="view"><option value="unified"{% if view == "unified" %} selected{% endif %}>unified</option>
 <option value="side"{% if view == "side" %} selected{% endif %}>side by side</option></select></label>
 <button type="submit">Compare</button></form>
+{% macro words(parts, text) %}{% if parts %}{% for t, changed in parts %}{% if changed %}<mark class="w">{{ t }}</mark>{% else %}{{ t }}{% endif %}{% endfor %}{% else %}{{ text }}{% endif %}{% endmacro %}
 {% if diff_from is none %}<p class="muted">Only one version: nothing to compare.</p>
-{% elif not diff_rows %}<p class="muted">v{{ diff_from }} and v{{ diff_to }} are identical.</p>
+{% elif not diff_rows %}<p class="muted">The templates of v{{ diff_from }} and v{{ diff_to }} are identical.</p>
 {% elif view == "side" %}
 <table class="diff side"><thead><tr><th colspan="2">v{{ diff_from }}</th><th colspan="2">v{{ diff_to }}</th></tr></thead><tbody>
-{% for r in diff_rows %}<tr><td class="no">{{ r.left_no or "" }}</td><td class="t {{ r.left_kind }}">{{ r.left }}</td>
-<td class="no">{{ r.right_no or "" }}</td><td class="t {{ r.right_kind }}">{{ r.right }}</td></tr>{% endfor %}
+{% for r in diff_rows %}<tr><td class="no">{{ r.left_no or "" }}</td><td class="t {{ r.left_kind }}">{{ words(r.left_parts, r.left) }}</td>
+<td class="no">{{ r.right_no or "" }}</td><td class="t {{ r.right_kind }}">{{ words(r.right_parts, r.right) }}</td></tr>{% endfor %}
 </tbody></table>
 {% else %}
 <table class="diff unified"><tbody>
 {# the ---/+++ file names look like hunk headers #}
 {% for r in diff_rows %}<tr class="{{ 'hunk' if r.kind == 'file' else r.kind }}"><td class="t">{{ r.text }}</td></tr>{% endfor %}
 </tbody></table>{% endif %}
+{% if diff_from is not none %}<h3 id="diff-metadata">Message, tags and config</h3>
+{% if meta_rows %}<table class="diff unified meta"><tbody>
+{% for r in meta_rows %}{% if r.kind not in ("file", "hunk") %}<tr class="{{ r.kind }}"><td class="t">{{ r.text }}</td></tr>{% endif %}{% endfor %}
+</tbody></table>{% else %}<p class="muted">unchanged</p>{% endif %}{% endif %}
 {% endblock %}
 """
 
@@ -150,11 +157,11 @@ MODELS = """{% extends "base.html" %}
 {% block title %}Models{% endblock %}
 {% block body %}
 <h1>Models <span class="muted">{{ models|length }}</span></h1>
-<table><thead><tr><th>Model</th><th>Name</th><th>Flavor</th><th>Created</th><th>Prompts</th></tr></thead><tbody>
+<table><thead><tr><th>Model</th><th>Name</th><th>Run</th><th>Flavor</th><th>Created</th><th>Prompts</th></tr></thead><tbody>
 {% for m in models %}<tr><td><a class="mono" href="/models/{{ m.model_id }}">{{ m.model_id[:16] }}…</a></td>
-<td>{{ m.name or "" }}</td><td>{{ m.flavor }}</td><td class="muted">{{ when(m.created_at) }}</td>
+{% set by = logged_by.get(m.model_id) %}<td>{% if by %}{{ by[1] }}</td><td><a href="/runs/{{ by[0].run_id }}">{{ by[0].run_name or by[0].run_id[:12] }}</a>{% else %}{{ m.name or "" }}</td><td class="muted">—{% endif %}</td><td>{{ m.flavor }}</td><td class="muted">{{ when(m.created_at) }}</td>
 <td>{% for p in m.pins %}<a class="pill" href="{{ prompt_url(p.name, v=p.version) }}">{{ p.name }} v{{ p.version }}</a>{% endfor %}</td></tr>
-{% else %}<tr><td colspan="5" class="muted">No models logged on this machine.</td></tr>{% endfor %}
+{% else %}<tr><td colspan="6" class="muted">No models logged on this machine.</td></tr>{% endfor %}
 </tbody></table>
 {% endblock %}
 """
