@@ -126,3 +126,34 @@ def test_examples_run_offline(example: str, tmp_path: Path) -> None:
             "pinned prompt: prompts:/summarization-prompt/2 -> version 2 (explicit)"
             in result.stdout
         )
+
+
+def test_loading_a_langchain_model_without_langchain_says_which_extra(
+    registry: gitprompts.Registry, tmp_path: Path
+) -> None:
+    """In a process where LangChain cannot be imported: one ModelError naming the extra."""
+    import subprocess
+    import sys
+
+    from langchain_core.prompts import PromptTemplate
+
+    info = gitprompts.langchain.log_model(PromptTemplate.from_template("Hi {x}"), name="t")
+    assert info.manifest.loader == "langchain-json"
+    code = (
+        "import sys\n"
+        "class NoLangChain:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.split('.')[0] in ('langchain_core', 'langgraph'):\n"
+        "            raise ImportError(f'No module named {name!r}')\n"
+        "sys.meta_path.insert(0, NoLangChain())\n"
+        "import gitprompts\n"
+        "try:\n"
+        "    gitprompts.load_model(sys.argv[1])\n"
+        "except gitprompts.errors.ModelError as exc:\n"
+        "    print(exc)\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", code, info.model_uri], capture_output=True, text=True, timeout=60
+    )
+    assert run.returncode == 0, run.stderr
+    assert "pip install 'gitprompts[langchain]'" in run.stdout

@@ -73,8 +73,14 @@ def _namespaces(node: Any, found: set[str]) -> set[str]:
 def deserialise(loader: str, data: bytes, where: str) -> Any:
     if loader != "langchain-json":
         return pyfunc.deserialise(loader, data, where)
-    from langchain_core._api.beta_decorator import LangChainBetaWarning
-    from langchain_core.load import loads
+    try:
+        from langchain_core._api.beta_decorator import LangChainBetaWarning
+        from langchain_core.load import loads
+    except ImportError as exc:
+        raise ModelError(
+            f"{where} is a LangChain model and LangChain is not installed here ({exc}): "
+            "pip install 'gitprompts[langchain]'"
+        ) from None
 
     text = data.decode()
     namespaces = sorted(_namespaces(json.loads(text), set()) - {"langchain", "langchain_core"})
