@@ -45,6 +45,8 @@ should show its traceback.
     asked for a prompt its manifest does not pin, and got the registry's.
     RemoteUnreachableWarning (also a UserWarning): a URL registry could not reach its remote
     and answered from its local mirror.
+    IdentityWarning (also a UserWarning)  .name .email: git has no user.name/user.email, so
+    writes are recorded as the OS user; issued once per process.
     UnreadablePromptWarning (also a UserWarning)  .name .path .reason: a listing left out a
     prompt whose file on main (or its version's file) could not be read.
 
@@ -71,6 +73,7 @@ __all__ = [
     "GitCommandError",
     "GitPromptsError",
     "HookInstallError",
+    "IdentityWarning",
     "IntegrityError",
     "InvalidAliasError",
     "InvalidFilterError",
@@ -323,8 +326,16 @@ class RegistryWriteError(RegistryError):
 
 
 class NotARegistryError(RegistryError):
-    def __init__(self, path: object, reason: str = "") -> None:
+    def __init__(self, path: object, reason: str = "", *, missing: bool = False) -> None:
         self.path = path
+        if missing:
+            # A mistyped --registry / GITPROMPTS_REGISTRY / set_registry lands here.
+            super().__init__(
+                f"no gitprompts registry at {path}: it does not exist; check the path, or "
+                f"create it with `gitprompts init {path}` "
+                "(in Python: gitprompts.get_registry(path, create=True))"
+            )
+            return
         why = f" ({reason})" if reason else ""
         super().__init__(
             f"{path} is not a gitprompts registry{why}: expected a bare git repository "
@@ -498,6 +509,19 @@ class HookInstallError(SyncError):
         self.reason = reason
         super().__init__(
             f"cannot install hooks in {path}: {reason} (expected a git repository, bare or not)"
+        )
+
+
+class IdentityWarning(GitPromptsError, UserWarning):
+    """git has no identity configured: versions and alias moves are recorded as the OS user."""
+
+    def __init__(self, name: str, email: str) -> None:
+        self.name = name
+        self.email = email
+        super().__init__(
+            f"git has no user.name/user.email, so this is recorded as {name} <{email}>; "
+            'set yours with `git config --global user.name "Your Name"` and '
+            "`git config --global user.email you@example.com`"
         )
 
 

@@ -113,7 +113,7 @@ class Registry:
             if self.path.exists() and (not self.path.is_dir() or any(self.path.iterdir())):
                 raise NotARegistryError(self.path, "it is not a bare git repository")
             if not create:
-                raise NotARegistryError(self.path, "it does not exist")
+                raise NotARegistryError(self.path, missing=True)
             init_bare(self.path)
         self._git = GitRepo(self.path)
         self._lock_object: filelock.BaseFileLock | None = None
