@@ -344,11 +344,19 @@ def complete_uri(
     for p in _prompts(ctx):
         if body.startswith(p.name + "@") or body.startswith(p.name + "/"):
             candidates = [f"{p.name}@{a}" for a in [*p.aliases, "latest"]]
-            candidates += [f"{p.name}/{n}" for n in range(p.latest_version, 0, -1)]
+            candidates += [f"{p.name}/{n}" for n in _live_versions(p.name)]
             items += [CompletionItem(scheme + c) for c in candidates if c.startswith(body)]
         elif p.name.startswith(body):
             items.append(CompletionItem(scheme + p.name))
     return items
+
+
+def _live_versions(name: str) -> list[int]:
+    """The numbers of ``name``'s versions that were not deleted, newest first."""
+    try:
+        return [v.version for v in reversed(gitprompts.get_registry().versions(name))]
+    except Exception:  # completion must never print a traceback into the shell
+        return []
 
 
 def _typed_prompt(ctx: click.Context) -> Any:
