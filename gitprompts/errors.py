@@ -14,11 +14,11 @@ should show its traceback.
     │   ├── PromptTooLargeError         .size .limit
     │   ├── InvalidVersionError         .version
     │   ├── InvalidFilterError          .filter_string
-    │   ├── MissingVariablesError       .missing
+    │   ├── MissingVariablesError       .missing .uri
     │   ├── InvalidIdentityError        .source .value
     │   └── InvalidModelError           .model .reason
     ├── NotFoundError (also LookupError)
-    │   ├── PromptNotFoundError         .name
+    │   ├── PromptNotFoundError         .name .near
     │   ├── PromptVersionNotFoundError  .name .version
     │   ├── AliasNotFoundError          .name .alias
     │   └── ModelNotFoundError          .uri
@@ -215,6 +215,7 @@ class InvalidFilterError(InvalidInputError):
 class MissingVariablesError(InvalidInputError):
     def __init__(self, missing: list[str], uri: str = "") -> None:
         self.missing = list(missing)
+        self.uri = uri
         where = f" of {uri}" if uri else ""
         names = ", ".join(repr(m) for m in self.missing)
         super().__init__(
@@ -253,11 +254,26 @@ class NotFoundError(GitPromptsError, LookupError):
 
 
 class PromptNotFoundError(NotFoundError):
-    def __init__(self, name: str) -> None:
+    """No prompt ``name``; ``near`` holds the closest existing names (for "did you mean").
+
+    >>> print(PromptNotFoundError("gret", near=["greet"]))  # doctest: +ELLIPSIS
+    prompt 'gret' not found (did you mean 'greet'?): register it first with register_prompt(...
+    """
+
+    def __init__(self, name: str, near: list[str] | None = None) -> None:
         self.name = name
+        self.near = list(near or [])
         super().__init__(
-            f"prompt {name!r} not found: register it first with register_prompt({name!r}, ...)"
+            f"prompt {name!r} not found{self.did_you_mean}: "
+            f"register it first with register_prompt({name!r}, ...)"
         )
+
+    @property
+    def did_you_mean(self) -> str:
+        """`` (did you mean 'a' or 'b'?)``, or "" when no name is close."""
+        if not self.near:
+            return ""
+        return f" (did you mean {' or '.join(repr(n) for n in self.near)}?)"
 
 
 class PromptVersionNotFoundError(NotFoundError):
