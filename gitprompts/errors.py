@@ -62,6 +62,7 @@ the input is kept in a field for code that handles the error:
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 __all__ = [
@@ -484,13 +485,40 @@ class SyncError(GitPromptsError):
 
 
 class GitCommandError(SyncError):
+    """A git command failed; the message names the command and the remote URL it was given.
+
+    git's own message often does not name the URL (``ssh://`` and ``file://``
+    say "Could not read from remote repository"), so it is named here, with
+    any password in it hidden:
+
+    >>> print(GitCommandError(["-c", "protocol.version=2", "fetch", "--quiet",
+    ...     "https://me:s3cret@example.com/p.git", "main"], 128, "fatal: no"))
+    git fetch https://me:***@example.com/p.git failed (exit 128): fatal: no
+    """
+
     def __init__(self, command: list[str], returncode: int, stderr: str) -> None:
         self.command = command
         self.returncode = returncode
         self.stderr = stderr
         last = [line.strip() for line in stderr.splitlines() if line.strip()]
         detail = "; ".join(last[-3:]) or "no output"
-        super().__init__(f"git {' '.join(command[:2])} failed (exit {returncode}): {detail}")
+        words = _git_words(command)
+        super().__init__(f"git {' '.join(words)} failed (exit {returncode}): {detail}")
+
+
+_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://|[^/:@\s]+@[^/:\s]+:")
+
+
+def _git_words(command: list[str]) -> list[str]:
+    """The subcommand (git's own ``-c``/``--git-dir`` options dropped), then the URL, if any."""
+    args = list(command)
+    while args and args[0].startswith("-"):
+        del args[: 1 if "=" in args[0] else 2]
+    words = [args[0]] if args else []
+    url = next((a for a in args[1:] if _URL.match(a)), None)
+    if url is not None:
+        words.append(re.sub(r"(://[^/@:]*):[^/@]*@", r"\1:***@", url))
+    return words
 
 
 class RemoteNotFoundError(SyncError):
