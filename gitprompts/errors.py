@@ -493,7 +493,7 @@ class GitCommandError(SyncError):
 
     >>> print(GitCommandError(["-c", "protocol.version=2", "fetch", "--quiet",
     ...     "https://me:s3cret@example.com/p.git", "main"], 128, "fatal: no"))
-    git fetch https://me:***@example.com/p.git failed (exit 128): fatal: no
+    git fetch --quiet https://me:***@example.com/p.git failed (exit 128): fatal: no
     """
 
     def __init__(self, command: list[str], returncode: int, stderr: str) -> None:
@@ -510,15 +510,15 @@ _URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://|[^/:@\s]+@[^/:\s]+:")
 
 
 def _git_words(command: list[str]) -> list[str]:
-    """The subcommand (git's own ``-c``/``--git-dir`` options dropped), then the URL, if any."""
+    """The subcommand and its first argument (git's own ``-c``/``--git-dir`` dropped), the URL."""
     args = list(command)
     while args and args[0].startswith("-"):
         del args[: 1 if "=" in args[0] else 2]
-    words = [args[0]] if args else []
+    words = args[:2]  # e.g. "clone --mirror", "push (to origin)"
     url = next((a for a in args[1:] if _URL.match(a)), None)
-    if url is not None:
-        words.append(re.sub(r"(://[^/@:]*):[^/@]*@", r"\1:***@", url))
-    return words
+    if url is not None and url not in words:
+        words.append(url)
+    return [re.sub(r"(://[^/@:]*):[^/@]*@", r"\1:***@", word) for word in words]
 
 
 class RemoteNotFoundError(SyncError):
