@@ -14,12 +14,12 @@ should show its traceback.
     │   ├── PromptTooLargeError         .size .limit
     │   ├── InvalidVersionError         .version
     │   ├── InvalidFilterError          .filter_string
-    │   ├── MissingVariablesError       .missing
+    │   ├── MissingVariablesError       .missing .uri
     │   ├── InvalidIdentityError        .source .value
     │   ├── InvalidModelError           .model .reason
     │   └── AmbiguousModelIdError       .prefix .candidates
     ├── NotFoundError (also LookupError)
-    │   ├── PromptNotFoundError         .name
+    │   ├── PromptNotFoundError         .name .near
     │   ├── PromptVersionNotFoundError  .name .version
     │   ├── AliasNotFoundError          .name .alias
     │   └── ModelNotFoundError          .uri
@@ -46,6 +46,8 @@ should show its traceback.
     asked for a prompt its manifest does not pin, and got the registry's.
     RemoteUnreachableWarning (also a UserWarning): a URL registry could not reach its remote
     and answered from its local mirror.
+    IdentityWarning (also a UserWarning)  .name .email: git has no user.name/user.email, so
+    writes are recorded as the OS user; issued once per process.
     UnreadablePromptWarning (also a UserWarning)  .name .path .reason: a listing left out a
     prompt whose file on main (or its version's file) could not be read.
 
@@ -61,6 +63,7 @@ the input is kept in a field for code that handles the error:
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 __all__ = [
@@ -73,6 +76,7 @@ __all__ = [
     "GitCommandError",
     "GitPromptsError",
     "HookInstallError",
+    "IdentityWarning",
     "IntegrityError",
     "InvalidAliasError",
     "InvalidFilterError",
@@ -214,6 +218,7 @@ class InvalidFilterError(InvalidInputError):
 class MissingVariablesError(InvalidInputError):
     def __init__(self, missing: list[str], uri: str = "") -> None:
         self.missing = list(missing)
+        self.uri = uri
         where = f" of {uri}" if uri else ""
         names = ", ".join(repr(m) for m in self.missing)
         super().__init__(
@@ -266,11 +271,26 @@ class NotFoundError(GitPromptsError, LookupError):
 
 
 class PromptNotFoundError(NotFoundError):
-    def __init__(self, name: str) -> None:
+    """No prompt ``name``; ``near`` holds the closest existing names (for "did you mean").
+
+    >>> print(PromptNotFoundError("gret", near=["greet"]))  # doctest: +ELLIPSIS
+    prompt 'gret' not found (did you mean 'greet'?): register it first with register_prompt(...
+    """
+
+    def __init__(self, name: str, near: list[str] | None = None) -> None:
         self.name = name
+        self.near = list(near or [])
         super().__init__(
-            f"prompt {name!r} not found: register it first with register_prompt({name!r}, ...)"
+            f"prompt {name!r} not found{self.did_you_mean}: "
+            f"register it first with register_prompt({name!r}, ...)"
         )
+
+    @property
+    def did_you_mean(self) -> str:
+        """`` (did you mean 'a' or 'b'?)``, or "" when no name is close."""
+        if not self.near:
+            return ""
+        return f" (did you mean {' or '.join(repr(n) for n in self.near)}?)"
 
 
 class PromptVersionNotFoundError(NotFoundError):
@@ -339,8 +359,16 @@ class RegistryWriteError(RegistryError):
 
 
 class NotARegistryError(RegistryError):
-    def __init__(self, path: object, reason: str = "") -> None:
+    def __init__(self, path: object, reason: str = "", *, missing: bool = False) -> None:
         self.path = path
+        if missing:
+            # A mistyped --registry / GITPROMPTS_REGISTRY / set_registry lands here.
+            super().__init__(
+                f"no gitprompts registry at {path}: it does not exist; check the path, or "
+                f"create it with `gitprompts init {path}` "
+                "(in Python: gitprompts.get_registry(path, create=True))"
+            )
+            return
         why = f" ({reason})" if reason else ""
         super().__init__(
             f"{path} is not a gitprompts registry{why}: expected a bare git repository "
@@ -473,13 +501,40 @@ class SyncError(GitPromptsError):
 
 
 class GitCommandError(SyncError):
+    """A git command failed; the message names the command and the remote URL it was given.
+
+    git's own message often does not name the URL (``ssh://`` and ``file://``
+    say "Could not read from remote repository"), so it is named here, with
+    any password in it hidden:
+
+    >>> print(GitCommandError(["-c", "protocol.version=2", "fetch", "--quiet",
+    ...     "https://me:s3cret@example.com/p.git", "main"], 128, "fatal: no"))
+    git fetch --quiet https://me:***@example.com/p.git failed (exit 128): fatal: no
+    """
+
     def __init__(self, command: list[str], returncode: int, stderr: str) -> None:
         self.command = command
         self.returncode = returncode
         self.stderr = stderr
         last = [line.strip() for line in stderr.splitlines() if line.strip()]
         detail = "; ".join(last[-3:]) or "no output"
-        super().__init__(f"git {' '.join(command[:2])} failed (exit {returncode}): {detail}")
+        words = _git_words(command)
+        super().__init__(f"git {' '.join(words)} failed (exit {returncode}): {detail}")
+
+
+_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://|[^/:@\s]+@[^/:\s]+:")
+
+
+def _git_words(command: list[str]) -> list[str]:
+    """The subcommand and its first argument (git's own ``-c``/``--git-dir`` dropped), the URL."""
+    args = list(command)
+    while args and args[0].startswith("-"):
+        del args[: 1 if "=" in args[0] else 2]
+    words = args[:2]  # e.g. "clone --mirror", "push (to origin)"
+    url = next((a for a in args[1:] if _URL.match(a)), None)
+    if url is not None and url not in words:
+        words.append(url)
+    return [re.sub(r"(://[^/@:]*):[^/@]*@", r"\1:***@", word) for word in words]
 
 
 class RemoteNotFoundError(SyncError):
@@ -514,6 +569,19 @@ class HookInstallError(SyncError):
         self.reason = reason
         super().__init__(
             f"cannot install hooks in {path}: {reason} (expected a git repository, bare or not)"
+        )
+
+
+class IdentityWarning(GitPromptsError, UserWarning):
+    """git has no identity configured: versions and alias moves are recorded as the OS user."""
+
+    def __init__(self, name: str, email: str) -> None:
+        self.name = name
+        self.email = email
+        super().__init__(
+            f"git has no user.name/user.email, so this is recorded as {name} <{email}>; "
+            'set yours with `git config --global user.name "Your Name"` and '
+            "`git config --global user.email you@example.com`"
         )
 
 

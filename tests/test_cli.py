@@ -113,6 +113,7 @@ def test_debug_shows_the_traceback(greet: None) -> None:
 
 def test_registry_option_and_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     elsewhere = tmp_path / "team.git"
+    ok("init", str(elsewhere))
     assert ok("--registry", str(elsewhere), "register", "x", "-t", "hi").stdout == "prompts:/x/1\n"
     assert (elsewhere / "HEAD").exists()
     assert ok("list", "--json").stdout == "[]\n"  # the default registry is untouched
@@ -528,6 +529,7 @@ def test_completion_of_names_uris_and_aliases(greet: None) -> None:
 
 def test_completion_reads_the_registry_option(tmp_path: Path) -> None:
     gitprompts.set_registry(tmp_path / "other.git")
+    gitprompts.get_registry(create=True)
     gitprompts.register_prompt("elsewhere", "x")
     gitprompts.set_registry(None)
     assert complete(["show"], "else") == []

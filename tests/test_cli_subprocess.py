@@ -151,6 +151,7 @@ def test_a_full_disk_is_one_line_and_changes_nothing(tmp_path: Path) -> None:
 
 def test_a_warning_is_one_line_and_the_listing_goes_on(tmp_path: Path) -> None:
     registry = tmp_path / "r.git"
+    assert cli("init", str(registry)).returncode == 0
     assert cli("--registry", str(registry), "register", "good", "-t", "fine").returncode == 0
     assert cli("--registry", str(registry), "register", "bad", "-t", "soon broken").returncode == 0
     work = tmp_path / "work"

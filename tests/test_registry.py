@@ -123,6 +123,7 @@ def test_set_registry_and_env_choose_another(
 ) -> None:
     other = tmp_path / "team.git"
     gitprompts.set_registry(other)
+    gitprompts.get_registry(create=True)  # only the default registry is created implicitly
     gitprompts.register_prompt("p", "in team")
     assert (other / "HEAD").exists()
     assert not (home / "registry.git").exists()

@@ -23,7 +23,7 @@ import click
 from gitprompts import __version__
 from gitprompts.errors import GitPromptsError
 
-from ._common import Options, for_terminal
+from ._common import Group, Options, for_terminal
 from .commands import LAZY_COMMANDS, SUMMARIES
 
 
@@ -36,7 +36,7 @@ class UserError(click.ClickException):
         if isinstance(error, OSError) and not isinstance(error, GitPromptsError):
             message = f"{error.strerror or error}: {error.filename}"
         else:
-            message = str(error)
+            message = cli_message(error)
         one_line = " ".join(line.strip() for line in message.splitlines() if line.strip())
         super().__init__(for_terminal(one_line))
         self.error = error
@@ -50,7 +50,37 @@ class UserError(click.ClickException):
         click.echo(f"Error: {self.format_message()}", err=True)
 
 
-class LazyGroup(click.Group):
+def cli_message(error: BaseException) -> str:
+    """``error``'s message in the words of the command line, not of the Python API.
+
+    The API's messages name Python calls (``register_prompt(...)``,
+    ``allow_partial=True``); a shell user is told the command or option instead.
+
+    >>> from gitprompts.errors import MissingVariablesError, PromptNotFoundError
+    >>> cli_message(PromptNotFoundError("gret", near=["greet"]))
+    "prompt 'gret' not found (did you mean 'greet'?): register it with `gitprompts register gret`"
+    >>> print(cli_message(MissingVariablesError(["text"], "prompts:/s/1")))  # doctest: +ELLIPSIS
+    missing value ... 'text' of prompts:/s/1: pass them with -v text=VALUE, or use --partial ...
+    """
+    from gitprompts.errors import MissingVariablesError, PromptNotFoundError
+
+    if isinstance(error, PromptNotFoundError):
+        return (
+            f"prompt {error.name!r} not found{error.did_you_mean}: "
+            f"register it with `gitprompts register {error.name}`"
+        )
+    if isinstance(error, MissingVariablesError):
+        names = ", ".join(repr(m) for m in error.missing)
+        where = f" of {error.uri}" if error.uri else ""
+        flags = " ".join(f"-v {m}=VALUE" for m in error.missing)
+        return (
+            f"missing value for template variable(s) {names}{where}: pass them with {flags}, "
+            "or use --partial to leave them in place"
+        )
+    return str(error)
+
+
+class LazyGroup(Group):
     """A group whose subcommands are imported only when invoked (or completed)."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:

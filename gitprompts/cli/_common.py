@@ -24,6 +24,7 @@ keys are never renamed or removed.
 
 from __future__ import annotations
 
+import difflib
 import inspect
 import json
 import os
@@ -32,7 +33,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import click
 
@@ -112,11 +113,42 @@ def command(name: str) -> Callable[[Callable[..., Any]], click.Command]:
     return decorate
 
 
+class Group(click.Group):
+    """A click group that takes ``rm`` for ``remove`` and suggests a mistyped subcommand.
+
+    git's convention: the command is ``remove``, ``rm`` is its short form (so
+    ``alias rm`` and ``remote rm`` keep working, and ``alias remove`` matches
+    ``remote remove``).
+    """
+
+    SHORT_FORMS: ClassVar[dict[str, str]] = {"rm": "remove"}
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        found = super().get_command(ctx, cmd_name)
+        if found is None and cmd_name in self.SHORT_FORMS:
+            return super().get_command(ctx, self.SHORT_FORMS[cmd_name])
+        return found
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        try:
+            return super().resolve_command(ctx, args)
+        except click.UsageError as exc:
+            typed = args[0] if args else ""
+            close = difflib.get_close_matches(typed, self.list_commands(ctx), n=1)
+            if not close or self.get_command(ctx, typed) is not None:
+                raise
+            raise click.UsageError(f"{exc.message} Did you mean {close[0]!r}?", ctx) from None
+
+
 def group(name: str) -> Callable[[Callable[..., Any]], click.Group]:
     """``click.group(name)`` whose help starts with ``SUMMARIES[name]``, as ``command`` does."""
 
     def decorate(func: Callable[..., Any]) -> click.Group:
-        return click.group(name, help=_help(name, func), short_help=SUMMARIES[name])(func)
+        return click.group(name, cls=Group, help=_help(name, func), short_help=SUMMARIES[name])(
+            func
+        )
 
     return decorate
 
@@ -344,11 +376,19 @@ def complete_uri(
     for p in _prompts(ctx):
         if body.startswith(p.name + "@") or body.startswith(p.name + "/"):
             candidates = [f"{p.name}@{a}" for a in [*p.aliases, "latest"]]
-            candidates += [f"{p.name}/{n}" for n in range(p.latest_version, 0, -1)]
+            candidates += [f"{p.name}/{n}" for n in _live_versions(p.name)]
             items += [CompletionItem(scheme + c) for c in candidates if c.startswith(body)]
         elif p.name.startswith(body):
             items.append(CompletionItem(scheme + p.name))
     return items
+
+
+def _live_versions(name: str) -> list[int]:
+    """The numbers of ``name``'s versions that were not deleted, newest first."""
+    try:
+        return [v.version for v in reversed(gitprompts.get_registry().versions(name))]
+    except Exception:  # completion must never print a traceback into the shell
+        return []
 
 
 def _typed_prompt(ctx: click.Context) -> Any:

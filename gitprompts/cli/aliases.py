@@ -1,4 +1,4 @@
-"""``gitprompts alias set|rm|list``: the movable names of prompt versions."""
+"""``gitprompts alias set|remove|list`` (``rm`` is ``remove``): movable names of versions."""
 
 from __future__ import annotations
 
@@ -16,24 +16,43 @@ def alias() -> None:
 
 
 @alias.command("set")
-@click.argument("name", shell_complete=complete_name)
-@click.argument("alias_name", metavar="ALIAS", shell_complete=complete_alias)
-@click.argument("version")
-def set_alias(name: str, alias_name: str, version: str) -> None:
-    """Point NAME@ALIAS at VERSION."""
+@click.argument("name", metavar="NAME[@ALIAS]", shell_complete=complete_name)
+@click.argument("rest", metavar="[ALIAS] VERSION", nargs=-1, shell_complete=complete_alias)
+def set_alias(name: str, rest: tuple[str, ...]) -> None:
+    """Point NAME@ALIAS at VERSION: `alias set greet production 2` or `greet@production 2`."""
 
+    name, alias_name, (version,) = _split(name, rest, after=1)
     gitprompts.set_prompt_alias(name, alias_name, version)
     click.echo(f"{alias_uri(name, alias_name)} -> {version_uri(name, int(version))}")
 
 
-@alias.command("rm")
-@click.argument("name", shell_complete=complete_name)
-@click.argument("alias_name", metavar="ALIAS", shell_complete=complete_alias)
-def remove_alias(name: str, alias_name: str) -> None:
-    """Remove NAME@ALIAS."""
+@alias.command("remove")
+@click.argument("name", metavar="NAME[@ALIAS]", shell_complete=complete_name)
+@click.argument("rest", metavar="[ALIAS]", nargs=-1, shell_complete=complete_alias)
+def remove_alias(name: str, rest: tuple[str, ...]) -> None:
+    """Remove NAME@ALIAS (`rm` works too): `alias remove greet production` or `greet@production`."""
 
+    name, alias_name, _ = _split(name, rest, after=0)
     gitprompts.delete_prompt_alias(name, alias_name)
     click.echo(f"Removed {alias_uri(name, alias_name)}")
+
+
+def _split(name: str, rest: tuple[str, ...], *, after: int) -> tuple[str, str, tuple[str, ...]]:
+    """``NAME ALIAS ...`` or ``NAME@ALIAS ...`` (``after`` arguments follow) as (name, alias, rest).
+
+    >>> _split("greet@production", ("2",), after=1)
+    ('greet', 'production', ('2',))
+    >>> _split("greet", ("production", "2"), after=1)
+    ('greet', 'production', ('2',))
+    """
+    if len(rest) == after + 1:
+        return name, rest[0], rest[1:]
+    base, at, alias_name = name.partition("@")
+    if at and len(rest) == after:
+        return base, alias_name, rest
+    what = "NAME ALIAS" + " VERSION" * after
+    short = "NAME@ALIAS" + " VERSION" * after
+    raise click.UsageError(f"expected {what} or {short}, got {' '.join([name, *rest])!r}")
 
 
 @alias.command("list")

@@ -43,7 +43,7 @@ def init(ctx: click.Context, path: str | None, as_json: bool) -> None:
 
     location = path if path is not None else config.registry_location()
     existed = os.path.exists(os.path.join(location, "HEAD"))
-    registry = gitprompts.get_registry(location)
+    registry = gitprompts.get_registry(location, create=True)
     if as_json:
         emit_json({"path": str(registry.path), "created": not existed})
     else:

@@ -27,6 +27,7 @@ import signal
 import socket
 import tempfile
 import time
+import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -39,6 +40,7 @@ from pygit2.enums import ObjectType
 from gitprompts.errors import (
     ConcurrentUpdateError,
     CorruptTagError,
+    IdentityWarning,
     InvalidIdentityError,
     NotARegistryError,
     RegistryWriteError,
@@ -116,6 +118,17 @@ def init_bare(path: Path) -> None:
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+_identity_warned = False
+
+
+def _warn_guessed_identity(name: str, email: str) -> None:
+    """Say once per process that authors are the OS user (``root <root@host>`` in a container)."""
+    global _identity_warned
+    if not _identity_warned:
+        _identity_warned = True
+        warnings.warn(IdentityWarning(name, email), stacklevel=4)
 
 
 class GitRepo:
@@ -210,12 +223,15 @@ class GitRepo:
                 )
             name = name or self._configured[0]
             email = email or self._configured[1]
+        guessed = not (name and email)
         if not name:
             name, named_by = getpass.getuser(), "the OS user name"
         if not email:
             email, mailed_by = f"{getpass.getuser()}@{socket.gethostname()}", "user@hostname"
         _check_identity(named_by, name)
         _check_identity(mailed_by, email)
+        if guessed:
+            _warn_guessed_identity(name, email)
         stamp = time.time()
         offset = round(
             (datetime.fromtimestamp(stamp).astimezone().utcoffset() or _ZERO).total_seconds() / 60

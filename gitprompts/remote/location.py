@@ -2,8 +2,11 @@
 
 Resolution order for the registry: ``set_registry(path)`` in this process,
 then ``$GITPROMPTS_REGISTRY``, then ``$GITPROMPTS_HOME/registry.git``
-(``~/.gitprompts/registry.git`` when ``GITPROMPTS_HOME`` is unset), created on
-first use.
+(``~/.gitprompts/registry.git`` when ``GITPROMPTS_HOME`` is unset). Only
+that default registry is created on first use: any other path must exist
+(``gitprompts init PATH`` or ``get_registry(path, create=True)`` makes one),
+so a mistyped path raises ``NotARegistryError`` instead of leaving a new,
+empty registry behind.
 
 >>> set_registry("/tmp/team-prompts.git")  # doctest: +SKIP
 """
@@ -54,6 +57,13 @@ def registry_location() -> str:
     return _default_location(None if home_str is None else os.fsencode(home_str))
 
 
+def _home_env() -> bytes | None:
+    if _RAW_ENV is not None:
+        return _RAW_ENV.get(b"GITPROMPTS_HOME")
+    value = os.environ.get("GITPROMPTS_HOME")
+    return None if value is None else os.fsencode(value)
+
+
 @lru_cache(maxsize=8)
 def _decoded(value: bytes) -> str:
     return os.fsdecode(value)
@@ -75,8 +85,19 @@ def set_registry(path: str | os.PathLike[str] | None) -> None:
     _chosen = None if path is None else os.fspath(path)
 
 
-def get_registry(location: str | os.PathLike[str] | None = None) -> Registry:
+def get_registry(
+    location: str | os.PathLike[str] | None = None, *, create: bool | None = None
+) -> Registry:
     """The ``Registry`` for ``location`` (default: the current one), opened once per process.
+
+    A path that does not exist raises ``NotARegistryError`` unless it is the
+    default registry (``$GITPROMPTS_HOME/registry.git``) or ``create=True``:
+
+    >>> get_registry(tmp_path / "typo.git")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    gitprompts.errors.NotARegistryError: no gitprompts registry at .../typo.git: ...
+    >>> get_registry(tmp_path / "team.git", create=True).path.name
+    'team.git'
 
     A URL (``is_url``) opens a local mirror under ``$GITPROMPTS_HOME/mirrors``
     that fetches on a miss and pushes every write.
@@ -86,6 +107,8 @@ def get_registry(location: str | os.PathLike[str] | None = None) -> Registry:
     registry = _open.get(key)
     if registry is not None:
         return registry
+    if create is None:
+        create = key == _default_location(_home_env())
     # Imported here, not at the top: opening a registry is what pays for
     # pygit2, so ``gitprompts --help`` and ``set_registry`` never do; the
     # sync machinery (subprocess, rebase) only for a URL.
@@ -100,7 +123,7 @@ def get_registry(location: str | os.PathLike[str] | None = None) -> Registry:
 
                 registry = open_mirror(key, mirror_path(home(), key))
             else:
-                registry = Registry(key)
+                registry = Registry(key, create=create)
             _open[key] = registry
         return registry
 
