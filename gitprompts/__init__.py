@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from gitprompts import errors
+from gitprompts import models as _models
 from gitprompts.core.lazy import exports
 from gitprompts.core.version import __version__
 from gitprompts.errors import GitPromptsError
@@ -79,22 +80,8 @@ _LAZY = {
     **dict.fromkeys(["get_registry", "set_registry"], "gitprompts.config"),
     **dict.fromkeys(["Prompt", "PromptVersion"], "gitprompts.core.prompt"),
     "Registry": "gitprompts.registry",
-    **dict.fromkeys(
-        [
-            "ModelInfo",
-            "Run",
-            "active_run",
-            "get_model_info",
-            "load_model",
-            "log_model",
-            "save_model",
-            "search_models",
-            "set_model",
-            "start_run",
-            "verify_model",
-        ],
-        "gitprompts.models",
-    ),
+    # The model half of the API is exactly what gitprompts.models exports.
+    **dict.fromkeys(_models.__all__, "gitprompts.models"),
     **dict.fromkeys(["clone", "pull", "push"], "gitprompts.sync"),
     # Public submodules: the attribute is the module itself.
     **{
