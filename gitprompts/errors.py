@@ -39,6 +39,7 @@ should show its traceback.
         ├── GitCommandError             .command .returncode .stderr
         ├── RemoteNotFoundError         .remote .known
         ├── PushRejectedError           .remote .rejected
+        ├── AuthenticationError         .url .reason
         └── HookInstallError            .path .reason
 
     UnpinnedPromptWarning (also a UserWarning, issued with warnings.warn): a loaded model's code
@@ -64,6 +65,7 @@ from typing import Any
 
 __all__ = [
     "AliasNotFoundError",
+    "AuthenticationError",
     "ConcurrentUpdateError",
     "CorruptPromptFileError",
     "CorruptStateFileError",
@@ -490,6 +492,19 @@ class PushRejectedError(SyncError):
             else "the remote refused it; fix what its hook reports and push again"
         )
         super().__init__(f"push to {remote!r} rejected, nothing was pushed: {refs}: {hint}")
+
+
+class AuthenticationError(SyncError):
+    """An http(s) remote asked for a token that was missing, or refused the one given."""
+
+    def __init__(self, url: str, reason: str, hint: bool = True) -> None:
+        self.url = url
+        self.reason = reason
+        fix = (
+            ": set GITPROMPTS_TOKEN to the token the server was started with, "
+            f"or store it once with `gitprompts login {url}`"
+        )
+        super().__init__(f"{url} {reason}{fix if hint else ''}")
 
 
 class HookInstallError(SyncError):
