@@ -40,6 +40,7 @@ should show its traceback.
         ├── GitCommandError             .command .returncode .stderr
         ├── RemoteNotFoundError         .remote .known
         ├── PushRejectedError           .remote .rejected
+        ├── AuthenticationError         .url .reason
         └── HookInstallError            .path .reason
 
     UnpinnedPromptWarning (also a UserWarning, issued with warnings.warn): a loaded model's code
@@ -66,9 +67,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from gitprompts.core.urls import without_password
+
 __all__ = [
     "AliasNotFoundError",
     "AmbiguousModelIdError",
+    "AuthenticationError",
     "ConcurrentUpdateError",
     "CorruptPromptFileError",
     "CorruptStateFileError",
@@ -534,7 +538,7 @@ def _git_words(command: list[str]) -> list[str]:
     url = next((a for a in args[1:] if _URL.match(a)), None)
     if url is not None and url not in words:
         words.append(url)
-    return [re.sub(r"(://[^/@:]*):[^/@]*@", r"\1:***@", word) for word in words]
+    return [without_password(word) for word in words]
 
 
 class RemoteNotFoundError(SyncError):
@@ -561,6 +565,19 @@ class PushRejectedError(SyncError):
             else "the remote refused it; fix what its hook reports and push again"
         )
         super().__init__(f"push to {remote!r} rejected, nothing was pushed: {refs}: {hint}")
+
+
+class AuthenticationError(SyncError):
+    """An http(s) remote asked for a token that was missing, or refused the one given."""
+
+    def __init__(self, url: str, reason: str, hint: bool = True) -> None:
+        self.url = url
+        self.reason = reason
+        fix = (
+            ": set GITPROMPTS_TOKEN to the token the server was started with, "
+            f"or store it once with `gitprompts login {url}`"
+        )
+        super().__init__(f"{url} {reason}{fix if hint else ''}")
 
 
 class HookInstallError(SyncError):

@@ -17,13 +17,14 @@ import os
 from gitprompts.registry import Registry
 from gitprompts.remote import transfer
 from gitprompts.remote.location import get_registry
-from gitprompts.remote.transfer import PullResult, PushResult
+from gitprompts.remote.transfer import PullResult, PushResult, login
 
 __all__ = [
     "PullResult",
     "PushResult",
     "add_remote",
     "clone",
+    "login",
     "pull",
     "push",
     "remotes",

@@ -28,6 +28,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "remote": "gitprompts.cli.sync:remote",
     "push": "gitprompts.cli.sync:push",
     "pull": "gitprompts.cli.sync:pull",
+    "login": "gitprompts.cli.login:login",
     "hooks": "gitprompts.cli.hooks:hooks",
     "serve": "gitprompts.cli.serve:serve",
 }
@@ -52,6 +53,7 @@ SUMMARIES: dict[str, str] = {
     "remote": "Add, list and remove remotes.",
     "push": "Publish new versions, aliases and model links (atomic).",
     "pull": "Bring in a remote's versions; renumber colliding local ones.",
+    "login": "Store a served registry's push token for git.",
     "hooks": "Install the server-side and pre-commit checks.",
     "serve": "Serve the registry: web UI and git over HTTP, one port.",
 }

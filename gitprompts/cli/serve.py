@@ -94,7 +94,18 @@ def serve(
     elif token:
         click.echo("  pushes  need the token")
     else:
-        click.echo("  pushes  refused: no --token given")
+        # Made by the user, not by serve: a token nobody chose would turn a
+        # browse-only server into a writable one behind their back.
+        click.echo("  pushes  refused: no token; to accept pushes, make one and restart:")
+        click.echo(
+            "          (umask 077; python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
+            " > ~/.gitprompts/serve-token)"
+        )
+        click.echo("          gitprompts serve --token-file ~/.gitprompts/serve-token")
+        click.echo(
+            "          clients: export GITPROMPTS_TOKEN=<the token>, "
+            f"or gitprompts login {url}{GIT_PREFIX}"
+        )
     if host not in ("127.0.0.1", "localhost", "::1"):
         click.echo(f"  warning: listening on {host}: reachable beyond this machine", err=True)
     serve_until_stopped(server)

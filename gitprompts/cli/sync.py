@@ -16,13 +16,20 @@ def _sync() -> ModuleType:
     return sync
 
 
+def _shown(url: str) -> str:
+    # A token embedded in a URL (user:token@host) is never printed.
+    from gitprompts.core.urls import without_password
+
+    return without_password(url)
+
+
 @command("clone")
 @click.argument("url")
 @click.argument("path", required=False)
 def clone(url: str, path: str | None) -> None:
     """The registry at URL goes into a new bare repository PATH (default: NAME.git)."""
     registry = _sync().clone(url, path)
-    click.echo(f"Cloned {url} into {registry.path}")
+    click.echo(f"Cloned {_shown(url)} into {registry.path}")
 
 
 @group("remote")
@@ -43,7 +50,7 @@ def remote_add(name: str, url: str) -> None:
 @json_option
 def remote_list(as_json: bool) -> None:
     """List the remotes with their URLs."""
-    found = _sync().remotes()
+    found = {name: _shown(url) for name, url in _sync().remotes().items()}
     if as_json:
         emit_json([{"name": n, "url": u} for n, u in found.items()])
     elif not found:
@@ -99,8 +106,8 @@ def pull(remote_name: str | None, as_json: bool) -> None:
         click.echo(f"Already up to date with {result.remote}.")
         return
     for uri in result.fetched:
-        click.echo(f"new      {uri}")
+        click.echo(f"{'new':<11} {uri}")
     for old, new in result.renumbered.items():
-        click.echo(f"renumbered {old} -> {new} (it was not published yet)")
+        click.echo(f"{'renumbered':<11} {old} -> {new} (it was not published yet)")
     for line in result.conflicts:
         click.echo(f"alias conflict: {line}", err=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["is_url"]
+__all__ = ["is_url", "without_password"]
 
 # git's scp-like syntax: [user@]host:path, with no slash before the colon.
 _SCP_LIKE = re.compile(r"^(?:[^/@:]+@)?[^/:]+:(?!//)")
@@ -24,3 +24,21 @@ def is_url(location: str) -> bool:
     [True, True, False, False]
     """
     return "://" in location or bool(_SCP_LIKE.match(location))
+
+
+_USERINFO = re.compile(r"^([a-z][a-z0-9+.-]*://)([^/@]*)@", re.IGNORECASE)
+
+
+def without_password(url: str) -> str:
+    """``url`` with its password (user:password@) masked, for anything printed.
+
+    >>> without_password("https://alice:s3cret@example.com/p.git")
+    'https://alice:***@example.com/p.git'
+    >>> without_password("https://example.com/p.git")
+    'https://example.com/p.git'
+    """
+    match = _USERINFO.match(url)
+    if match is None or ":" not in match.group(2):
+        return url
+    user = match.group(2).partition(":")[0]
+    return f"{match.group(1)}{user}:***@{url[match.end() :]}"

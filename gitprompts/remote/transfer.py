@@ -27,7 +27,7 @@ from pathlib import Path
 
 from gitprompts.core import layout
 from gitprompts.core.layout import MAIN, MODELS_NOTES, VERSION_TAGS, tracking_main, tracking_notes
-from gitprompts.core.urls import is_url
+from gitprompts.core.urls import is_url, without_password
 from gitprompts.errors import (
     GitCommandError,
     InvalidInputError,
@@ -47,6 +47,7 @@ __all__ = [
     "PushResult",
     "add_remote",
     "clone",
+    "login",
     "pull",
     "push",
     "remotes",
@@ -154,6 +155,33 @@ def _remote(reg: Registry, remote: str | None) -> tuple[str, str]:
     if remote not in known:
         raise RemoteNotFoundError(remote, list(known))
     return remote, known[remote]
+
+
+# -- login -----------------------------------------------------------------------
+
+
+def login(url: str, token: str) -> None:
+    """Store ``token`` for the http(s) ``url`` with git's credential helper.
+
+    Then plain ``git push url`` and ``gitprompts push`` authenticate with
+    no ``GITPROMPTS_TOKEN``; nothing is written into any registry.
+
+    >>> login("http://127.0.0.1:5000/git/registry.git", "s3cret")  # doctest: +SKIP
+    """
+    if not re.match(r"^https?://[^/]", url, re.IGNORECASE):
+        raise InvalidInputError(
+            f"cannot log in to {without_password(url)!r}: give the http(s) URL of "
+            "a served registry, e.g. http://127.0.0.1:5000/git/registry.git "
+            "(ssh and paths use their own authentication)"
+        )
+    if "@" in url.split("/")[2]:
+        raise InvalidInputError(
+            f"cannot log in to {without_password(url)!r}: give the URL without "
+            "user@ (the token is read from the prompt, stdin or GITPROMPTS_TOKEN)"
+        )
+    if not token.strip():
+        raise InvalidInputError(f"cannot log in to {url!r}: the token given is empty")
+    command.approve_credential(url, token.strip())
 
 
 # -- clone -----------------------------------------------------------------------
