@@ -24,7 +24,6 @@ keys are never renamed or removed.
 
 from __future__ import annotations
 
-import difflib
 import inspect
 import json
 import os
@@ -136,6 +135,8 @@ class Group(click.Group):
             return super().resolve_command(ctx, args)
         except click.UsageError as exc:
             typed = args[0] if args else ""
+            import difflib  # only on this failing path: it costs ~1 ms to import
+
             close = difflib.get_close_matches(typed, self.list_commands(ctx), n=1)
             if not close or self.get_command(ctx, typed) is not None:
                 raise

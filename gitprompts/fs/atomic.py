@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import errno
 import os
-import secrets
 import shutil
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -35,7 +34,7 @@ _NAME_KEPT = 200
 
 
 def _temp_path(directory: Path, name: str) -> Path:
-    return directory / f".{name[:_NAME_KEPT]}.{secrets.token_hex(6)}.tmp"
+    return directory / f".{name[:_NAME_KEPT]}.{os.urandom(6).hex()}.tmp"
 
 
 def _new_file(directory: Path, name: str) -> tuple[Path, int]:

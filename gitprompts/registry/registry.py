@@ -24,7 +24,6 @@ for news before answering an alias and on a miss, and tells after each write.
 
 from __future__ import annotations
 
-import difflib
 import functools
 import os
 import warnings
@@ -306,6 +305,8 @@ class Registry:
             names = self.names()
         except GitPromptsError:  # a broken registry still gets the plain message
             names = []
+        import difflib  # only on this failing path: it costs ~1 ms to import
+
         return PromptNotFoundError(name, near=difflib.get_close_matches(name, names, n=3))
 
     def _raise_missing(self, name: str, number: int, st: State, *, deleted: bool) -> None:
