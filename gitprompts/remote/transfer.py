@@ -42,18 +42,6 @@ from gitprompts.registry import Registry
 from gitprompts.registry.transaction import Transaction
 from gitprompts.remote import policy, rebase
 
-__all__ = [
-    "PullResult",
-    "PushResult",
-    "add_remote",
-    "clone",
-    "login",
-    "pull",
-    "push",
-    "remotes",
-    "remove_remote",
-]
-
 DEFAULT_REMOTE = "origin"
 _FETCH_FLAGS = [
     "--no-tags",
