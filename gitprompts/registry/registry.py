@@ -133,11 +133,6 @@ class Registry:
             return f"Registry({str(self.path)!r}, upstream={self.upstream!r})"
         return f"Registry({str(self.path)!r})"
 
-    @property
-    def git(self) -> GitRepo:
-        """The repository underneath (for ``remote``: sync and rebase work on its objects)."""
-        return self._git
-
     def forget_cache(self) -> None:
         """Drop everything read so far (sync moved refs, possibly renumbering local versions)."""
         self._versions.clear()

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from gitprompts.errors import GitCommandError, HookInstallError
 from gitprompts.fs.atomic import atomic_write
-from gitprompts.git import command as gitcli
+from gitprompts.git import command
 
 MARKER = "# gitprompts-hook: installed by `gitprompts hooks install`"
 HOOKS = ("pre-receive", "pre-commit")
@@ -83,8 +83,10 @@ def install(repo: str | os.PathLike[str], hooks: Sequence[str] | None = None) ->
     """
     where = Path(repo).expanduser().absolute()
     try:
-        hooks_dir = Path(gitcli.run(["-C", str(where), "rev-parse", "--git-path", "hooks"]).strip())
-        bare = gitcli.run(["-C", str(where), "rev-parse", "--is-bare-repository"]).strip()
+        hooks_dir = Path(
+            command.run(["-C", str(where), "rev-parse", "--git-path", "hooks"]).strip()
+        )
+        bare = command.run(["-C", str(where), "rev-parse", "--is-bare-repository"]).strip()
     except (GitCommandError, OSError):  # OSError: no git on PATH at all
         raise HookInstallError(where, "it is not a git repository") from None
     if not hooks_dir.is_absolute():

@@ -48,7 +48,7 @@ from pathlib import Path
 
 from gitprompts.errors import GitCommandError
 from gitprompts.fs.atomic import atomic_write
-from gitprompts.git import command as gitcli
+from gitprompts.git import command
 from gitprompts.remote import hookscripts
 
 # What receive-pack runs besides pre-receive (githooks(5)); for each, a hook that
@@ -159,7 +159,7 @@ def registry_hooks_dir(repo: Path) -> Path:
     PosixPath('/tmp/.../r.git/hooks')
     """
     try:
-        out = gitcli.run(
+        out = command.run(
             ["rev-parse", "--git-path", "hooks"],
             git_dir=repo,
             env={"GIT_CONFIG_NOSYSTEM": "1"},  # as the push itself runs (GitApp's CGI env)
