@@ -75,19 +75,17 @@ def run(say: Callable[[str], None] = print) -> None:
     say(f"{production.uri}:")
     say(str(production.format(**INPUT)))
 
-    if hasattr(gitprompts, "log_model"):
-        _model_story(say, step, v2)
+    _model_story(say, step, v2)
     say("")
     say("Try: gitprompts list; gitprompts log demo-summarize; gitprompts diff demo-summarize")
 
 
 def _model_story(say: Callable[[str], None], step: Callable[[str, str], None], pinned: Any) -> None:
-    api: Any = gitprompts  # the model API (issue 4) may be absent; checked by the caller
     step(
         "Log a model that uses @production",
         f"gitprompts.log_model(summarize, 'demo-model', prompts=[{PRODUCTION!r}])",
     )
-    info = api.log_model(summarize, "demo-model", prompts=[PRODUCTION])
+    info = gitprompts.log_model(summarize, "demo-model", prompts=[PRODUCTION])
     say(f"{info.model_uri}  pins {pinned.uri}")
 
     step("Register a third version", f"gitprompts.register_prompt({NAME!r}, {THIRD!r})")
@@ -100,6 +98,6 @@ def _model_story(say: Callable[[str], None], step: Callable[[str, str], None], p
     say(f"@production is now {now.uri}")
 
     step("Reload the model and run it", f"gitprompts.load_model({info.model_uri!r}).predict(...)")
-    model = api.load_model(info.model_uri)
+    model = gitprompts.load_model(info.model_uri)
     say(str(model.predict(INPUT)))
     say(f"(still the pinned text of {pinned.uri}, not {now.uri})")

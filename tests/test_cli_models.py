@@ -126,7 +126,7 @@ def test_verify_progress_bar_only_on_a_terminal(
     assert f"verifying {logged.model_uri}" in on_terminal.stderr
 
 
-# -- issue 16: pinned versions, short ids, id prefixes -------------------------
+# -- pinned versions, short ids, id prefixes --------------------------------
 
 
 def test_models_list_shows_the_pinned_version_and_a_short_id(
@@ -202,7 +202,7 @@ def test_model_id_prefix_cli(logged: gitprompts.ModelInfo, home: Path) -> None:
     assert none.exit_code == 1 and "models:/abcdef0" in none.stderr
 
 
-# -- issue 16: diff shows commit messages and tags --------------------------------
+# -- diff shows commit messages and tags ---------------------------------------
 
 
 def test_cli_diff_includes_commit_messages_and_tags(registry: gitprompts.Registry) -> None:

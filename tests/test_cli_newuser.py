@@ -1,4 +1,4 @@
-"""What a new user hits first (issue 16): typos, Python wording, naming, identity.
+"""What a new user hits first: typos, Python wording, naming, identity.
 
 Each case goes through the CLI (CliRunner, and a real process where the
 shell's view matters) and through the API.

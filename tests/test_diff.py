@@ -188,7 +188,7 @@ def test_side_rows_empty_when_equal_and_endings_ignored_on_request() -> None:
     assert [r.right_kind for r in side_rows("a", "a\n")] == ["chg"]
 
 
-# -- issue 16: tags and commit messages; word-level changes ---------------------------
+# -- tags and commit messages; word-level changes ----------------------------------
 
 
 def test_version_diff_shows_commit_messages_and_tags() -> None:

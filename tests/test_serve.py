@@ -303,7 +303,7 @@ def test_cli_token_options_are_exclusive(tmp_path: Path) -> None:
     assert result.exit_code == 1 and "is empty" in result.output
 
 
-# -- issue 16: the /models page and the web diff ---------------------------------
+# -- the /models page and the web diff ----------------------------------------
 
 
 def test_models_page_names_each_model_from_its_run(served: Served) -> None:
