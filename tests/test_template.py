@@ -146,12 +146,14 @@ def test_repr_and_uri() -> None:
     assert repr(prompt).endswith("...>")
 
 
-# Prompt-level tags and model config edited after registration, as MLflow 3.17.2's
-# client does them. Not a recorded run (MLflow is not installed here): read from
-# its source -- register_prompt sets each given tag on the registered model
-# (creating it with them, then set_registered_model_tag key by key), and
-# set_prompt_model_config / delete_prompt_model_config set / delete a version tag
-# that load_prompt turns into model_config.
+# Prompt-level tags and model config edited after registration, recorded from
+# MLflow 3.17.2 (sqlite backend, Python 3.11) by tests/record_mlflow_prompt_level.py,
+# which runs these same scenarios through mlflow.genai and prints what it saw.
+# MLflow agreed with every case below. Its prompt tags also hold
+# "_mlflow_experiment_ids" (",0,": the prompt linked to the default experiment,
+# MLflow's own bookkeeping once the prompt is used); gitprompts has no
+# experiments, so that key is left out here, on purpose (see the README's
+# "Where gitprompts differs from MLflow").
 # (registered tag dicts in order, get_prompt_tags afterwards)
 MLFLOW_PROMPT_TAGS = [
     ([{"team": "nlp"}, {}], {"team": "nlp"}),
@@ -174,7 +176,8 @@ def test_prompt_tags_accumulate_as_mlflow_does(
     assert gitprompts.load_prompt("prompts:/p/1").tags == registered[0]  # type: ignore[union-attr]
 
 
-# (registered model_config, set_prompt_model_config's argument or None for delete, loaded)
+# (registered model_config, set_prompt_model_config's argument or None for delete, loaded);
+# deleting a config that was never set is no error in MLflow either.
 MLFLOW_MODEL_CONFIG = [
     (
         {"temperature": 0.1},
@@ -183,6 +186,7 @@ MLFLOW_MODEL_CONFIG = [
     ),
     (None, {"max_tokens": 100}, {"max_tokens": 100}),
     ({"temperature": 0.1}, None, None),
+    (None, None, None),
 ]
 
 
