@@ -11,9 +11,15 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import gitprompts
+
+if TYPE_CHECKING:
+    from gitprompts.serve import Server
 
 SOURCE_ROOT = str(Path(__file__).resolve().parent.parent)
 
@@ -150,3 +156,25 @@ def stop_server(proc: subprocess.Popen[str]) -> None:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+@contextmanager
+def running(registry: Path, token: str, idle_timeout: float | None = None) -> Iterator[Server]:
+    """``gitprompts serve`` on 127.0.0.1 (a free port) in this process, for one block."""
+    import threading
+
+    from gitprompts.serve import IDLE_TIMEOUT, make_server
+
+    server = make_server(
+        registry,
+        port=0,
+        tokens=[token],
+        idle_timeout=IDLE_TIMEOUT if idle_timeout is None else idle_timeout,
+    )
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.close()
+        thread.join(10)

@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import os
 import subprocess
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from gitprompts import hooks
 from gitprompts.registry import Registry
-from gitprompts.serve import GIT_PREFIX, Server, make_server
+from gitprompts.serve import GIT_PREFIX, Server
 
+from . import serve_seed
 from .conftest import git
 
 TOKEN = "s3cret"
@@ -28,15 +28,8 @@ FREEZE = "#!/bin/sh\necho 'registry frozen for the release' >&2\nexit 1\n"
 
 @contextmanager
 def running(registry: Path) -> Iterator[Server]:
-    """``gitprompts serve`` on 127.0.0.1 (a free port) in this process, for one block."""
-    server = make_server(registry, port=0, tokens=[TOKEN])
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
+    with serve_seed.running(registry, TOKEN) as server:
         yield server
-    finally:
-        server.close()
-        thread.join(10)
 
 
 def push_url(server: Server) -> str:

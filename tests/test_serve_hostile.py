@@ -27,8 +27,9 @@ from click.testing import CliRunner
 
 from gitprompts.cli import main
 from gitprompts.registry import Registry
-from gitprompts.serve import GIT_PREFIX, IDLE_TIMEOUT, Server, make_server
+from gitprompts.serve import GIT_PREFIX, IDLE_TIMEOUT, Server
 
+from . import serve_seed
 from .conftest import git
 from .serve_seed import make_env, start_server, stop_server
 
@@ -37,15 +38,8 @@ TOKEN = "s3cret"
 
 @contextmanager
 def running(registry: Path, idle_timeout: float = IDLE_TIMEOUT) -> Iterator[Server]:
-    """``gitprompts serve`` on 127.0.0.1 (a free port) in this process, for one block."""
-    server = make_server(registry, port=0, tokens=[TOKEN], idle_timeout=idle_timeout)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
+    with serve_seed.running(registry, TOKEN, idle_timeout) as server:
         yield server
-    finally:
-        server.close()
-        thread.join(10)
 
 
 def _address(url: str) -> tuple[str, int]:
