@@ -12,12 +12,10 @@ PushResult(remote='origin', refs=['refs/heads/main', 'refs/tags/prompts/greet/4'
 
 from __future__ import annotations
 
-import os
-
 from gitprompts.registry import Registry
 from gitprompts.remote import transfer
 from gitprompts.remote.location import get_registry
-from gitprompts.remote.transfer import PullResult, PushResult, login
+from gitprompts.remote.transfer import PullResult, PushResult, clone, login
 
 __all__ = [
     "PullResult",
@@ -61,22 +59,6 @@ def push(
     PushResult(remote='origin', refs=['refs/heads/main', 'refs/tags/prompts/greet/4'])
     """
     return transfer.push(registry or get_registry(), remote, progress)
-
-
-def clone(
-    url: str, path: str | os.PathLike[str] | None = None, progress: bool | None = None
-) -> Registry:
-    """Copy the registry at ``url`` into a new bare repository at ``path``; return it.
-
-    Carries ``main``, every version tag and the models notes; ``origin``
-    is set up so ``pull``/``push`` work with no argument. The copy appears
-    at ``path`` only when complete.
-
-    >>> reg = gitprompts.clone("ssh://git@example.com/team/prompts.git")  # doctest: +SKIP
-    >>> reg.path.name                                                     # doctest: +SKIP
-    'prompts.git'
-    """
-    return transfer.clone(url, path, progress)
 
 
 def remotes(registry: Registry | None = None) -> dict[str, str]:

@@ -182,7 +182,12 @@ def clone(
 
     Carries ``main``, every version tag and the models notes; ``origin``
     is set up so ``pull``/``push`` work with no argument. The copy appears
-    at ``path`` only when complete.
+    at ``path`` only when complete. (Public as ``gitprompts.clone``: it takes
+    no registry, so the facade re-exports it as it is.)
+
+    >>> reg = gitprompts.clone("ssh://git@example.com/team/prompts.git")  # doctest: +SKIP
+    >>> reg.path.name                                                     # doctest: +SKIP
+    'prompts.git'
     """
     source = _url(url)
     if path is None:
