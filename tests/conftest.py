@@ -35,3 +35,18 @@ def git(*args: str, cwd: Path | str | None = None, check: bool = True) -> str:
     if check and result.returncode != 0:
         raise AssertionError(f"git {' '.join(args)} failed:\n{result.stderr}")
     return result.stdout
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> tuple[Path, Path]:
+    """A registry with the hook installed, and a plain non-bare clone of it to push from."""
+    from gitprompts import hooks
+    from gitprompts.registry import Registry
+
+    server = Registry(tmp_path / "server.git")
+    server.register("greet", "Hello {{ name }}")
+    hooks.install(server.path)
+    work = tmp_path / "work"
+    git("clone", "-q", str(server.path), str(work))
+    git("-C", str(work), "fetch", "-q", "origin", "refs/tags/*:refs/tags/*")
+    return server.path, work

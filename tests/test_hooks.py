@@ -25,18 +25,6 @@ from .conftest import git
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture
-def served(tmp_path: Path) -> tuple[Path, Path]:
-    """A registry with the hook installed, and a plain non-bare clone of it to push from."""
-    server = Registry(tmp_path / "server.git")
-    server.register("greet", "Hello {{ name }}")
-    hooks.install(server.path)
-    work = tmp_path / "work"
-    git("clone", "-q", str(server.path), str(work))
-    git("-C", str(work), "fetch", "-q", "origin", "refs/tags/*:refs/tags/*")
-    return server.path, work
-
-
 def _push(work: Path, *refspecs: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         ["git", "-C", str(work), "push", "--porcelain", "origin", *refspecs],

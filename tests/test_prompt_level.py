@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 import gitprompts
-from gitprompts import errors, hooks
+from gitprompts import errors
 from gitprompts.cli import main
 from gitprompts.core import state
 from gitprompts.core.merge import merge_state
@@ -267,16 +267,6 @@ def _deep(levels: int) -> object:
 def test_state_decode_refuses_bad_new_fields(record: dict[str, object], named: str) -> None:
     with pytest.raises(errors.CorruptStateFileError, match=named):
         state.decode(json.dumps({"latest": 1, **record}).encode(), "state/p.json")
-
-
-@pytest.fixture
-def served(tmp_path: Path) -> tuple[Path, Path]:
-    server = Registry(tmp_path / "server.git")
-    server.register("greet", "Hello {{ name }}")
-    hooks.install(server.path)
-    work = tmp_path / "work"
-    git("clone", "-q", str(server.path), str(work))
-    return server.path, work
 
 
 def _push_state(work: Path, text: str) -> subprocess.CompletedProcess[str]:
