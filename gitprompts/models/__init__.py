@@ -28,14 +28,30 @@ if TYPE_CHECKING:
         verify_model,
     )
     from gitprompts.models.info import ModelInfo
-    from gitprompts.models.runs import Run, active_run, start_run
+    from gitprompts.models.runs import Run, active_run, end_run, get_run, start_run
     from gitprompts.models.scripts import set_model
+    from gitprompts.models.signature import (
+        ColSpec,
+        ModelSignature,
+        ParamSchema,
+        ParamSpec,
+        Schema,
+        infer_signature,
+    )
 
 __all__ = [
+    "ColSpec",
     "ModelInfo",
+    "ModelSignature",
+    "ParamSchema",
+    "ParamSpec",
     "Run",
+    "Schema",
     "active_run",
+    "end_run",
     "get_model_info",
+    "get_run",
+    "infer_signature",
     "load_model",
     "log_model",
     "save_model",
@@ -59,7 +75,13 @@ __getattr__, __dir__ = exports(
             ],
             "gitprompts.models.api",
         ),
-        **dict.fromkeys(["Run", "active_run", "start_run"], "gitprompts.models.runs"),
+        **dict.fromkeys(
+            ["Run", "active_run", "end_run", "get_run", "start_run"], "gitprompts.models.runs"
+        ),
+        **dict.fromkeys(
+            ["ColSpec", "ModelSignature", "ParamSchema", "ParamSpec", "Schema", "infer_signature"],
+            "gitprompts.models.signature",
+        ),
         "ModelInfo": "gitprompts.models.info",
         "set_model": "gitprompts.models.scripts",
     },

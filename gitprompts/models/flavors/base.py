@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
+    from gitprompts.models.context import PythonModelContext
     from gitprompts.models.info import ModelInfo
     from gitprompts.models.pins import PinSet
 
@@ -30,6 +31,8 @@ class Flavor(Protocol):
         """The object stored by ``serialise`` (``data`` is the verified entry file)."""
         ...
 
-    def wrap(self, model: Any, pins: PinSet, info: ModelInfo) -> Any:
+    def wrap(
+        self, model: Any, pins: PinSet, info: ModelInfo, context: PythonModelContext | None = None
+    ) -> Any:
         """What ``load_model`` hands back: the model with its entry points pinned."""
         ...

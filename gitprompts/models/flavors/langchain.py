@@ -26,6 +26,7 @@ from gitprompts.models.flavors import pyfunc
 from gitprompts.models.pins import PinSet, activate
 
 if TYPE_CHECKING:
+    from gitprompts.models.context import PythonModelContext
     from gitprompts.models.info import ModelInfo
 
 PACKAGES: tuple[str, ...] = ("langchain-core", "langgraph", "cloudpickle")
@@ -158,8 +159,10 @@ _WRAPPERS = {
 }
 
 
-def wrap(model: Any, pins: PinSet, info: ModelInfo) -> Any:
-    """The runnable itself, with its entry points running under its pins."""
+def wrap(
+    model: Any, pins: PinSet, info: ModelInfo, context: PythonModelContext | None = None
+) -> Any:
+    """The runnable itself, with its entry points running under its pins (``context`` unused)."""
     for name, wrapper in _WRAPPERS.items():
         method = getattr(model, name, None)
         if method is None:
