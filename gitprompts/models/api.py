@@ -186,7 +186,7 @@ def log_model(
     manifest, files, copies = _build(model, prompts, code_paths, flavor, options)
     store = Store()
     model_id, manifest = modelstore.write(store, manifest, files, copies)
-    run = runs.active_run() if run_id is None else runs.get_run(run_id, store)
+    run = runs.active_run() if run_id is None else runs.get_run(run_id, store=store)
     if run is None:
         with runs.start_run(store=store) as run:
             runs.record_model(run, name, model_id, params=params, tags=tags)

@@ -302,7 +302,7 @@ def start_run(
                 f"Current run with UUID {active.run_id} does not match the specified "
                 f"parent_run_id {parent_run_id}"
             )
-        parent = get_run(parent_run_id, store)
+        parent = get_run(parent_run_id, store=store)
         if parent.status != "RUNNING":
             raise InvalidInputError(
                 f"parent run {parent_run_id} is {parent.status}: the parent run must be active"
@@ -310,7 +310,7 @@ def start_run(
     elif nested and active is not None:
         parent_run_id = active.run_id
     if run_id is not None:
-        run = get_run(run_id, store)
+        run = get_run(run_id, store=store)
         if run in _stack:
             raise RunAlreadyActiveError(run.run_id)
         record = msgspec.structs.replace(
@@ -365,7 +365,7 @@ def end_run(status: str = "FINISHED") -> None:
         _end(_stack[-1], status)
 
 
-def get_run(run_id: str, store: Store | None = None) -> Run:
+def get_run(run_id: str, *, store: Store | None = None) -> Run:
     """The run ``run_id`` (active in this process, or read from the artifact store).
 
     >>> with start_run(tags={"k": "v"}) as run:
