@@ -34,11 +34,28 @@ def test_the_recording_is_of_mlflow_3_17_2_and_covers_the_mirrored_api() -> None
     mirrored = {name.split(".")[0] for name in FUNCTIONS}
     # Every public gitprompts name that MLflow also has (genai, tracking, models) is recorded.
     mlflow_names = {
-        "active_run", "delete_prompt", "delete_prompt_alias", "delete_prompt_model_config",
-        "delete_prompt_tag", "delete_prompt_version", "delete_prompt_version_tag", "end_run",
-        "get_model_info", "get_prompt_tags", "get_run", "load_prompt", "register_prompt",
-        "search_prompts", "set_model", "set_prompt_alias", "set_prompt_model_config",
-        "set_prompt_tag", "set_prompt_version_tag", "start_run", "pyfunc", "langchain",
+        "active_run",
+        "delete_prompt",
+        "delete_prompt_alias",
+        "delete_prompt_model_config",
+        "delete_prompt_tag",
+        "delete_prompt_version",
+        "delete_prompt_version_tag",
+        "end_run",
+        "get_model_info",
+        "get_prompt_tags",
+        "get_run",
+        "load_prompt",
+        "register_prompt",
+        "search_prompts",
+        "set_model",
+        "set_prompt_alias",
+        "set_prompt_model_config",
+        "set_prompt_tag",
+        "set_prompt_version_tag",
+        "start_run",
+        "pyfunc",
+        "langchain",
     }
     assert mlflow_names <= mirrored
     assert mirrored <= set(gitprompts.__all__)
@@ -60,11 +77,13 @@ def test_accepts_every_mlflow_parameter(name: str) -> None:
         if param["kind"] == "POSITIONAL_OR_KEYWORD" and (
             position >= len(ours_list) or ours_list[position].name != param["name"]
         ):
-            problems.append(f"{param['name']} is not positional argument {position + 1} as in MLflow")
+            problems.append(
+                f"{param['name']} is not positional argument {position + 1} as in MLflow"
+            )
         if param["default"] != "<required>" and mine.default is inspect.Parameter.empty:
             problems.append(f"{param['name']} is required here, optional in MLflow")
     # Anything we add must not take a positional slot MLflow's callers could fill.
-    extra = [p.name for p in ours_list[len(theirs):] if p.kind.name == "POSITIONAL_OR_KEYWORD"]
+    extra = [p.name for p in ours_list[len(theirs) :] if p.kind.name == "POSITIONAL_OR_KEYWORD"]
     if extra and not any(p["kind"] == "VAR_KEYWORD" for p in theirs):
         problems.append(f"extra positional parameters after MLflow's: {extra}")
     assert not problems, f"gitprompts.{name} vs {FUNCTIONS[name]['mlflow']}: {problems}"

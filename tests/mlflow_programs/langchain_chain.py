@@ -27,8 +27,12 @@ try:
     refused = False
 except Exception:
     refused = True
-print(json.dumps({
-    "invoke": loaded.invoke({"n": 3, "text": "git stores snapshots"}),
-    "refused_missing_input": refused,
-    "model_uri": info.model_uri,
-}))
+print(
+    json.dumps(
+        {
+            "invoke": loaded.invoke({"n": 3, "text": "git stores snapshots"}),
+            "refused_missing_input": refused,
+            "model_uri": info.model_uri,
+        }
+    )
+)

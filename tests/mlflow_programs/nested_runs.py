@@ -39,13 +39,17 @@ with mlflow.start_run(run_id=parent.info.run_id) as resumed:
 
 ran = mlflow.get_run(children[0])
 top = mlflow.get_run(parent.info.run_id)
-print(json.dumps({
-    "refused_unnested": refused,
-    "parent_of_child": ran.data.tags.get("mlflow.parentRunId") == parent.info.run_id,
-    "child_name": ran.data.tags.get("mlflow.runName"),
-    "parent_tags": {k: v for k, v in top.data.tags.items() if not k.startswith("mlflow.")},
-    "description": top.data.tags.get("mlflow.note.content"),
-    "resumed_same": resumed_same,
-    "status": top.info.status,
-    "predict": mlflow.pyfunc.load_model(info.model_uri).predict(["Why?"]),
-}))
+print(
+    json.dumps(
+        {
+            "refused_unnested": refused,
+            "parent_of_child": ran.data.tags.get("mlflow.parentRunId") == parent.info.run_id,
+            "child_name": ran.data.tags.get("mlflow.runName"),
+            "parent_tags": {k: v for k, v in top.data.tags.items() if not k.startswith("mlflow.")},
+            "description": top.data.tags.get("mlflow.note.content"),
+            "resumed_same": resumed_same,
+            "status": top.info.status,
+            "predict": mlflow.pyfunc.load_model(info.model_uri).predict(["Why?"]),
+        }
+    )
+)

@@ -47,11 +47,15 @@ try:
     refused = None
 except Exception as exc:
     refused = type(exc).__name__
-print(json.dumps({
-    "plain": model.predict(["hello", "nope"]),
-    "loud": loud.predict(["world"]),
-    "metadata": mlflow.models.get_model_info(info.model_uri).metadata,
-    "loaded_metadata": model.metadata.metadata,
-    "inputs": len(model.metadata.get_input_schema().inputs),
-    "refused": refused,
-}))
+print(
+    json.dumps(
+        {
+            "plain": model.predict(["hello", "nope"]),
+            "loud": loud.predict(["world"]),
+            "metadata": mlflow.models.get_model_info(info.model_uri).metadata,
+            "loaded_metadata": model.metadata.metadata,
+            "inputs": len(model.metadata.get_input_schema().inputs),
+            "refused": refused,
+        }
+    )
+)
