@@ -4,9 +4,11 @@
 
 Each repetition logs a different script (a changed comment), so nothing is
 served from the content-addressed store's dedup; one warm-up call is not
-counted; medians are reported. With ``--vs-mlflow`` the same is done with
-``mlflow.pyfunc.log_model(python_model="<script>", pip_requirements=[...])``
-(given requirements, so MLflow skips inferring them) on a local store in a
+counted; medians are reported. Both sides are given the same MLflow
+arguments: ``pip_requirements`` (so MLflow skips inferring them),
+``input_example`` and ``signature`` (each side's own ``infer_signature``).
+With ``--vs-mlflow`` the same is done with
+``mlflow.pyfunc.log_model(python_model="<script>", ...)`` on a local store in a
 temporary directory (sqlite tracking, local artifacts; ``--mlflow-store file``
 for the deprecated file store), in the MLflow virtualenv (``--mlflow-python``), or in
 this interpreter if mlflow imports here, and the ratios are printed.
@@ -33,7 +35,9 @@ import {module}
 PROMPT = {module}.load_prompt("prompts:/bench-prompt/1")
 
 
-def predict(model_input):
+# Type hints: MLflow 3 then passes the list through as gitprompts does (without
+# them it turns a list into a pandas DataFrame first).
+def predict(model_input: list[str]) -> list[str]:
     return [PROMPT.format(question=q) for q in model_input]
 
 
@@ -64,7 +68,13 @@ for rep in range(reps + 1):
         f.write(script.replace("{rep}", str(rep)))
     with mlflow.start_run():
         t = time.perf_counter()
-        info = mlflow.pyfunc.log_model(python_model=path, name="model", pip_requirements=["mlflow"])
+        info = mlflow.pyfunc.log_model(
+            python_model=path,
+            name="model",
+            pip_requirements=["mlflow"],
+            input_example=["x"],
+            signature=mlflow.models.infer_signature(["x"], ["Answer x"]),
+        )
         log.append(time.perf_counter() - t)
     t = time.perf_counter()
     model = mlflow.pyfunc.load_model(info.model_uri)
@@ -86,7 +96,13 @@ def bench_gitprompts(reps: int) -> dict[str, list[float]]:
         path = Path(home) / f"model_{rep}.py"
         path.write_text(SCRIPT.format(rep=rep, module="gitprompts", set_model="set_model"))
         t = time.perf_counter()
-        info = gitprompts.pyfunc.log_model(str(path), name="model")
+        info = gitprompts.pyfunc.log_model(
+            python_model=str(path),
+            name="model",
+            pip_requirements=["gitprompts"],
+            input_example=["x"],
+            signature=gitprompts.infer_signature(["x"], ["Answer x"]),
+        )
         log.append(time.perf_counter() - t)
         t = time.perf_counter()
         model = gitprompts.pyfunc.load_model(info.model_uri)
@@ -126,7 +142,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reps", type=int, default=7)
     parser.add_argument("--vs-mlflow", action="store_true")
-    parser.add_argument("--mlflow-python", default="/work/mlflow-venv/bin/python")
+    parser.add_argument("--mlflow-python", default="/work/venv-mlflow20/bin/python")
     parser.add_argument("--mlflow-store", choices=["sqlite", "file"], default="sqlite")
     args = parser.parse_args()
     ours = bench_gitprompts(args.reps)

@@ -188,8 +188,7 @@ def log_model(
     model_id, manifest = modelstore.write(store, manifest, files, copies)
     run = runs.active_run() if run_id is None else runs.get_run(run_id, store=store)
     if run is None:
-        with runs.start_run(store=store) as run:
-            runs.record_model(run, name, model_id, params=params, tags=tags)
+        run = runs.record_run_of_one(name, model_id, params, tags, store)
     else:
         runs.record_model(run, name, model_id, params=params, tags=tags)
     _link(manifest, model_id)

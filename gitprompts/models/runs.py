@@ -407,6 +407,23 @@ def link_prompt(uri: str) -> None:
         run._record = record
 
 
+def _with_model(
+    record: RunRecord,
+    name: str,
+    model_id: str,
+    params: dict[str, Any] | None,
+    tags: dict[str, Any] | None,
+) -> RunRecord:
+    params, tags = _strings(params, "params"), _strings(tags, "tags")
+    changes: dict[str, Any] = {"models": {**record.models, name: model_id}}
+    if params:
+        changes["model_params"] = {**record.model_params, name: params}
+        changes["params"] = {**record.params, **params}
+    if tags:
+        changes["model_tags"] = {**record.model_tags, name: tags}
+    return msgspec.structs.replace(record, **changes)
+
+
 def record_model(
     run: Run,
     name: str,
@@ -415,18 +432,30 @@ def record_model(
     tags: dict[str, Any] | None = None,
 ) -> None:
     """Remember that ``run`` logged ``model_id`` as ``name``, with its params and tags."""
-    params, tags = _strings(params, "params"), _strings(tags, "tags")
     with _write_lock:
-        record = run._record
-        changes: dict[str, Any] = {"models": {**record.models, name: model_id}}
-        if params:
-            changes["model_params"] = {**record.model_params, name: params}
-            changes["params"] = {**record.params, **params}
-        if tags:
-            changes["model_tags"] = {**record.model_tags, name: tags}
-        record = msgspec.structs.replace(record, **changes)
+        record = _with_model(run._record, name, model_id, params, tags)
         _save(run, record)
         run._record = record
+
+
+def record_run_of_one(
+    name: str,
+    model_id: str,
+    params: dict[str, Any] | None = None,
+    tags: dict[str, Any] | None = None,
+    store: Store | None = None,
+) -> Run:
+    """A finished run holding one model: what ``log_model`` outside ``start_run`` records.
+
+    Written once (a run started, given the model and ended would be written
+    three times: 20 ms of a 33 ms ``log_model`` on a busy 2-core machine).
+    """
+    now = int(time.time() * 1000)
+    record = RunRecord(run_id=uuid.uuid4().hex, start_time=now, end_time=now, status="FINISHED")
+    run = Run(_with_model(record, name, model_id, params, tags), store or Store())
+    with _write_lock:
+        _save(run, run._record)
+    return run
 
 
 def resolve(store: Store, run_id: str, name: str) -> str:
