@@ -39,7 +39,9 @@ if TYPE_CHECKING:
     from gitprompts.config import get_registry, set_registry
     from gitprompts.core.prompt import Prompt, PromptVersion
     from gitprompts.models import (
+        ActiveModel,
         ColSpec,
+        ModelConfig,
         ModelInfo,
         ModelSignature,
         ParamSchema,
@@ -47,7 +49,9 @@ if TYPE_CHECKING:
         Run,
         Schema,
         active_run,
+        clear_active_model,
         end_run,
+        get_active_model_id,
         get_model_info,
         get_run,
         infer_signature,
@@ -55,6 +59,7 @@ if TYPE_CHECKING:
         log_model,
         save_model,
         search_models,
+        set_active_model,
         set_model,
         start_run,
         verify_model,
@@ -100,8 +105,10 @@ _LAZY = {
 __getattr__, __dir__ = exports(globals(), _LAZY)
 
 __all__ = [
+    "ActiveModel",
     "ColSpec",
     "GitPromptsError",
+    "ModelConfig",
     "ModelInfo",
     "ModelSignature",
     "ParamSchema",
@@ -113,6 +120,7 @@ __all__ = [
     "Schema",
     "__version__",
     "active_run",
+    "clear_active_model",
     "clone",
     "config",
     "delete_prompt",
@@ -123,6 +131,7 @@ __all__ = [
     "delete_prompt_version_tag",
     "end_run",
     "errors",
+    "get_active_model_id",
     "get_model_info",
     "get_prompt_tags",
     "get_registry",
@@ -141,6 +150,7 @@ __all__ = [
     "save_model",
     "search_models",
     "search_prompts",
+    "set_active_model",
     "set_model",
     "set_prompt_alias",
     "set_prompt_model_config",

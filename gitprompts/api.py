@@ -18,7 +18,7 @@ from gitprompts.core.prompt import Prompt, PromptVersion
 from gitprompts.core.search import compile_filter, compile_order_by
 from gitprompts.core.uri import PromptRef, resolve_ref
 from gitprompts.errors import InvalidInputError, NotFoundError
-from gitprompts.models import pins, runs
+from gitprompts.models import active, pins, runs
 from gitprompts.models.manifest import SHA256
 from gitprompts.remote.location import get_registry
 
@@ -60,8 +60,9 @@ def load_prompt(
     With ``allow_missing=True`` a prompt, version or alias that does not exist
     gives None instead of an error (a malformed URI still raises). As in
     MLflow, a prompt loaded while a run is active is linked to the run
-    (``run.data.prompts``), and with ``model_id`` (and ``link_to_model``) to
-    that logged model (``search_models(prompt=...)`` finds it).
+    (``run.data.prompts``), and with ``model_id`` or an active model
+    (``set_active_model``), unless ``link_to_model=False``, to that logged
+    model (``search_models(prompt=...)`` finds it).
     ``cache_ttl_seconds`` is accepted and has nothing to do: every load reads
     the alias afresh (one ref, a few µs), so no answer is ever stale.
 
@@ -88,6 +89,8 @@ def load_prompt(
         found = pins.intercept(ref, written, allow_missing, _from_registry)
     else:
         found = _from_registry(ref, allow_missing)
+    if link_to_model and model_id is None:
+        model_id = active.get_active_model_id()
     if found is not None and (runs.active_run() is not None or (link_to_model and model_id)):
         _link(found, model_id if link_to_model else None)
     return found

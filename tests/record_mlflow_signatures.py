@@ -26,6 +26,7 @@ from typing import Any
 # gitprompts name -> MLflow's "module:qualname" (a method is recorded without ``self``).
 MIRRORED = {
     "active_run": "mlflow:active_run",
+    "clear_active_model": "mlflow:clear_active_model",
     "delete_prompt": "mlflow:MlflowClient.delete_prompt",
     "delete_prompt_alias": "mlflow.genai:delete_prompt_alias",
     "delete_prompt_model_config": "mlflow.genai:delete_prompt_model_config",
@@ -33,6 +34,7 @@ MIRRORED = {
     "delete_prompt_version": "mlflow:MlflowClient.delete_prompt_version",
     "delete_prompt_version_tag": "mlflow.genai:delete_prompt_version_tag",
     "end_run": "mlflow:end_run",
+    "get_active_model_id": "mlflow:get_active_model_id",
     "get_model_info": "mlflow.models:get_model_info",
     "get_prompt_tags": "mlflow.genai:get_prompt_tags",
     "get_run": "mlflow:get_run",
@@ -40,6 +42,8 @@ MIRRORED = {
     "langchain.log_model": "mlflow.langchain:log_model",
     "langchain.save_model": "mlflow.langchain:save_model",
     "load_prompt": "mlflow.genai:load_prompt",
+    "models.ModelConfig.__init__": "mlflow.models:ModelConfig.__init__",
+    "models.ModelConfig.get": "mlflow.models:ModelConfig.get",
     "models.infer_signature": "mlflow.models:infer_signature",
     "models.set_model": "mlflow.models:set_model",
     "pyfunc.PythonModel.load_context": "mlflow.pyfunc:PythonModel.load_context",
@@ -49,6 +53,7 @@ MIRRORED = {
     "pyfunc.save_model": "mlflow.pyfunc:save_model",
     "register_prompt": "mlflow.genai:register_prompt",
     "search_prompts": "mlflow.genai:search_prompts",
+    "set_active_model": "mlflow:set_active_model",
     "set_model": "mlflow.models:set_model",
     "set_prompt_alias": "mlflow.genai:set_prompt_alias",
     "set_prompt_model_config": "mlflow.genai:set_prompt_model_config",

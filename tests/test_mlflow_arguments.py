@@ -302,3 +302,44 @@ def test_search_prompts_order_by_and_pages(registry: gitprompts.Registry) -> Non
         gitprompts.search_prompts(order_by=["size DESC"])
     with pytest.raises(errors.InvalidInputError, match="page_token"):
         gitprompts.search_prompts(page_token="abc")
+
+
+def test_active_model_links_loaded_prompts(registry: gitprompts.Registry) -> None:
+    gitprompts.register_prompt("greet", "Hello {{ name }}")
+    info = gitprompts.pyfunc.log_model(len, name="m")
+    with gitprompts.set_active_model(model_id=info.model_id[:12]):
+        assert gitprompts.get_active_model_id() == info.model_id
+        gitprompts.load_prompt("greet", version=1)
+    assert gitprompts.get_active_model_id() is None
+    assert [m.model_id for m in gitprompts.search_models(prompt="greet/1")] == [info.model_id]
+    with pytest.raises(errors.UnsupportedArgumentError, match="log it first"):
+        gitprompts.set_active_model(name="my-agent")
+    with pytest.raises(errors.ModelNotFoundError):
+        gitprompts.set_active_model(model_id="f" * 64)
+
+
+CONFIGURED = """
+import gitprompts
+
+CONFIG = gitprompts.models.ModelConfig(development_config={"style": "dev"})
+
+
+def predict(model_input):
+    return [CONFIG.get("style") + ":" + text for text in model_input]
+
+
+gitprompts.set_model(predict)
+"""
+
+
+def test_model_config_reaches_a_models_from_code_script(home: Path, tmp_path: Path) -> None:
+    script = tmp_path / "configured.py"
+    script.write_text(CONFIGURED)
+    info = gitprompts.pyfunc.log_model(python_model=str(script), model_config={"style": "logged"})
+    assert gitprompts.pyfunc.load_model(info.model_uri).predict(["a"]) == ["logged:a"]
+    again = gitprompts.pyfunc.load_model(info.model_uri, model_config={"style": "override"})
+    assert again.predict(["a"]) == ["override:a"]
+    plain = gitprompts.pyfunc.log_model(python_model=str(script), name="plain")
+    assert gitprompts.pyfunc.load_model(plain.model_uri).predict(["a"]) == ["dev:a"]
+    with pytest.raises(KeyError, match="Key 'missing' not found"):
+        gitprompts.models.ModelConfig(development_config={}).get("missing")

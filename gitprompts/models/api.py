@@ -39,7 +39,7 @@ from gitprompts.errors import (
 from gitprompts.models import flavors, importer, pins, runs, scripts
 from gitprompts.models import options as model_options
 from gitprompts.models import sources as modelstore
-from gitprompts.models.context import PythonModelContext
+from gitprompts.models.context import PythonModelContext, configured
 from gitprompts.models.info import ModelInfo, describe
 from gitprompts.models.manifest import FileEntry, Manifest, PromptEntry
 from gitprompts.models.scripts import set_model
@@ -241,7 +241,8 @@ def _build(
             {str(script.parent.absolute())}
             | {str(Path(p).absolute().parent) for p in code_paths or []}
         )
-        with pins.recording() as recorder:
+        config = model_options.read_config(options.get("model_config"))
+        with pins.recording() as recorder, configured(config):
             obj = scripts.run(
                 script.absolute(), source, f"gitprompts_logging_{script.stem}", sys_path
             )
@@ -337,11 +338,12 @@ def load_raw(
             root = importer.install(located.model_id, manifest.entry, files)
             pins.install(str(root), pinset)
             script = root / manifest.entry
-            obj = scripts.run(
-                script,
-                files[manifest.entry],
-                f"gitprompts_model_{located.model_id[:12]}_{script.stem}",
-            )
+            with configured(context.model_config or None):
+                obj = scripts.run(
+                    script,
+                    files[manifest.entry],
+                    f"gitprompts_model_{located.model_id[:12]}_{script.stem}",
+                )
         else:
             obj = flavors.get(manifest.flavor).deserialise(
                 manifest.loader, files[manifest.entry], str(model_uri)

@@ -25,10 +25,82 @@ or the one given to ``load_model``, which replaces it.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from pathlib import Path
 from typing import Any
 
-__all__ = ["PythonModel", "PythonModelContext"]
+from gitprompts.errors import InvalidInputError
+
+__all__ = ["ModelConfig", "PythonModel", "PythonModelContext"]
+
+# The model_config of the models-from-code script being run (by log_model or
+# load_model), for ModelConfig() in that script.
+_config: ContextVar[dict[str, Any] | None] = ContextVar("gitprompts_model_config", default=None)
+
+
+@contextmanager
+def configured(config: dict[str, Any] | None) -> Iterator[None]:
+    """Let ``ModelConfig()`` in a script run inside this block read ``config``."""
+    token = _config.set(config)
+    try:
+        yield
+    finally:
+        _config.reset(token)
+
+
+class ModelConfig:
+    """A models-from-code script's configuration (``mlflow.models.ModelConfig``).
+
+    While ``log_model``/``load_model`` run the script it reads their
+    ``model_config`` (the logged one, or the one given to ``load_model``);
+    run by hand, it reads ``development_config`` (a dict, or a YAML/JSON file).
+
+    >>> ModelConfig(development_config={"temperature": 0.1}).get("temperature")
+    0.1
+    >>> with configured({"temperature": 0.7}):
+    ...     ModelConfig(development_config={"temperature": 0.1}).to_dict()
+    {'temperature': 0.7}
+    """
+
+    def __init__(self, *, development_config: str | dict[str, Any] | None = None) -> None:
+        self._development = development_config
+        # Captured when made (at the script's import, as MLflow does), so a
+        # get() at predict time still sees the config the model was loaded with.
+        self._active = _config.get()
+
+    def _read_config(self) -> dict[str, Any]:
+        if self._active is not None:
+            return self._active
+        found: object = self._development
+        if isinstance(found, (str, os.PathLike)):
+            import yaml
+
+            path = Path(found)
+            try:
+                found = yaml.safe_load(path.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+                raise InvalidInputError(
+                    f"development_config={str(path)!r} is not a readable YAML or JSON file ({exc})"
+                ) from None
+        if not isinstance(found, dict):
+            raise InvalidInputError(
+                "no model config: log or load the model with model_config=..., or give "
+                f"ModelConfig(development_config=...) a dict or a YAML file, not {found!r}"
+            )
+        return found
+
+    def get(self, key: str) -> Any:
+        """The value of a top-level key; KeyError naming the config otherwise (as MLflow)."""
+        config = self._read_config()
+        if key in config:
+            return config[key]
+        raise KeyError(f"Key {key!r} not found in configuration: {config}.")
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self._read_config())
 
 
 class PythonModelContext:

@@ -36,7 +36,8 @@ _ARTIFACT = re.compile(r"[A-Za-z0-9_.\-]{1,100}")
 MAX_ARTIFACT_FILES = 100_000
 
 
-def _json_dict(value: object, argument: str) -> dict[str, Any] | None:
+def read_config(value: object, argument: str = "model_config") -> dict[str, Any] | None:
+    """A dict of JSON values, from a dict or a YAML/JSON file; None stays None."""
     if value is None:
         return None
     if isinstance(value, (str, os.PathLike)):
@@ -136,8 +137,8 @@ def fields(
         "conda_env": env,
         "signature": sig,
         "input_example": example,
-        "metadata": _json_dict(metadata, "metadata"),
-        "model_config": _json_dict(model_config, "model_config"),
+        "metadata": read_config(metadata, "metadata"),
+        "model_config": read_config(model_config, "model_config"),
         "artifacts": where,
     }
     return files, found
@@ -152,7 +153,7 @@ def context(
         root = importer.private_copy(model_id, files)
         for name, where in manifest.artifacts.items():
             paths[name] = str(root.joinpath(*where.rstrip("/").split("/")))
-    config = _json_dict(model_config, "model_config")
+    config = read_config(model_config, "model_config")
     return PythonModelContext(paths, config if config is not None else manifest.model_config)
 
 
