@@ -134,13 +134,21 @@ def resolve(
     return list(defaults), None
 
 
+# Installed versions, looked up once per process: importlib.metadata scans
+# every sys.path entry (~1 ms per name here), and loads check the same few names.
+_installed_versions: dict[str, str | None] = {}
+
+
 def _installed(name: str) -> str | None:
     from importlib.metadata import PackageNotFoundError, version
 
-    try:
-        return version(name)
-    except PackageNotFoundError:
-        return None
+    key = name.lower().replace("_", "-")
+    if key not in _installed_versions:
+        try:
+            _installed_versions[key] = version(name)
+        except PackageNotFoundError:
+            _installed_versions[key] = None
+    return _installed_versions[key]
 
 
 def mismatches(requirements: list[str]) -> list[str]:
@@ -153,6 +161,8 @@ def mismatches(requirements: list[str]) -> list[str]:
 
     found = []
     for line in requirements:
+        if len(line) > MAX_LINE:
+            continue  # not one a log_model wrote (it refuses them); not worth parsing
         try:
             req = Requirement(line)
         except InvalidRequirement:
