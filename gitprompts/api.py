@@ -97,15 +97,13 @@ def load_prompt(
 
 
 def _link(found: PromptVersion, model_id: str | None) -> None:
-    runs.link_prompt(found.uri)
-    if model_id is None:
-        return
-    if not isinstance(model_id, str) or not SHA256.fullmatch(model_id):
+    if model_id is not None and (not isinstance(model_id, str) or not SHA256.fullmatch(model_id)):
         raise InvalidInputError(
             f"model_id must be the 64 hex digits of a logged model (ModelInfo.model_id), "
             f"not {model_id!r}"
         )
-    if found.commit_id is not None:
+    runs.link_prompt(found.uri)
+    if model_id is not None and found.commit_id is not None:
         get_registry().link_model([found.commit_id], model_id)
 
 

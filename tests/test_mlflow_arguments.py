@@ -343,3 +343,14 @@ def test_model_config_reaches_a_models_from_code_script(home: Path, tmp_path: Pa
     assert gitprompts.pyfunc.load_model(plain.model_uri).predict(["a"]) == ["dev:a"]
     with pytest.raises(KeyError, match="Key 'missing' not found"):
         gitprompts.models.ModelConfig(development_config={}).get("missing")
+
+
+def test_refused_calls_write_nothing(registry: gitprompts.Registry, home: Path) -> None:
+    gitprompts.register_prompt("greet", "Hello {{ name }}")
+    with pytest.raises(errors.RunNotFoundError):
+        gitprompts.log_model(len, name="m", run_id="e" * 32)
+    assert not (home / "artifacts" / "models").exists()
+    with gitprompts.start_run() as run:
+        with pytest.raises(errors.InvalidInputError, match="model_id"):
+            gitprompts.load_prompt("greet", version=1, model_id="bad")
+        assert gitprompts.get_run(run.info.run_id).prompts == []

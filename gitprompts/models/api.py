@@ -183,10 +183,11 @@ def log_model(
     ['prompts:/chat-prompt/1']
     """
     name = modelstore.check_name("model" if name is None else name)
-    manifest, files, copies = _build(model, prompts, code_paths, flavor, options)
     store = Store()
-    model_id, manifest = modelstore.write(store, manifest, files, copies)
+    # Found before anything is written: a refused call leaves nothing behind.
     run = runs.active_run() if run_id is None else runs.get_run(run_id, store=store)
+    manifest, files, copies = _build(model, prompts, code_paths, flavor, options)
+    model_id, manifest = modelstore.write(store, manifest, files, copies)
     if run is None:
         run = runs.record_run_of_one(name, model_id, params, tags, store)
     else:
