@@ -87,7 +87,8 @@ print(json.dumps({"log": log[1:], "load": load[1:], "version": mlflow.__version_
 def bench_gitprompts(reps: int) -> dict[str, list[float]]:
     home = tempfile.mkdtemp(prefix="bench-gitprompts-")
     os.environ["GITPROMPTS_HOME"] = home
-    sys.path.insert(0, str(ROOT))
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
     import gitprompts
 
     gitprompts.register_prompt("bench-prompt", "Answer {{ question }}")
@@ -141,21 +142,45 @@ def _ms(values: list[float]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reps", type=int, default=7)
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="alternate the two sides this many times and pool the samples "
+        "(on a shared machine the load moves between the sides otherwise)",
+    )
     parser.add_argument("--vs-mlflow", action="store_true")
     parser.add_argument("--mlflow-python", default="/work/venv-mlflow20/bin/python")
     parser.add_argument("--mlflow-store", choices=["sqlite", "file"], default="sqlite")
     args = parser.parse_args()
-    ours = bench_gitprompts(args.reps)
+    ours: dict[str, list[float]] = {"log": [], "load": []}
+    theirs: dict[str, list[float]] = {"log": [], "load": []}
+    version = None
+    for round_ in range(args.rounds):
+        mine = bench_gitprompts(args.reps)
+        line = f"round {round_ + 1}: gitprompts log {_ms(mine['log'])}, load {_ms(mine['load'])}"
+        for what in ("log", "load"):
+            ours[what] += mine[what]
+        if args.vs_mlflow:
+            other = bench_mlflow(args.reps, args.mlflow_python, args.mlflow_store)
+            version = other.get("version")
+            ratios = [
+                statistics.median(other[w]) / statistics.median(mine[w]) for w in ("log", "load")
+            ]
+            line += f"; mlflow log {_ms(other['log'])}, load {_ms(other['load'])}"
+            line += f"; ratios log {ratios[0]:.1f}x load {ratios[1]:.1f}x"
+            for what in ("log", "load"):
+                theirs[what] += other[what]
+        print(line, flush=True)
     print(f"gitprompts log_model  (models-from-code pyfunc): {_ms(ours['log'])}")
     print(f"gitprompts load_model (models-from-code pyfunc): {_ms(ours['load'])}")
     if args.vs_mlflow:
-        theirs = bench_mlflow(args.reps, args.mlflow_python, args.mlflow_store)
-        label = f"mlflow {theirs.get('version')} ({args.mlflow_store} store)"
+        label = f"mlflow {version} ({args.mlflow_store} store)"
         print(f"{label} log_model:  {_ms(theirs['log'])}")
         print(f"{label} load_model: {_ms(theirs['load'])}")
         for what in ("log", "load"):
             ratio = statistics.median(theirs[what]) / statistics.median(ours[what])
-            print(f"{what}_model: gitprompts is {ratio:.1f}x faster (median vs median)")
+            print(f"{what}_model: gitprompts is {ratio:.1f}x faster (pooled median vs median)")
 
 
 if __name__ == "__main__":
