@@ -19,7 +19,7 @@ from gitprompts.core.version import __version__
 from gitprompts.errors import GitPromptsError
 
 if TYPE_CHECKING:
-    from gitprompts import config, hooks, langchain, models, pyfunc, sync
+    from gitprompts import config, hooks, langchain, models, pyfunc, sync, types
     from gitprompts.api import (
         delete_prompt,
         delete_prompt_alias,
@@ -99,7 +99,7 @@ _LAZY = {
     # Public submodules: the attribute is the module itself.
     **{
         name: f"gitprompts.{name}"
-        for name in ("config", "hooks", "langchain", "models", "pyfunc", "sync")
+        for name in ("config", "hooks", "langchain", "models", "pyfunc", "sync", "types")
     },
 }
 __getattr__, __dir__ = exports(globals(), _LAZY)
@@ -159,5 +159,6 @@ __all__ = [
     "set_registry",
     "start_run",
     "sync",
+    "types",
     "verify_model",
 ]

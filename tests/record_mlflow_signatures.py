@@ -60,6 +60,11 @@ MIRRORED = {
     "set_prompt_tag": "mlflow.genai:set_prompt_tag",
     "set_prompt_version_tag": "mlflow.genai:set_prompt_version_tag",
     "start_run": "mlflow:start_run",
+    "types.ColSpec.__init__": "mlflow.types:ColSpec.__init__",
+    "types.ParamSchema.__init__": "mlflow.types:ParamSchema.__init__",
+    "types.ParamSpec.__init__": "mlflow.types:ParamSpec.__init__",
+    "types.Schema.__init__": "mlflow.types:Schema.__init__",
+    "models.ModelSignature.__init__": "mlflow.models:ModelSignature.__init__",
 }
 
 

@@ -112,6 +112,7 @@ def test_top_level_holds_only_facades_and_entry_points() -> None:
         "langchain",
         "pyfunc",
         "sync",
+        "types",
     ]
     layers = sorted(p.name for p in PACKAGE.iterdir() if (p / "__init__.py").is_file())
     assert layers == ["cli", "core", "fs", "git", "models", "registry", "remote", "serve"]

@@ -24,8 +24,9 @@ FUNCTIONS: dict[str, Any] = RECORDED["functions"]
 
 def _ours(dotted: str) -> Any:
     obj: Any = gitprompts
-    for part in dotted.split("."):
+    for part in dotted.removesuffix(".__init__").split("."):
         obj = getattr(obj, part)
+    # A class stands for its constructor (msgspec structs show theirs on the class only).
     return obj
 
 

@@ -73,10 +73,10 @@ class Schema(msgspec.Struct, frozen=True):
 
 
 class ParamSpec(msgspec.Struct, frozen=True):
-    """An inference parameter with its default: ``ParamSpec("temperature", "double", 0.1)``."""
+    """An inference parameter and its default: ``ParamSpec("temperature", "double", 0.1)``."""
 
     name: str
-    type: DataType
+    dtype: DataType = msgspec.field(name="type")  # MLflow's name; "type" in its JSON too
     default: Any = None
     shape: tuple[int, ...] | None = None
 
@@ -243,7 +243,7 @@ def infer_signature(
     >>> infer_signature(["hi", "there"]).inputs
     Schema([ColSpec('string')])
     >>> infer_signature(params={"k": 3}).params
-    ParamSchema(params=[ParamSpec(name='k', type='long', default=3, shape=None)])
+    ParamSchema(params=[ParamSpec(name='k', dtype='long', default=3, shape=None)])
     """
     spec_params = None
     if params is not None:
@@ -359,11 +359,11 @@ def _check_params(schema: ParamSchema, params: dict[str, Any] | None) -> dict[st
     for spec in schema.params:
         value = given.get(spec.name, spec.default)
         items = value if spec.shape is not None and isinstance(value, list) else [value]
-        if not all(_fits(v, spec.type) for v in items):
+        if not all(_fits(v, spec.dtype) for v in items):
             raise SchemaEnforcementError(
                 params,
-                ", ".join(f"{p.name!r}: {p.type}" for p in schema.params),
-                f"Failed to convert value {value!r} of param {spec.name!r} to {spec.type}",
+                ", ".join(f"{p.name!r}: {p.dtype}" for p in schema.params),
+                f"Failed to convert value {value!r} of param {spec.name!r} to {spec.dtype}",
             )
         found[spec.name] = value
     return found
