@@ -1,8 +1,10 @@
 """Real MLflow programs run through gitprompts with only ``mlflow`` renamed in their code.
 
-Each program in tests/mlflow_programs/ is plain MLflow code (each runs under
-MLflow 3.17.2 with a sqlite tracking URI and prints the JSON recorded in
-``MLFLOW_PRINTED`` below; the LangChain one needs MLflow's LangChain extra).
+Each program in tests/mlflow_programs/ is plain MLflow code: each ran under
+MLflow 3.17.2 with a sqlite tracking URI and printed the JSON recorded in
+``MLFLOW_PRINTED`` below (the LangChain one with langchain 0.3.30: it printed
+the ``invoke`` text and ``refused_missing_input`` asserted below, and an
+``m-...`` model URI).
 Here its Python tokens are renamed as the README says a user switches,
 ``mlflow.genai.`` -> ``gitprompts.`` and ``mlflow`` -> ``gitprompts`` (the
 strings stay as written, so ``"mlflow.parentRunId"`` is still MLflow's tag
