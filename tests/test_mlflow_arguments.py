@@ -354,3 +354,19 @@ def test_refused_calls_write_nothing(registry: gitprompts.Registry, home: Path) 
         with pytest.raises(errors.InvalidInputError, match="model_id"):
             gitprompts.load_prompt("greet", version=1, model_id="bad")
         assert gitprompts.get_run(run.info.run_id).prompts == []
+
+
+def test_a_hostile_manifest_field_is_a_manifest_error() -> None:
+    entry = manifest.FileEntry(path="model.pkl", sha256=sha256(b"x"), size=1)
+    data = manifest.encode(
+        manifest.Manifest(flavor="pyfunc", loader="pickle", entry="model.pkl", files=[entry])
+    )
+    for field, value in (
+        ("input_example", b"[" * 100_000 + b"]" * 100_000),
+        ("signature", b'{"inputs": {"inputs": [{"type": "tensor"}]}}'),
+        ("requirements", b'"not a list"'),
+        ("metadata", b"[1]"),
+    ):
+        hostile = data.rstrip(b"}\n") + b', "' + field.encode() + b'": ' + value + b"}"
+        with pytest.raises(errors.ManifestError):
+            manifest.decode(hostile)

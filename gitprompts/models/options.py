@@ -56,7 +56,7 @@ def read_config(value: object, argument: str = "model_config") -> dict[str, Any]
         )
     try:
         found: dict[str, Any] = msgspec.json.decode(msgspec.json.encode(value))
-    except (TypeError, msgspec.EncodeError) as exc:
+    except (TypeError, RecursionError, msgspec.EncodeError) as exc:
         raise InvalidInputError(
             f"{argument} must hold JSON values only (strings, numbers, lists, dicts): {exc}"
         ) from None

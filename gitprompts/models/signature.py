@@ -275,7 +275,7 @@ def example_value(example: Any) -> Any:
         example = example.to_dict(orient="split")
     try:
         return msgspec.json.decode(msgspec.json.encode(example))
-    except (TypeError, msgspec.EncodeError) as exc:
+    except (TypeError, RecursionError, msgspec.EncodeError) as exc:
         raise InvalidInputError(
             f"input_example {example!r} cannot be stored as JSON ({exc}): give a str, a dict, "
             "a list or a pandas DataFrame of plain values"
