@@ -370,3 +370,20 @@ def test_a_hostile_manifest_field_is_a_manifest_error() -> None:
         hostile = data.rstrip(b"}\n") + b', "' + field.encode() + b'": ' + value + b"}"
         with pytest.raises(errors.ManifestError):
             manifest.decode(hostile)
+
+
+def test_signature_from_type_hints_as_mlflow_3(home: Path) -> None:
+    def predict(model_input: list[str]) -> list[str]:
+        return model_input
+
+    info = gitprompts.pyfunc.log_model(predict, name="hinted")
+    assert [c.type for c in info.signature.inputs.inputs] == ["string"]
+    with pytest.raises(errors.SchemaEnforcementError):
+        gitprompts.pyfunc.load_model(info.model_uri).predict([1])
+
+    # A PythonModel's hints are read from its predict, after context.
+    class Hinted(PythonModel):
+        def predict(self, context: Any, model_input: list[int], params: Any = None) -> Any:
+            return model_input
+
+    assert gitprompts.pyfunc.log_model(Hinted(), name="h").signature.inputs.inputs[0].type == "long"

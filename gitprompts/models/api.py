@@ -256,9 +256,10 @@ def _build(
             raise InvalidInputError("code_paths= is only for models logged from a script path")
         flavor = flavor or flavors.detect(model)
         loader, entry, files = flavors.get(flavor).serialise(model)
+        obj = model
     module = flavors.get(flavor)
     packages = _package_versions(module.PACKAGES)
-    extra_files, fields = model_options.fields(packages, **options)
+    extra_files, fields = model_options.fields(packages, model=obj, **options)
     files = {**files, **extra_files}
     entries, copies = _pin(
         [(w, v, "explicit") for w, v in explicit] + [(w, v, "auto") for w, v in auto]

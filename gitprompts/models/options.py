@@ -29,7 +29,7 @@ from gitprompts.errors import InvalidInputError, RequirementsMismatchWarning
 from gitprompts.models import importer, requirements
 from gitprompts.models.context import PythonModelContext
 from gitprompts.models.manifest import Manifest
-from gitprompts.models.signature import coerce, example_value, infer_signature
+from gitprompts.models.signature import coerce, example_value, from_type_hints, infer_signature
 
 _ARTIFACT = re.compile(r"[A-Za-z0-9_.\-]{1,100}")
 # An artifact folder is bundled whole; past this many files it is a data set, not a model part.
@@ -120,17 +120,20 @@ def fields(
     conda_env: object = None,
     metadata: object = None,
     model_config: object = None,
+    model: object = None,
 ) -> tuple[dict[str, bytes], dict[str, Any]]:
-    """The extra files and manifest fields for MLflow's ``log_model`` options."""
+    """The extra files and manifest fields for MLflow's ``log_model`` options (of ``model``)."""
     files, where = _bundle(artifacts)
     reqs, env = requirements.resolve(
         pip_requirements, extra_pip_requirements, conda_env, default_requirements(packages)
     )
     example = None if input_example is None else example_value(input_example)
     sig = coerce(signature)
+    if sig is None:
+        # As MLflow 3: from predict's type hints first, else from the example
+        # (its inputs only: MLflow also runs predict on it to type the outputs).
+        sig = from_type_hints(model)
     if sig is None and example is not None:
-        # MLflow infers a signature from the example when none is given; the
-        # inputs only here (MLflow also runs predict on it for the outputs).
         sig = infer_signature(input_example)
     found: dict[str, Any] = {
         "requirements": reqs,

@@ -269,6 +269,47 @@ def infer_signature(
     )
 
 
+_HINTED = {str: "string", bool: "boolean", int: "long", float: "double", bytes: "binary"}
+
+
+def from_type_hints(model: Any) -> ModelSignature | None:
+    """A signature from ``predict``'s type hints, as MLflow 3 makes one (scalars and their lists).
+
+    The input is the first parameter after ``context``; ``list[str]`` gives
+    a string column, and so on for ``int``/``float``/``bool``/``bytes``.
+    Other hints (dicts, pydantic models) give no signature here.
+
+    >>> def predict(model_input: list[str]) -> list[str]:
+    ...     return model_input
+    >>> from_type_hints(predict).inputs
+    Schema([ColSpec('string')])
+    """
+    import inspect
+    import typing
+
+    function = getattr(model, "predict", model)
+    if not callable(function):
+        return None
+    try:
+        hints = typing.get_type_hints(function)
+        names = [n for n in inspect.signature(function).parameters if n not in ("self", "context")]
+    except Exception:  # unresolvable hints are the model's business, not a logging error
+        return None
+
+    def column(hint: Any) -> Schema | None:
+        if hint in _HINTED:
+            return Schema([ColSpec(_HINTED[hint])])  # type: ignore[arg-type]
+        args = typing.get_args(hint)
+        if typing.get_origin(hint) is list and len(args) == 1 and args[0] in _HINTED:
+            return Schema([ColSpec(_HINTED[args[0]])])  # type: ignore[arg-type]
+        return None
+
+    inputs = column(hints.get(names[0])) if names else None
+    if inputs is None:
+        return None
+    return ModelSignature(inputs=inputs, outputs=column(hints.get("return")))
+
+
 def example_value(example: Any) -> Any:
     """``input_example`` as stored (JSON values; a DataFrame in pandas' ``split`` form)."""
     if hasattr(example, "to_dict") and hasattr(example, "columns"):
