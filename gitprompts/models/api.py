@@ -186,6 +186,7 @@ def log_model(
     store = Store()
     # Found before anything is written: a refused call leaves nothing behind.
     run = runs.active_run() if run_id is None else runs.get_run(run_id, store=store)
+    params, tags = runs.as_strings(params, "params"), runs.as_strings(tags, "tags")
     manifest, files, copies = _build(model, prompts, code_paths, flavor, options)
     model_id, manifest = modelstore.write(store, manifest, files, copies)
     if run is None:

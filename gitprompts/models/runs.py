@@ -244,7 +244,7 @@ def active_run() -> Run | None:
     return _stack[-1] if _stack else None
 
 
-def _strings(value: object, argument: str) -> dict[str, str]:
+def as_strings(value: object, argument: str) -> dict[str, str]:
     """MLflow stores params and tags as strings: ``str()`` of every key and value."""
     if value is None:
         return {}
@@ -291,7 +291,7 @@ def start_run(
     run_name = _optional_str(run_name, "run_name")
     description = _optional_str(description, "description")
     experiment_id = None if experiment_id is None else str(experiment_id)
-    tags = _strings(tags, "tags")
+    tags = as_strings(tags, "tags")
     store = store or Store()
     active = _stack[-1] if _stack else None
     if active is not None and not nested and run_id != active.run_id:
@@ -414,7 +414,7 @@ def _with_model(
     params: dict[str, Any] | None,
     tags: dict[str, Any] | None,
 ) -> RunRecord:
-    params, tags = _strings(params, "params"), _strings(tags, "tags")
+    params, tags = as_strings(params, "params"), as_strings(tags, "tags")
     changes: dict[str, Any] = {"models": {**record.models, name: model_id}}
     if params:
         changes["model_params"] = {**record.model_params, name: params}
