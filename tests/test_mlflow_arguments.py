@@ -387,3 +387,21 @@ def test_signature_from_type_hints_as_mlflow_3(home: Path) -> None:
             return model_input
 
     assert gitprompts.pyfunc.log_model(Hinted(), name="h").signature.inputs.inputs[0].type == "long"
+
+
+def test_models_show_json_lists_the_mlflow_fields(home: Path) -> None:
+    from click.testing import CliRunner
+
+    from gitprompts.cli import main
+
+    info = gitprompts.pyfunc.log_model(
+        NewStyle(), name="shown", input_example=["a"], metadata={"owner": "nlp"}
+    )
+    result = CliRunner().invoke(main, ["models", "show", info.model_uri, "--json"])
+    assert result.exit_code == 0, result.output
+    shown = json.loads(result.output)
+    assert shown["metadata"] == {"owner": "nlp"}
+    assert json.loads(shown["signature"]["inputs"]) == [
+        {"type": "string", "name": None, "required": True}
+    ]
+    assert shown["requirements"][0].startswith("gitprompts==")
