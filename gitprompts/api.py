@@ -18,8 +18,7 @@ from gitprompts.core.prompt import Prompt, PromptVersion
 from gitprompts.core.search import compile_filter, compile_order_by
 from gitprompts.core.uri import PromptRef, resolve_ref
 from gitprompts.errors import InvalidInputError, NotFoundError
-from gitprompts.models import active, pins, runs
-from gitprompts.models.manifest import SHA256
+from gitprompts.models import current, pins
 from gitprompts.remote.location import get_registry
 
 
@@ -89,14 +88,18 @@ def load_prompt(
         found = pins.intercept(ref, written, allow_missing, _from_registry)
     else:
         found = _from_registry(ref, allow_missing)
-    if link_to_model and model_id is None:
-        model_id = active.get_active_model_id()
-    if found is not None and (runs.active_run() is not None or (link_to_model and model_id)):
+    if link_to_model and model_id is None and current.model:
+        model_id = current.model[0]
+    if found is not None and (current.runs or (link_to_model and model_id)):
         _link(found, model_id if link_to_model else None)
     return found
 
 
 def _link(found: PromptVersion, model_id: str | None) -> None:
+    # Imported here: only a load inside a run or for a model pays for them.
+    from gitprompts.models import runs
+    from gitprompts.models.manifest import SHA256
+
     if model_id is not None and (not isinstance(model_id, str) or not SHA256.fullmatch(model_id)):
         raise InvalidInputError(
             f"model_id must be the 64 hex digits of a logged model (ModelInfo.model_id), "

@@ -18,11 +18,11 @@ from __future__ import annotations
 from typing import Any
 
 from gitprompts.errors import UnsupportedArgumentError
-from gitprompts.models import sources
+from gitprompts.models import current, sources
 
 __all__ = ["ActiveModel", "clear_active_model", "get_active_model_id", "set_active_model"]
 
-_active: list[str] = []  # the active model id, or nothing
+_active = current.model  # the active model id, or nothing
 
 
 class ActiveModel:

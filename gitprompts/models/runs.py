@@ -44,7 +44,7 @@ from gitprompts.errors import (
     RunRecordChangedError,
 )
 from gitprompts.fs.atomic import atomic_write
-from gitprompts.models import arguments
+from gitprompts.models import arguments, current
 from gitprompts.models.manifest import RUN_ID, SHA256
 from gitprompts.models.store import Store, read_at_most, sha256
 from gitprompts.remote.location import home
@@ -167,7 +167,8 @@ class Run:
         return f"<Run: run_id={self.run_id!r}, run_name={self.run_name!r}>"
 
 
-_stack: list[Run] = []
+# The active runs, innermost last (held in ``current`` so load_prompt can look cheaply).
+_stack: list[Run] = current.runs
 _write_lock = threading.Lock()
 _encoder = msgspec.json.Encoder(order="sorted")
 
