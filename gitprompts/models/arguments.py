@@ -57,9 +57,6 @@ IGNORED: dict[str, str] = {
         "code_paths are not inferred; a script's own modules must be listed in code_paths"
     ),
     "log_system_metrics": "gitprompts collects no system metrics",
-    "experiment_id": (
-        "gitprompts has no experiments; the id is recorded on the run (run.info.experiment_id)"
-    ),
 }
 
 # Refused whenever given: what to write instead.
