@@ -21,6 +21,8 @@ the call get their defaults; params the schema does not name are dropped.
 Schema([ColSpec('string', 'question')])
 >>> enforce(sig, {"question": "Why?"}, None)
 ({'question': 'Why?'}, {'temperature': 0.1})
+>>> enforce(sig, {"question": ["Why?", "How?"]}, {"temperature": 0.5})  # columns, as pandas'
+({'question': ['Why?', 'How?']}, {'temperature': 0.5})
 >>> enforce(sig, {"q": "Why?"}, None)  # doctest: +ELLIPSIS
 Traceback (most recent call last):
 gitprompts.errors.SchemaEnforcementError: ... Error: Model is missing inputs ['question']. Note ...
@@ -348,6 +350,10 @@ def _rows(data: Any) -> list[dict[str, Any]] | None:
         rows: list[dict[str, Any]] = data.to_dict(orient="records")
         return rows
     if isinstance(data, dict):
+        columns = list(data.values())
+        if columns and all(isinstance(c, list) and len(c) == len(columns[0]) for c in columns):
+            # Column-oriented, as a DataFrame's dict: one row per position.
+            return [dict(zip(data, row, strict=True)) for row in zip(*columns, strict=True)]
         return [data]
     if isinstance(data, (list, tuple)) and data and all(isinstance(r, dict) for r in data):
         return list(data)
