@@ -24,8 +24,11 @@ from pathlib import Path
 from typing import Any
 from wsgiref.simple_server import ServerHandler, WSGIRequestHandler, WSGIServer
 
+from gitprompts.core.layout import SERVE_ARTIFACTS_PATH
 from gitprompts.errors import GitPromptsError
+from gitprompts.models.store import Store
 
+from .artifacts import ArtifactsApp
 from .deadline import DeadlineReader
 from .git_http import GitApp
 from .hookdir import HookDirs
@@ -191,9 +194,12 @@ def make_server(
         raise GitPromptsError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     server.hook_dirs = HookDirs()
     server.idle_timeout = idle_timeout
+    tokens = list(tokens)
     git_app = GitApp(registry, tokens=tokens, read_only=read_only, hooks=server.hook_dirs)
     ui_app = UIApp(registry, clone_url=server.url + GIT_PREFIX)
-    server.set_app(mount(git_app, ui_app))
+    # The team's artifact store: this process's local store, beside git and the UI.
+    artifacts_app = ArtifactsApp(Store().root, tokens=tokens, read_only=read_only)
+    server.set_app(mount(artifacts_app, mount(git_app, ui_app), prefix=SERVE_ARTIFACTS_PATH))
     return server
 
 
