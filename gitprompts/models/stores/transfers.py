@@ -106,9 +106,10 @@ def _remote_for(store: Store) -> ArtifactStore | None:
 def fetch_object(store: Store, digest: str, size: int | None, shown: str) -> bool:
     """Bring object ``digest`` into the local cache from the shared store; False if there is none.
 
-    ``size`` is the manifest's (a longer download is cut off; a shorter one is
-    ``ArtifactTransferError``); a download whose sha256 differs raises
-    ``IntegrityError`` naming ``shown``, the file as the model calls it.
+    ``size`` is the manifest's (a longer download is cut off there); a
+    download whose sha256 differs raises ``IntegrityError`` naming ``shown``,
+    the file as the model calls it; one that breaks off,
+    ``ArtifactTransferError``. Either way nothing is kept.
     """
     remote = _remote_for(store)
     if remote is None:
@@ -132,8 +133,8 @@ def fetch_object(store: Store, digest: str, size: int | None, shown: str) -> boo
             yield piece
 
     def check() -> None:
-        if size is not None and got < size:
-            raise ArtifactTransferError(remote.url, f"{key} broke off after {got} of {size} bytes")
+        # A stream that broke off raised already (ArtifactTransferError); one that
+        # ended normally with other bytes, shorter or not, was changed in the store.
         if hasher.hexdigest() != digest:
             raise IntegrityError(f"{shown} (from {remote.url})", digest, hasher.hexdigest())
 
