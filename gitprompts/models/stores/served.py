@@ -151,12 +151,21 @@ class ServedStore:
     def _stream(
         self, conn: http.client.HTTPConnection, response: http.client.HTTPResponse, key: str
     ) -> Iterator[bytes]:
+        expected = response.length  # from Content-Length; None when the server sent none
+        got = 0
         with closing(conn):
             try:
                 while piece := response.read(PIECE):
+                    got += len(piece)
                     yield piece
             except (OSError, http.client.HTTPException) as exc:
                 raise ArtifactTransferError(self.url, f"GET {key} broke off: {exc}") from None
+            # http.client's read(n) returns what came before a hang-up without a word.
+            if response.length or (expected is not None and got < expected):
+                raise ArtifactTransferError(
+                    self.url,
+                    f"GET {key} broke off after {got} bytes of {got + (response.length or 0)}",
+                )
 
 
 class _Reading:
