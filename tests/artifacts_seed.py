@@ -65,7 +65,7 @@ def moto_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                 break
             except OSError:
                 if proc.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError("moto server did not start:\n" + log.read_text())
+                    raise AssertionError("moto did not start:\n" + log.read_text()) from None
                 time.sleep(0.1)
         yield endpoint
     finally:

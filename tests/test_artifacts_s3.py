@@ -109,7 +109,7 @@ def test_c_refuses_a_tampered_object_and_keeps_nothing(
     raw_put(f"s3://{bucket}/team", transfers.object_key(code.sha256), b"import os  # evil\n")
 
     _clone_as(tmp_path / "c", origin, monkeypatch)
-    with pytest.raises(errors.IntegrityError, match="bot13.py") as caught:
+    with pytest.raises(errors.IntegrityError, match=r"bot13\.py") as caught:
         gitprompts.load_model(f"models:/{model_id}")
     assert code.sha256 in str(caught.value)
     problems = gitprompts.verify_model(f"models:/{model_id}")

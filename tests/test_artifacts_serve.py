@@ -16,6 +16,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -166,7 +167,7 @@ def test_a_read_only_server_refuses_uploads(
 class _Dying(http.server.BaseHTTPRequestHandler):
     """A store that promises whole files and hangs up part way (GET), or mid-upload (PUT)."""
 
-    files: dict[str, bytes] = {}
+    files: ClassVar[dict[str, bytes]] = {}
 
     def log_message(self, *args: object) -> None:
         pass

@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from gitprompts.core.layout import MODELS_NOTES, note_ids
 from gitprompts.errors import (
     ArtifactStoreError,
-    ArtifactTransferError,
     ArtifactUploadWarning,
     IntegrityError,
     ModelNotFoundError,
