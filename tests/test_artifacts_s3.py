@@ -201,3 +201,33 @@ def test_a_large_artifact_streams_in_parts_and_round_trips(
     data = (tmp_path / "weights" / "w.bin").read_bytes()
     big = next(f for f in info.files if f.path.endswith("w.bin"))
     assert Store().object_path(big.sha256).read_bytes() == data
+
+
+def test_a_local_object_that_does_not_verify_is_never_published(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, s3: tuple[str, str]
+) -> None:
+    """Hashed as it is sent: a damaged cache file aborts the (multipart) upload."""
+    import os
+
+    _, bucket = s3
+    become(tmp_path / "a", monkeypatch)
+    gitprompts.register_prompt("chat", "You are helpful.")
+    gitprompts.set_prompt_alias("chat", "production", 1)
+    weights = tmp_path / "weights"
+    weights.mkdir()
+    (weights / "w.bin").write_bytes(os.urandom(9 << 20))  # past one 8 MiB part
+    info = gitprompts.log_model(
+        str(write_model_script(tmp_path / "src")), name="big", code_paths=[str(weights)]
+    )
+    big = next(f for f in info.files if f.path.endswith("w.bin"))
+    path = Store().object_path(big.sha256)
+    with open(path, "r+b") as f:
+        f.seek(5 << 20)
+        f.write(b"rot")
+    monkeypatch.setenv("GITPROMPTS_ARTIFACTS", f"s3://{bucket}/team")
+    remote = gitprompts.models.stores.location.shared_store()
+    assert remote is not None
+    with pytest.raises(errors.IntegrityError, match=r"w\.bin"):
+        transfers.upload_model(Store(), remote, info.model_id)
+    assert not remote.exists(transfers.object_key(big.sha256))
+    assert not remote.exists(transfers.manifest_key(info.model_id))

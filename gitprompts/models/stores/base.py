@@ -16,7 +16,6 @@ False
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 # Read and sent in pieces of this size: the 200 MB benchmark keeps ~40 MB of
@@ -39,8 +38,13 @@ class ArtifactStore(Protocol):
         """Every key under ``prefix`` (a folder such as ``models/``)."""
         ...
 
-    def upload(self, key: str, path: Path, size: int, progress: Progress | None = None) -> None:
-        """Publish the file at ``path`` under ``key`` (streamed, whole or not at all)."""
+    def upload(self, key: str, pieces: Iterator[bytes], size: int) -> None:
+        """Publish ``size`` bytes arriving in ``pieces`` under ``key``, whole or not at all.
+
+        ``pieces`` may raise (the caller hashes as it reads and refuses a
+        file that does not verify): the upload is then abandoned, nothing is
+        published, and that exception propagates unchanged.
+        """
         ...
 
     def upload_bytes(self, key: str, data: bytes) -> None:

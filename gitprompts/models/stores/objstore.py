@@ -15,11 +15,9 @@ False
 
 from __future__ import annotations
 
-import builtins
 import os
 from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any, NoReturn
 
 from gitprompts.core.urls import without_password
@@ -29,9 +27,10 @@ from gitprompts.errors import (
     ArtifactStoreNotFoundError,
     ArtifactStoreUnreachableError,
     ArtifactTransferError,
+    GitPromptsError,
     InvalidInputError,
 )
-from gitprompts.models.stores.base import CHUNK, Progress
+from gitprompts.models.stores.base import CHUNK
 
 # Parts uploaded at once: 8 x 8 MiB in flight keeps memory flat (~70 MB at
 # most) and saturates a local server; obstore's default is 12 x 5 MB.
@@ -109,23 +108,19 @@ class ObjectStore:
         except Exception as exc:
             self._fail(exc, "LIST", prefix)
 
-    def upload(self, key: str, path: Path, size: int, progress: Progress | None = None) -> None:
+    def upload(self, key: str, pieces: Iterator[bytes], size: int) -> None:
         try:
             if size <= CHUNK:
-                self._obstore.put(self._store, key, path.read_bytes(), use_multipart=False)
-                if progress is not None:
-                    progress(size)
+                self._obstore.put(self._store, key, b"".join(pieces), use_multipart=False)
                 return
             # A multipart upload, parts sent in parallel; S3 publishes the
-            # object only when the upload completes, so a broken one leaves
-            # nothing under ``key``.
+            # object only when the upload completes, so one that breaks off,
+            # or whose pieces raise, leaves nothing under ``key``.
             self._obstore.put(
-                self._store,
-                key,
-                _pieces(path, progress),
-                chunk_size=CHUNK,
-                max_concurrency=MAX_CONCURRENCY,
+                self._store, key, pieces, chunk_size=CHUNK, max_concurrency=MAX_CONCURRENCY
             )
+        except GitPromptsError:
+            raise  # the caller's refusal (a file that does not verify), raised from ``pieces``
         except Exception as exc:
             self._fail(exc, "PUT", key)
 
@@ -155,14 +150,6 @@ class ObjectStore:
 
     def _fail(self, exc: BaseException, method: str, key: str) -> NoReturn:
         raise _translate(self.url, exc, f"{method} {key}") from None
-
-
-def _pieces(path: Path, progress: Progress | None) -> Iterator[bytes]:
-    with builtins.open(path, "rb") as f:
-        while piece := f.read(CHUNK):
-            yield piece
-            if progress is not None:
-                progress(len(piece))
 
 
 def _profile_provider(url: str) -> Any:

@@ -16,7 +16,6 @@ Plain ``http.client``: one request at a time, streamed in 1 MiB pieces.
 
 from __future__ import annotations
 
-import builtins
 import http.client
 import os
 import socket
@@ -24,7 +23,6 @@ import ssl
 import urllib.parse
 from collections.abc import Iterator
 from contextlib import closing
-from pathlib import Path
 from typing import NoReturn
 
 from gitprompts.core.urls import without_password
@@ -35,7 +33,6 @@ from gitprompts.errors import (
     ArtifactStoreUnreachableError,
     ArtifactTransferError,
 )
-from gitprompts.models.stores.base import Progress
 
 PIECE = 1 << 20
 TIMEOUT = 60.0
@@ -120,11 +117,11 @@ class ServedStore:
             raise ArtifactTransferError(self.url, f"listing {prefix} is over {MAX_LISTING} bytes")
         return [line for line in data.decode("utf-8", "replace").splitlines() if line]
 
-    def upload(self, key: str, path: Path, size: int, progress: Progress | None = None) -> None:
-        with builtins.open(path, "rb") as f:
-            body = _Reading(f, progress)
-            headers = {"Content-Length": str(size), "Content-Type": "application/octet-stream"}
-            conn, response = self._request("PUT", key, body, headers)
+    def upload(self, key: str, pieces: Iterator[bytes], size: int) -> None:
+        # A body that raises part way (a file that does not verify) is a short
+        # upload: the server refuses it and publishes nothing.
+        headers = {"Content-Length": str(size), "Content-Type": "application/octet-stream"}
+        conn, response = self._request("PUT", key, pieces, headers)
         with closing(conn):
             if response.status not in (200, 201, 204):
                 self._fail(response, f"PUT {key}")
@@ -166,20 +163,6 @@ class ServedStore:
                     self.url,
                     f"GET {key} broke off after {got} bytes of {got + (response.length or 0)}",
                 )
-
-
-class _Reading:
-    """A file for http.client to send in pieces, reporting progress."""
-
-    def __init__(self, f: builtins.object, progress: Progress | None) -> None:
-        self._f = f
-        self._progress = progress
-
-    def read(self, size: int = PIECE) -> bytes:
-        piece: bytes = self._f.read(max(size, PIECE))  # type: ignore[attr-defined]
-        if piece and self._progress is not None:
-            self._progress(len(piece))
-        return piece
 
 
 def open(url: str) -> ServedStore:

@@ -234,21 +234,23 @@ def _local_manifest(store: Store, model_id: str) -> mf.Manifest:
     return manifest
 
 
-def _verified_size(store: Store, digest: str, shown: str) -> int:
-    """Re-hash a local object before it is sent: nothing that does not verify is published."""
+def _verified_pieces(store: Store, digest: str, shown: str, bar: Bar) -> Iterator[bytes]:
+    """A local object in pieces, hashed as it is sent; one that does not verify raises at
+    its end, which abandons the upload: nothing that does not verify is published, at the
+    cost of no second read of the file."""
     path = store.object_path(digest)
     hasher = hashlib.sha256()
-    size = 0
     try:
-        with open(path, "rb") as f:
-            while piece := f.read(CHUNK):
-                hasher.update(piece)
-                size += len(piece)
+        f = open(path, "rb")  # noqa: SIM115 - closed below, as the generator ends
     except FileNotFoundError:
         raise IntegrityError(f"{shown} ({path})", digest, "missing file") from None
+    with f:
+        while piece := f.read(CHUNK):
+            hasher.update(piece)
+            bar(len(piece))
+            yield piece
     if hasher.hexdigest() != digest:
         raise IntegrityError(f"{shown} ({path})", digest, hasher.hexdigest())
-    return size
 
 
 def upload_model(
@@ -266,8 +268,12 @@ def upload_model(
         key = object_key(digest)
         if remote.exists(key):
             continue
-        size = _verified_size(store, digest, shown)
-        remote.upload(key, store.object_path(digest), size, Bar(f"uploading {shown}", size))
+        try:
+            size = store.object_path(digest).stat().st_size
+        except FileNotFoundError:
+            raise IntegrityError(shown, digest, "missing file") from None
+        bar = Bar(f"uploading {shown}", size)
+        remote.upload(key, _verified_pieces(store, digest, shown, bar), size)
         sent.objects += 1
         sent.bytes += size
     data = (store.root / manifest_key(model_id)).read_bytes()
