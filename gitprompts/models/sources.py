@@ -96,6 +96,12 @@ class Located:
 
     def read_all(self) -> tuple[dict[str, bytes], dict[tuple[str, int], bytes]]:
         """Every file and pinned prompt, verified, before anything is executed."""
+        if self.store is not None and self.directory is None:
+            wanted: list[tuple[str, int | None, str]] = [
+                (e.sha256, e.size, self._where(f"files/{e.path}")) for e in self.manifest.files
+            ]
+            wanted += [(p.sha256, None, self._where(p.copy_path)) for p in self.manifest.prompts]
+            transfers.fetch_missing(self.store, wanted)  # side by side from a shared store
         files = {e.path: self.read_file(e) for e in self.manifest.files}
         prompts = {(p.name, p.version): self.read_prompt(p) for p in self.manifest.prompts}
         return files, prompts

@@ -18,8 +18,9 @@ import hashlib
 import sys
 import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from gitprompts.core.layout import MODELS_NOTES, note_ids
 from gitprompts.errors import (
@@ -42,6 +43,10 @@ from gitprompts.registry import Registry
 MAX_PROMPT_COPY = 64 << 20
 # Transfers this large draw a progress bar on a terminal.
 BAR_FROM = 16 << 20
+# Objects moved at once; each large one is also sent in parallel parts.
+PARALLEL = 4
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 @dataclass
@@ -264,24 +269,51 @@ def upload_model(
     }
     for p in manifest.prompts:
         wanted.setdefault(p.sha256, f"models:/{model_id}/{p.copy_path}")
-    for digest, shown in sorted(wanted.items()):
+
+    def send(item: tuple[str, str]) -> int:
+        digest, shown = item
         key = object_key(digest)
         if remote.exists(key):
-            continue
+            return -1
         try:
             size = store.object_path(digest).stat().st_size
         except FileNotFoundError:
             raise IntegrityError(shown, digest, "missing file") from None
         bar = Bar(f"uploading {shown}", size)
         remote.upload(key, _verified_pieces(store, digest, shown, bar), size)
-        sent.objects += 1
-        sent.bytes += size
+        return size
+
+    # Objects go up side by side (the clients release the GIL while they wait):
+    # a model of a few small files costs about one round trip, not one per file.
+    for size in _parallel(send, sorted(wanted.items())):
+        if size >= 0:
+            sent.objects += 1
+            sent.bytes += size
     data = (store.root / manifest_key(model_id)).read_bytes()
     remote.upload_bytes(manifest_key(model_id), data)
     sent.objects += 1
     sent.bytes += len(data)
     sent.models.append(model_id)
     return sent
+
+
+def _parallel(work: Callable[[T], R], items: list[T]) -> list[R]:
+    """``[work(i) for i in items]`` on up to ``PARALLEL`` threads; the first error is raised."""
+    if len(items) <= 1:
+        return [work(i) for i in items]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(min(PARALLEL, len(items))) as pool:
+        return list(pool.map(work, items))
+
+
+def fetch_missing(store: Store, wanted: list[tuple[str, int | None, str]]) -> None:
+    """Fetch, side by side, every ``(digest, size, shown)`` the local cache lacks."""
+    if not store.shared:
+        return
+    missing = [w for w in wanted if not store.object_path(w[0]).is_file()]
+    if len(missing) > 1:
+        _parallel(lambda w: fetch_object(store, *w), missing)
 
 
 def upload_run(store: Store, remote: ArtifactStore, run_id: str) -> None:
