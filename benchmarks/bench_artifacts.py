@@ -217,9 +217,7 @@ def main() -> None:
             os.unlink(Store().object_path(digest))
             down_rss = run_child("download", child_env, info.model_id, digest, size)
             # The object is back in the cache, fetched by the child.
-            rows.append(
-                (size_mb, ups, b_ups, cli_ups, downs, b_downs, up_rss, down_rss)
-            )
+            rows.append((size_mb, ups, b_ups, cli_ups, downs, b_downs, up_rss, down_rss))
 
         # A re-push of an unchanged model, and load_model from a cold cache.
         os.environ["GITPROMPTS_HOME"] = str(work / "repush")
@@ -256,7 +254,9 @@ def main() -> None:
                 f"{size_mb:>6} MB | {op:8} | {' '.join(f'{t:.2f}' for t in ours)} / "
                 f"{' '.join(f'{t:.2f}' for t in theirs)}"
             )
-    print(f"{'artifact':>9} | {'op':8} | {'gitprompts':>10} | {'boto3':>8} | {'ratio':>5} | aws cli")
+    print(
+        f"{'artifact':>9} | {'op':8} | {'gitprompts':>10} | {'boto3':>8} | {'ratio':>5} | aws cli"
+    )
     for size_mb, ups, b_ups, cli_ups, downs, b_downs, up_rss, down_rss in rows:
         cli = f"{med(cli_ups):.2f} s" if cli_ups else "not installed"
         print(

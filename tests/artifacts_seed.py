@@ -8,10 +8,12 @@ process at another home and forgets every open registry.
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Iterator
@@ -43,30 +45,53 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def moto_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """``http://127.0.0.1:PORT`` of a moto S3 server running for the whole session."""
-    pytest.importorskip("moto.server")
-    pytest.importorskip("obstore")
+def _start_moto(
+    log: Path, env: dict[str, str] | None = None
+) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
-    log = tmp_path_factory.mktemp("moto") / "moto.log"
     with open(log, "wb") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
             stdout=out,
             stderr=subprocess.STDOUT,
+            env=env,
         )
     endpoint = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(endpoint + "/", timeout=1).read()
+            return proc, endpoint
+        except urllib.error.HTTPError:
+            return proc, endpoint  # answering (an auth-checking server refuses the probe)
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                raise AssertionError("moto did not start:\n" + log.read_text()) from None
+            time.sleep(0.1)
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``http://127.0.0.1:PORT`` of a moto S3 server running for the whole session."""
+    pytest.importorskip("moto.server")
+    pytest.importorskip("obstore")
+    proc, endpoint = _start_moto(tmp_path_factory.mktemp("moto") / "moto.log")
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(endpoint + "/", timeout=1).read()
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError("moto did not start:\n" + log.read_text()) from None
-                time.sleep(0.1)
+        yield endpoint
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+@pytest.fixture
+def moto_checking_credentials(tmp_path: Path) -> Iterator[str]:
+    """A moto server that checks signatures (IAM auth on from the first request)."""
+    pytest.importorskip("moto.server")
+    pytest.importorskip("obstore")
+    env = {**os.environ, "INITIAL_NO_AUTH_ACTION_COUNT": "0"}
+    proc, endpoint = _start_moto(tmp_path / "moto-auth.log", env)
+    try:
         yield endpoint
     finally:
         proc.terminate()
@@ -132,6 +157,7 @@ __all__ = [
     "cached_files",
     "free_port",
     "make_bucket",
+    "moto_checking_credentials",
     "moto_endpoint",
     "raw_put",
     "s3",

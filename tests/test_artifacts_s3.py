@@ -19,13 +19,14 @@ from gitprompts.models.stores import transfers
 from .artifacts_seed import (
     become,
     cached_files,
+    moto_checking_credentials,
     moto_endpoint,
     raw_put,
     s3,
     write_model_script,
 )
 
-__all__ = ["moto_endpoint", "s3"]  # fixtures used by the tests below
+__all__ = ["moto_checking_credentials", "moto_endpoint", "s3"]  # fixtures used by the tests below
 
 
 def _machine_a(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, url: str) -> tuple[str, Path]:
@@ -71,6 +72,14 @@ def test_a_logs_and_pushes_b_clones_and_loads_the_pinned_prompt(
     cached = cached_files(tmp_path / "b")
     assert f"models/{model_id}.json" in cached
     assert not [f for f in cached if f.startswith("tmp/")]
+    from click.testing import CliRunner
+
+    from gitprompts.cli import main
+
+    listed = CliRunner().invoke(main, ["models", "list"])
+    assert listed.exit_code == 0 and model_id[:12] in listed.output
+    shown = CliRunner().invoke(main, ["models", "verify", f"models:/{model_id[:12]}"])
+    assert shown.exit_code == 0, shown.output
 
 
 def _run_of(model_id: str) -> str:
@@ -231,3 +240,17 @@ def test_a_local_object_that_does_not_verify_is_never_published(
         transfers.upload_model(Store(), remote, info.model_id)
     assert not remote.exists(transfers.object_key(big.sha256))
     assert not remote.exists(transfers.manifest_key(info.model_id))
+
+
+def test_wrong_credentials_are_refused_by_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, moto_checking_credentials: str
+) -> None:
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_checking_credentials)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAWRONGWRONGWRONG1")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "wrong")
+    monkeypatch.setenv("AWS_REGION", "us-east-1")
+    monkeypatch.setenv("GITPROMPTS_ARTIFACTS", "s3://team-models/x")
+    become(tmp_path / "a", monkeypatch)
+    with pytest.raises(errors.ArtifactStoreAuthError, match="credentials refused"):
+        gitprompts.load_model("models:/" + "ab" * 32)
+    assert cached_files(tmp_path / "a") == []

@@ -233,3 +233,26 @@ def test_a_store_that_dies_mid_transfer_leaves_nothing(
         gitprompts.load_model(info.model_uri)
     cached = cached_files(tmp_path / "b")
     assert cached == [f"models/{info.model_id}.json"]  # the manifest verified; no half object
+
+
+def test_an_unreachable_serve_store_is_one_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from .artifacts_seed import free_port
+
+    monkeypatch.setenv("GITPROMPTS_ARTIFACTS", f"http://127.0.0.1:{free_port()}/artifacts")
+    with pytest.raises(errors.ArtifactStoreUnreachableError, match="unreachable"):
+        gitprompts.load_model("models:/" + "cd" * 32)
+    with pytest.warns(errors.ArtifactUploadWarning, match="push"):
+        info = gitprompts.log_model(lambda q: q, name="echo")
+    assert gitprompts.load_model(info.model_uri).predict("x") == "x"  # logged here: offline
+
+
+def test_the_progress_bar_stays_off_the_terminal_when_it_is_not_one(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    bar = transfers.Bar("uploading w.bin", 1 << 30)
+    bar(1 << 29)
+    bar(1 << 29)
+    assert not bar.enabled and capsys.readouterr().err == ""
+    assert bar.done == 1 << 30
