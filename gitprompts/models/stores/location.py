@@ -20,6 +20,7 @@ Shared(url='s3://team-models/prod', source='GITPROMPTS_ARTIFACTS')
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import NamedTuple
 
 from gitprompts.core import artifacts
@@ -42,6 +43,9 @@ class Shared(NamedTuple):
 
 # (registry path, config mtime) -> origin URL: reading it is a git process (~2 ms).
 _origins: dict[tuple[str, int], str | None] = {}
+# (registry path, main) -> the setting's URL; a setting is one commit's file.
+_settings: dict[tuple[str, str], str | None] = {}
+_repos: dict[str, GitRepo] = {}
 
 
 def serve_store_url(git_url: str) -> str | None:
@@ -68,18 +72,30 @@ def read_setting(registry: Registry) -> str | None:
     >>> read_setting(get_registry()) is None
     True
     """
-    git = GitRepo(registry.path)
+    git = _repo(registry.path)
     main = git.ref(MAIN)
     if main is None:
         return None
-    blob = git.blob_at(main, ARTIFACTS_FILE)
-    if blob is None:
-        return None
-    if git.blob_size(blob) > artifacts.MAX_BYTES:
-        data = b"x" * (artifacts.MAX_BYTES + 1)  # refused by the decoder, never read
-    else:
-        data = git.read_blob(blob)
-    return artifacts.decode(data, ARTIFACTS_FILE).url
+    key = (str(registry.path), main)
+    if key not in _settings:
+        blob = git.blob_at(main, ARTIFACTS_FILE)
+        if blob is None:
+            found = None
+        elif git.blob_size(blob) > artifacts.MAX_BYTES:
+            data = b"x" * (artifacts.MAX_BYTES + 1)  # refused by the decoder, never read
+            found = artifacts.decode(data, ARTIFACTS_FILE).url
+        else:
+            found = artifacts.decode(git.read_blob(blob), ARTIFACTS_FILE).url
+        _settings[key] = found
+    return _settings[key]
+
+
+def _repo(path: Path) -> GitRepo:
+    # Opening a repository costs ~0.3 ms; log_model asks once per model.
+    repo = _repos.get(str(path))
+    if repo is None:
+        repo = _repos[str(path)] = GitRepo(path)
+    return repo
 
 
 def write_setting(registry: Registry, url: str | None) -> bool:
@@ -109,7 +125,7 @@ def write_setting(registry: Registry, url: str | None) -> bool:
         message = f"Share models through {url}"
     with registry.transaction() as txn:
         if txn.main is not None:
-            current = GitRepo(registry.path).blob_at(txn.main, ARTIFACTS_FILE)
+            current = txn.git.blob_at(txn.main, ARTIFACTS_FILE)
             if url is None and current is None:
                 return False
             wanted = changes[ARTIFACTS_FILE]
