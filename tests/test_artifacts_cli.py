@@ -73,3 +73,16 @@ def test_a_registry_cloned_from_serve_uses_its_store() -> None:
         "https://p.example.com/artifacts"
     )
     assert serve_store_url("https://p.example.com/team/prompts.git") is None
+
+
+def test_models_without_a_shared_store_never_import_obstore(home: Path) -> None:
+    code = (
+        "import sys, gitprompts\n"
+        "info = gitprompts.log_model(lambda q: q, name='m')\n"
+        "gitprompts.load_model(info.model_uri)\n"
+        "gitprompts.search_models()\n"
+        "assert 'obstore' not in sys.modules, 'obstore imported'\n"
+    )
+    import sys
+
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
