@@ -256,3 +256,37 @@ def test_the_progress_bar_stays_off_the_terminal_when_it_is_not_one(
     bar(1 << 29)
     assert not bar.enabled and capsys.readouterr().err == ""
     assert bar.done == 1 << 30
+
+
+def test_a_large_transfer_draws_a_progress_bar_on_a_terminal(home: Path) -> None:
+    """A subprocess whose stderr is a pseudo-terminal sees the bar; its stdout stays clean."""
+    import pty
+    import subprocess
+    import sys
+
+    code = (
+        "from gitprompts.models.stores.transfers import Bar\n"
+        "bar = Bar('uploading w.bin', 32 << 20)\n"
+        "for _ in range(4): bar(8 << 20)\n"
+        "print('done')\n"
+    )
+    leader, follower = pty.openpty()
+    with subprocess.Popen(
+        [sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=follower
+    ) as process:
+        os.close(follower)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # EIO: the other side closed
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        os.close(leader)
+        assert process.stdout is not None
+        assert process.stdout.read() == b"done\n"
+        assert process.wait(timeout=60) == 0
+    drawn = b"".join(chunks).decode()
+    assert "uploading w.bin: 100% (32 MiB)" in drawn

@@ -83,6 +83,9 @@ class ServedStore:
         except OSError as exc:
             conn.close()
             raise ArtifactTransferError(self.url, f"{method} {key}: {exc}") from None
+        except BaseException:
+            conn.close()  # the body refused itself (a file that does not verify)
+            raise
         return conn, response
 
     def _fail(self, response: http.client.HTTPResponse, what: str) -> NoReturn:
