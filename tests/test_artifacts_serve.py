@@ -290,3 +290,21 @@ def test_a_large_transfer_draws_a_progress_bar_on_a_terminal(home: Path) -> None
         assert process.wait(timeout=60) == 0
     drawn = b"".join(chunks).decode()
     assert "uploading w.bin: 100% (32 MiB)" in drawn
+
+
+def test_a_damaged_local_file_is_never_published_on_serve(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, server: tuple[str, Path]
+) -> None:
+    url, server_home = server
+    become(tmp_path / "a", monkeypatch)
+    info = gitprompts.log_model(lambda q: q * 2, name="echo")
+    pickled = next(f for f in info.files if f.path.endswith(".pkl"))
+    path = Store().object_path(pickled.sha256)
+    path.write_bytes(path.read_bytes()[:-1] + b"!")
+    monkeypatch.setenv("GITPROMPTS_TOKEN", TOKEN)
+    monkeypatch.setenv("GITPROMPTS_ARTIFACTS", f"{url}/artifacts")
+    remote = gitprompts.models.stores.open_store(f"{url}/artifacts")
+    with pytest.raises(errors.IntegrityError, match=r"\.pkl"):
+        transfers.upload_model(Store(), remote, info.model_id)
+    assert not [f for f in cached_files(server_home) if not f.startswith("tmp/")]
+    assert not remote.exists(transfers.manifest_key(info.model_id))
