@@ -80,6 +80,12 @@ def test_serve_is_the_team_store_and_lists_what_was_pushed(
     assert gitprompts.load_model(f"models:/{model_id}").predict("q") == "You are helpful. q"
     assert gitprompts.verify_model(f"models:/{model_id}") == []
 
+    # A registry given as the served URL (a mirror, no clone) finds the same store.
+    become(tmp_path / "e", monkeypatch)
+    monkeypatch.setenv("GITPROMPTS_REGISTRY", f"{url}/git/registry.git")
+    assert gitprompts.sync.artifact_store().url == f"{url}/artifacts"
+    assert gitprompts.load_model(f"models:/{model_id}").predict("q") == "You are helpful. q"
+
     assert model_id[:12] in _get(f"{url}/models")
     page = _get(f"{url}/models/{model_id}")
     assert "passes" in page and "FAILED" not in page
