@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 from wsgiref.simple_server import ServerHandler, WSGIRequestHandler, WSGIServer
 
-from gitprompts.core.layout import SERVE_ARTIFACTS_PATH
+from gitprompts.core.layout import SERVE_ARTIFACTS_PATH, SERVE_GIT_PATH
 from gitprompts.errors import GitPromptsError
 from gitprompts.models.store import Store
 
@@ -36,7 +36,7 @@ from .pages import UIApp
 
 log = logging.getLogger("gitprompts.serve")
 
-GIT_PREFIX = "/git/registry.git"
+GIT_PREFIX = SERVE_GIT_PATH  # where clones find it (core.layout: clients derive /artifacts)
 # Seconds a client may stay silent, and may take to send its request line and
 # headers (nginx's client_header_timeout and client_body_timeout are 60 s).
 IDLE_TIMEOUT = 60.0
