@@ -5,13 +5,16 @@
 Starts moto's standalone S3 server on 127.0.0.1 (a subprocess, stopped at
 the end) and, for an artifact of each size (MB of random bytes):
 
-- upload: gitprompts (``transfers.upload_model``: re-hash the local object,
-  HEAD, streamed multipart PUT through obstore, then the manifest) beside
-  boto3's ``upload_file`` of the same file to the same server, and ``aws s3
-  cp`` when the AWS CLI is installed;
-- download: a cold cache fetching through gitprompts (``fetch_object``: stream,
-  hash while writing a temp file, rename into the cache) beside boto3's
-  ``download_file``;
+- upload of the model's artifact set (the artifact, the model's script, its
+  pinned prompt copy, the manifest): gitprompts (``transfers.upload_model``:
+  HEAD each object, a streamed multipart PUT through obstore hashing as it
+  sends, then the manifest) beside boto3's ``upload_file`` of the same files
+  to the same server, and ``aws s3 cp`` of the artifact alone when the AWS
+  CLI is installed;
+- download of the set into a cold cache, as ``load_model`` does it (manifest,
+  then the objects side by side: stream, hash while writing a temp file,
+  rename into the cache, then read and verify) beside boto3's
+  ``download_file`` of the same files;
 - peak RSS of a fresh process doing each gitprompts transfer, against the same
   process's RSS before it (``resource.getrusage``): memory stays flat if the
   difference does not grow with the artifact.
@@ -87,6 +90,31 @@ def timed(fn: object) -> float:
     start = time.perf_counter()
     fn()  # type: ignore[operator]
     return time.perf_counter() - start
+
+
+def object_digests(info: object) -> list[str]:
+    manifest = info.manifest  # type: ignore[attr-defined]
+    return sorted({f.sha256 for f in manifest.files} | {p.sha256 for p in manifest.prompts})
+
+
+def boto_upload_set(s3: object, bucket: str, keys: dict[str, Path]) -> None:
+    for key, path in keys.items():
+        s3.upload_file(str(path), bucket, f"boto/{key}")  # type: ignore[attr-defined]
+
+
+def boto_download_set(s3: object, bucket: str, keys: dict[str, Path], target: Path) -> None:
+    for key in keys:
+        path = target / key
+        path.parent.mkdir(parents=True, exist_ok=True)
+        s3.download_file(bucket, f"boto/{key}", str(path))  # type: ignore[attr-defined]
+
+
+def fetch_set(cold: object, model_id: str) -> None:
+    """What a cold ``load_model`` moves: the manifest, then every object, side by side."""
+    from gitprompts.models.sources import locate
+
+    located = locate(f"models:/{model_id}", cold)  # type: ignore[arg-type]
+    located.read_all()
 
 
 def rss_mb() -> float:
@@ -186,6 +214,10 @@ def main() -> None:
             info = gitprompts.log_model(str(script), name="m", code_paths=[str(data_dir)])
             digest = next(f.sha256 for f in info.files if f.path.endswith("weights.bin"))
             store = Store()
+            # The artifact set: every object of the model, then its manifest (what
+            # gitprompts moves); boto3 moves the same files one upload_file each.
+            keys = {transfers.object_key(d): store.object_path(d) for d in object_digests(info)}
+            keys[f"models/{info.model_id}.json"] = store.root / "models" / f"{info.model_id}.json"
             ups, downs, b_ups, b_downs, cli_ups = [], [], [], [], []
             for _ in range(args.reps):
                 bucket = make_bucket(endpoint)
@@ -193,20 +225,16 @@ def main() -> None:
                 remote = location.shared_store()
                 assert remote is not None
                 ups.append(timed(lambda r=remote: transfers.upload_model(store, r, info.model_id)))
-                b_ups.append(timed(lambda b=bucket: s3.upload_file(str(blob), b, "boto/w.bin")))
+                b_ups.append(timed(lambda b=bucket: boto_upload_set(s3, b, keys)))
                 if shutil.which("aws"):
                     cmd = ["aws", "s3", "cp", "--quiet", str(blob), f"s3://{bucket}/cli/w.bin"]
                     cli_ups.append(timed(lambda c=cmd: subprocess.run(c, env=env, check=True)))
                 cold = Store(work / f"cold-{uuid.uuid4().hex}")
                 cold.shared = True  # a fresh cache of the same shared store
-                downs.append(
-                    timed(lambda c=cold: transfers.fetch_object(c, digest, size, "weights"))
-                )
-                target = work / "boto-download.bin"
-                b_downs.append(
-                    timed(lambda b=bucket: s3.download_file(b, "boto/w.bin", str(target)))
-                )
-                target.unlink()
+                downs.append(timed(lambda c=cold: fetch_set(c, info.model_id)))
+                target = work / "boto-download"
+                b_downs.append(timed(lambda b=bucket: boto_download_set(s3, b, keys, target)))
+                shutil.rmtree(target)
                 shutil.rmtree(cold.root)
             child_env = {
                 **env,
