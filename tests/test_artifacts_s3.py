@@ -29,7 +29,7 @@ from .artifacts_seed import (
 __all__ = ["moto_checking_credentials", "moto_endpoint", "s3"]  # fixtures used by the tests below
 
 
-def _machine_a(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, url: str) -> tuple[str, Path]:
+def _machine_a(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, url: str) -> tuple[str, Path, str]:
     """A: a registry with a shared store, a model pinned to chat@production, pushed to origin."""
     become(tmp_path / "a", monkeypatch)
     origin = tmp_path / "origin.git"
@@ -43,7 +43,8 @@ def _machine_a(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, url: str) -> tup
     gitprompts.push()
     gitprompts.set_prompt_alias("chat", "production", 2)  # the alias moves after logging
     gitprompts.push()
-    return info.model_id, origin
+    assert info.run_id is not None
+    return info.model_id, origin, info.run_id
 
 
 def _clone_as(machine: Path, origin: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -56,7 +57,7 @@ def test_a_logs_and_pushes_b_clones_and_loads_the_pinned_prompt(
 ) -> None:
     _, bucket = s3
     url = f"s3://{bucket}/team"
-    model_id, origin = _machine_a(tmp_path, monkeypatch, url)
+    model_id, origin, run_id = _machine_a(tmp_path, monkeypatch, url)
 
     _clone_as(tmp_path / "b", origin, monkeypatch)
     assert gitprompts.sync.artifact_store() == ("s3://" + bucket + "/team", "registry")
@@ -65,7 +66,7 @@ def test_a_logs_and_pushes_b_clones_and_loads_the_pinned_prompt(
     model = gitprompts.load_model(f"models:/{model_id}")
     assert model.predict("q") == "You are helpful. q"  # pinned version 1, not @production=2
     assert gitprompts.verify_model(f"models:/{model_id[:9]}") == []
-    info = gitprompts.get_model_info(f"runs:/{model_id and _run_of(model_id)}/bot")
+    info = gitprompts.get_model_info(f"runs:/{run_id}/bot")
     assert info.model_id == model_id
     assert [m.model_id for m in gitprompts.search_models()] == [model_id]
     assert [m.model_id for m in gitprompts.search_models(prompt="chat")] == [model_id]
@@ -82,21 +83,19 @@ def test_a_logs_and_pushes_b_clones_and_loads_the_pinned_prompt(
     assert shown.exit_code == 0, shown.output
 
 
-def _run_of(model_id: str) -> str:
-    """The run that logged ``model_id`` on machine A (read from A's store; ids are random)."""
-    for path in Path(Store().root).parent.parent.glob("a/artifacts/runs/*.json"):
-        if model_id in path.read_text():
-            return path.stem
-    raise AssertionError("no run")
-
-
 def test_a_second_push_uploads_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, s3: tuple[str, str]
 ) -> None:
     _, bucket = s3
-    model_id, _ = _machine_a(tmp_path, monkeypatch, f"s3://{bucket}/team")
+    model_id, _, _ = _machine_a(tmp_path, monkeypatch, f"s3://{bucket}/team")
     again = gitprompts.sync.upload_models()
     assert (again.objects, again.bytes, again.models) == (0, 0, [])
+    from click.testing import CliRunner
+
+    from gitprompts.cli import main
+
+    shown = CliRunner().invoke(main, ["artifacts", "upload", "--json"])
+    assert shown.exit_code == 0 and '"bytes": 0' in shown.output
     # A new model (the alias moved, so it pins version 2) went up when it was logged,
     # sharing the script's object with the first: push still has nothing to send.
     info = gitprompts.log_model(str(write_model_script(tmp_path / "src")), name="bot")
@@ -112,7 +111,7 @@ def test_c_refuses_a_tampered_object_and_keeps_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, s3: tuple[str, str]
 ) -> None:
     _, bucket = s3
-    model_id, origin = _machine_a(tmp_path, monkeypatch, f"s3://{bucket}/team")
+    model_id, origin, _ = _machine_a(tmp_path, monkeypatch, f"s3://{bucket}/team")
     manifest = gitprompts.get_model_info(f"models:/{model_id}").manifest
     code = next(f for f in manifest.files if f.path.endswith("bot13.py"))
     raw_put(f"s3://{bucket}/team", transfers.object_key(code.sha256), b"import os  # evil\n")
@@ -134,7 +133,7 @@ def test_a_cached_model_loads_offline_and_an_uncached_one_says_unreachable(
     from .artifacts_seed import free_port
 
     _, bucket = s3
-    model_id, origin = _machine_a(tmp_path, monkeypatch, f"s3://{bucket}/team")
+    model_id, origin, _ = _machine_a(tmp_path, monkeypatch, f"s3://{bucket}/team")
     _clone_as(tmp_path / "b", origin, monkeypatch)
     gitprompts.load_model(f"models:/{model_id}")  # now cached
     monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{free_port()}")  # the store died
@@ -196,7 +195,7 @@ def test_a_large_artifact_streams_in_parts_and_round_trips(
     import os
 
     _, bucket = s3
-    model_id, origin = _machine_a(tmp_path, monkeypatch, f"s3://{bucket}/team")
+    model_id, origin, _ = _machine_a(tmp_path, monkeypatch, f"s3://{bucket}/team")
     become(tmp_path / "a", monkeypatch)
     weights = tmp_path / "weights"
     weights.mkdir()
