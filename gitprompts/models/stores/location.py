@@ -26,7 +26,7 @@ from typing import NamedTuple
 from gitprompts.core import artifacts
 from gitprompts.core.layout import ARTIFACTS_FILE, MAIN, SERVE_ARTIFACTS_PATH, SERVE_GIT_PATH
 from gitprompts.core.urls import is_url
-from gitprompts.errors import GitPromptsError
+from gitprompts.errors import GitPromptsError, InvalidInputError
 from gitprompts.git import command
 from gitprompts.git.repo import GitRepo
 from gitprompts.models.stores import ArtifactStore, open_store
@@ -111,10 +111,7 @@ def write_setting(registry: Registry, url: str | None) -> bool:
         message = "Forget the shared artifact store"
         changes = {ARTIFACTS_FILE: None}
     else:
-        artifacts.kind(url)  # an unknown scheme is refused by name
-        if artifacts.kind(url) != "url":
-            from gitprompts.errors import InvalidInputError
-
+        if artifacts.kind(url) != "url":  # an unknown scheme is refused by name
             raise InvalidInputError(
                 f"artifact store {url!r}: a registry's setting must be a URL every clone "
                 f"can reach ({', '.join(s + '://' for s in artifacts.SCHEMES)}); "
