@@ -44,6 +44,7 @@ from gitprompts.models.info import ModelInfo, describe
 from gitprompts.models.manifest import FileEntry, Manifest, PromptEntry
 from gitprompts.models.scripts import set_model
 from gitprompts.models.store import Store, sha256
+from gitprompts.models.stores import transfers
 from gitprompts.remote.location import get_registry, registry_location
 
 __all__ = [
@@ -193,6 +194,7 @@ def log_model(
         run = runs.record_run_of_one(name, model_id, params, tags, store)
     else:
         runs.record_model(run, name, model_id, params=params, tags=tags)
+    transfers.share_logged(store, model_id, run.run_id)  # uploaded (if shared) before linked
     _link(manifest, model_id)
     located = modelstore.Located(f"models:/{model_id}", manifest, model_id, store=store)
     return describe(located, copies, name=name, run_id=run.run_id)
@@ -463,6 +465,7 @@ def search_models(prompt: str | None = None) -> list[ModelInfo]:
     """
     if prompt is None:
         store = Store()
+        transfers.fetch_manifests(store)  # a shared store's models are listed too
         every = []
         for path in sorted((store.root / "models").glob("*.json")):
             try:
