@@ -42,6 +42,8 @@ should show its traceback.
         ├── PushRejectedError           .remote .rejected
         ├── AuthenticationError         .url .reason
         └── HookInstallError            .path .reason
+    MissingExtraError (also ImportError)  .extra .module: an optional library a feature needs
+    is not installed; the message names the extra (``pip install 'gitprompts[openai]'``).
 
     UnpinnedPromptWarning (also a UserWarning, issued with warnings.warn): a loaded model's code
     asked for a prompt its manifest does not pin, and got the registry's.
@@ -92,6 +94,7 @@ __all__ = [
     "InvalidURIError",
     "InvalidVersionError",
     "ManifestError",
+    "MissingExtraError",
     "MissingVariablesError",
     "ModelError",
     "ModelNotFoundError",
@@ -604,3 +607,15 @@ class IdentityWarning(GitPromptsError, UserWarning):
 
 class RemoteUnreachableWarning(GitPromptsError, UserWarning):
     """A URL registry could not reach its remote and answered from its local mirror."""
+
+
+class MissingExtraError(GitPromptsError, ImportError):
+    """A feature needs an optional library that is not installed (one line naming the extra)."""
+
+    def __init__(self, extra: str, module: str, feature: str) -> None:
+        self.extra = extra
+        self.module = module
+        super().__init__(
+            f"{feature} needs {module!r}, which is not installed: "
+            f"pip install 'gitprompts[{extra}]'"
+        )
