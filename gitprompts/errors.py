@@ -616,6 +616,5 @@ class MissingExtraError(GitPromptsError, ImportError):
         self.extra = extra
         self.module = module
         super().__init__(
-            f"{feature} needs {module!r}, which is not installed: "
-            f"pip install 'gitprompts[{extra}]'"
+            f"{feature} needs {module!r}, which is not installed: pip install 'gitprompts[{extra}]'"
         )

@@ -1,0 +1,92 @@
+"""The ``dspy`` flavor: DSPy modules and programs, saved with DSPy's own ``save``/``load``.
+
+A program object is saved with ``save(path, save_program=True)`` (its
+architecture and state: an optimized program's demos and instructions
+travel with it) and loaded with ``dspy.load``; a script (models-from-code)
+that builds the program from registry prompts is stored as code, its
+prompts captured and pinned. ``forward``/``aforward`` (what ``__call__`` and
+``acall`` run) are pinned on the loaded program. The language model is not
+stored (it holds keys): configure it where the model is loaded
+(``dspy.configure(lm=...)``), as MLflow's ``dspy.settings`` would be.
+
+Needs the ``dspy`` extra: ``pip install 'gitprompts[dspy]'``.
+
+>>> info = gitprompts.dspy.log_model(program, name="qa")           # doctest: +SKIP
+>>> gitprompts.dspy.load_model(info.model_uri)(question="Why?")    # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from gitprompts.errors import InvalidInputError, InvalidModelError, ModelError
+from gitprompts.models.flavors import bundle, pyfunc
+from gitprompts.models.flavors.extras import require
+from gitprompts.models.flavors.pinning import pin_methods
+
+if TYPE_CHECKING:
+    from gitprompts.models.info import ModelInfo
+    from gitprompts.models.pins import PinSet
+
+PACKAGES: tuple[str, ...] = ("dspy", "cloudpickle")
+EXTRA = "dspy"
+FEATURE = "the dspy flavor"
+ENTRY = "dspy.bundle"
+LOADER = "dspy-program"
+METHODS = ("forward", "aforward")
+
+
+def owns(model: Any) -> bool:
+    """True for a DSPy module (DSPy loaded already: never imported to find out)."""
+    dspy = sys.modules.get("dspy")
+    return dspy is not None and isinstance(model, dspy.Module)
+
+
+def serialise(model: Any) -> tuple[str, str, dict[str, bytes]]:
+    """DSPy's ``save(save_program=True)`` directory, as one bundle file."""
+    dspy = require("dspy", EXTRA, FEATURE)
+    if not isinstance(model, dspy.Module):
+        raise InvalidModelError(
+            model, "expected a DSPy module or program (dspy.Module), or a script path"
+        )
+    with tempfile.TemporaryDirectory(prefix="gitprompts-dspy-") as tmp:
+        where = Path(tmp) / "program"
+        try:
+            model.save(str(where), save_program=True)
+        except Exception as exc:
+            raise InvalidModelError(model, f"DSPy cannot save it ({exc})") from None
+        return LOADER, ENTRY, {ENTRY: bundle.pack(where)}
+
+
+def deserialise(loader: str, data: bytes, where: str) -> Any:
+    if loader != LOADER:
+        return pyfunc.deserialise(loader, data, where)
+    dspy = require("dspy", EXTRA, FEATURE)
+    with bundle.unpacked(data, where) as root:
+        try:
+            # The bytes were verified against the manifest; loading a model
+            # runs its code (see the README's "Loading a model runs its code").
+            return dspy.load(str(root), allow_pickle=True)
+        except Exception as exc:
+            raise ModelError(f"{where}: DSPy could not load the program ({exc})") from exc
+
+
+def predict(model: Any, data: Any, params: dict[str, Any] | None) -> Any:
+    """``PyFuncModel.predict``: the program called with a dict of inputs; its outputs as a dict."""
+    if isinstance(data, list):
+        return [predict(model, item, params) for item in data]
+    if not isinstance(data, Mapping):
+        raise InvalidInputError(
+            f"predict input {data!r}: a DSPy program takes a dict of its input fields"
+        )
+    result = model(**data)
+    return result.toDict() if callable(getattr(result, "toDict", None)) else result
+
+
+def wrap(model: Any, pins: PinSet, info: ModelInfo) -> Any:
+    """The program itself, its ``forward``/``aforward`` running with its prompts pinned."""
+    return pin_methods(model, METHODS, pins)
