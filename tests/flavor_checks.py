@@ -1,12 +1,12 @@
 """What every flavor must do beyond its own calls, checked the same way for each.
 
 ``travels(...)`` takes a logged model and a way to call it, and checks, in
-this order: ``gitprompts.pyfunc.load_model(...).predict``; the model links
+this order: ``gitprompts.pyfunc.load_model(...).predict`` (through ``predict``); the model links
 (git notes) and the serve pages for the model and its prompt; an exported
 directory with one changed byte is refused before anything runs; the
 export loads in a fresh home with no registry; the registry deleted, the
 model still loads by id. Each step asserts that the pinned text reached the
-LLM, through ``call(loaded_model) -> what the LLM saw``.
+LLM: ``call(loaded_model)`` and ``predict(pyfunc_model)`` return what the LLM saw.
 """
 
 from __future__ import annotations
@@ -42,12 +42,12 @@ def travels(
     *,
     load: Callable[[str], Any],
     call: Callable[[Any], str],
-    predict_input: Any,
+    predict: Callable[[Any], str],
     pinned: str,
 ) -> None:
     # predict through pyfunc, as for every other flavor
-    output = gitprompts.pyfunc.load_model(info.model_uri).predict(predict_input)
-    assert pinned in str(output), output
+    seen = predict(gitprompts.pyfunc.load_model(info.model_uri))
+    assert pinned in seen, seen
 
     # the model links: git notes on the pinned versions, and the serve pages
     [pin] = {(p.name, p.version) for p in info.manifest.prompts}

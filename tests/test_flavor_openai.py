@@ -111,7 +111,7 @@ def test_messages_from_a_registry_prompt_stay_pinned_after_the_alias_moves(
         monkeypatch,
         load=gitprompts.openai.load_model,
         call=lambda m: str(m.predict({"topic": "git", "question": "?"})[0]),
-        predict_input={"topic": "git", "question": "?"},
+        predict=lambda m: str(m.predict({"topic": "git", "question": "?"})),
         pinned=pinned,
     )
     # the key is read from the environment, never written with the model
