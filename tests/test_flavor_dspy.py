@@ -16,11 +16,11 @@ from gitprompts import errors
 
 pytest.importorskip("dspy")
 
-import dspy  # noqa: E402
-from dspy.teleprompt import LabeledFewShot  # noqa: E402
-from dspy.utils import DummyLM  # noqa: E402
+import dspy
+from dspy.teleprompt import LabeledFewShot
+from dspy.utils import DummyLM
 
-from .flavor_checks import hides, travels  # noqa: E402
+from .flavor_checks import hides, travels
 
 V1 = "Answer like a careful engineer, in one sentence."
 V2 = "Answer like a pirate."

@@ -20,11 +20,11 @@ from gitprompts import errors
 
 pytest.importorskip("llama_index.core")
 
-from llama_index.core import Document, Settings, VectorStoreIndex  # noqa: E402
-from llama_index.core.embeddings import MockEmbedding  # noqa: E402
-from llama_index.core.llms import MockLLM  # noqa: E402
+from llama_index.core import Document, Settings, VectorStoreIndex
+from llama_index.core.embeddings import MockEmbedding
+from llama_index.core.llms import MockLLM
 
-from .flavor_checks import hides, travels  # noqa: E402
+from .flavor_checks import hides, travels
 
 V1 = 'Context: {{ context_str }}\nAnswer as JSON {"answer": ...}: {{ query_str }}'
 V2 = "Arr, pirate context {{ context_str }}: {{ query_str }}"

@@ -21,10 +21,10 @@ from gitprompts import errors
 
 pytest.importorskip("openai")
 
-from .flavor_checks import ROOT, hides, travels  # noqa: E402
+from .flavor_checks import ROOT, hides, travels
 
 sys.path.insert(0, str(ROOT / "examples"))
-from _chat_server import ChatServer, running  # noqa: E402
+from _chat_server import ChatServer, running
 
 KEY = "sk-test-never-stored-0123456789"
 V1 = "You answer questions about {{ topic }} in one line."
@@ -87,7 +87,9 @@ def test_messages_from_a_registry_prompt_stay_pinned_after_the_alias_moves(
     # from other threads and from asyncio tasks, the same pinned text
     seen: list[str] = []
     threads = [
-        threading.Thread(target=lambda: seen.append(model.predict({"topic": "t", "question": "q"})[0]))
+        threading.Thread(
+            target=lambda: seen.append(model.predict({"topic": "t", "question": "q"})[0])
+        )
         for _ in range(3)
     ]
     for thread in threads:
@@ -96,7 +98,9 @@ def test_messages_from_a_registry_prompt_stay_pinned_after_the_alias_moves(
         thread.join()
 
     async def many() -> list[list[str | None]]:
-        calls = [asyncio.to_thread(model.predict, {"topic": "t", "question": "q"}) for _ in range(3)]
+        calls = [
+            asyncio.to_thread(model.predict, {"topic": "t", "question": "q"}) for _ in range(3)
+        ]
         return list(await asyncio.gather(*calls))
 
     seen += [str(a[0]) for a in asyncio.run(many())]
@@ -206,7 +210,9 @@ def test_bad_arguments_are_refused_before_anything_is_written(
     fails("messages entry 3", "gpt-4o-mini", messages=[3])
     fails("JSON values", "gpt-4o-mini", temperature=object())
     fails("cannot log model 42", 42)
-    fails("alias 'nope'", "gpt-4o-mini", messages=[{"role": "system", "content": "prompts:/qa@nope"}])
+    fails(
+        "alias 'nope'", "gpt-4o-mini", messages=[{"role": "system", "content": "prompts:/qa@nope"}]
+    )
     import openai
 
     info = gitprompts.openai.log_model("gpt-4o-mini", openai.chat.completions, messages=[])

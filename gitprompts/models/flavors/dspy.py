@@ -17,6 +17,7 @@ Needs the ``dspy`` extra: ``pip install 'gitprompts[dspy]'``.
 
 from __future__ import annotations
 
+import logging
 import sys
 import tempfile
 from collections.abc import Mapping
@@ -55,10 +56,18 @@ def serialise(model: Any) -> tuple[str, str, dict[str, bytes]]:
         )
     with tempfile.TemporaryDirectory(prefix="gitprompts-dspy-") as tmp:
         where = Path(tmp) / "program"
+        # DSPy logs a warning that pickles run code when loaded; gitprompts loads
+        # only verified bytes and says so in its own docs, so it is not repeated
+        # at every log_model.
+        quiet = logging.getLogger("dspy.primitives.base_module")
+        level = quiet.level
+        quiet.setLevel(logging.ERROR)
         try:
             model.save(str(where), save_program=True)
         except Exception as exc:
             raise InvalidModelError(model, f"DSPy cannot save it ({exc})") from None
+        finally:
+            quiet.setLevel(level)
         return LOADER, ENTRY, {ENTRY: bundle.pack(where)}
 
 

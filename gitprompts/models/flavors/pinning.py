@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import inspect
+import types
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from typing import Any
 
@@ -100,9 +101,12 @@ def wrapper_for(method: Callable[..., Any]) -> Callable[[Callable[..., Any], Pin
 def pin_methods(model: Any, names: Iterable[str], pins: PinSet) -> Any:
     """``model`` itself, with each of its methods in ``names`` running under ``pins``."""
     for name in names:
-        method = getattr(model, name, None)
-        if not callable(method):
+        # From the class, not through the instance: DSPy warns when ``forward``
+        # is read from a program outside its ``__call__``.
+        function = getattr(type(model), name, None)
+        if not inspect.isfunction(function):
             continue
+        method = types.MethodType(function, model)
         # object.__setattr__: pydantic-based objects refuse plain assignment
         # of non-fields, but an instance attribute shadows the class method.
         # Slotted objects cannot take one and keep import-time pins only.
