@@ -177,3 +177,9 @@ def test_without_dspy_one_line_names_the_extra(registry: gitprompts.Registry) ->
     assert run.stdout.strip().splitlines() == [
         "the dspy flavor needs 'dspy', which is not installed: pip install 'gitprompts[dspy]'"
     ]
+
+
+def test_gitprompts_log_model_detects_a_program(qa: gitprompts.Registry, lm: DummyLM) -> None:
+    info = gitprompts.log_model(dspy.Predict("question -> answer"), name="plain")
+    assert (info.flavor, info.manifest.loader) == ("dspy", "dspy-program")
+    assert gitprompts.load_model(info.model_uri)(question="Why?").answer == "Snapshots."

@@ -198,3 +198,10 @@ def test_without_llama_index_one_line_names_the_extra(registry: gitprompts.Regis
         "the llama_index flavor needs 'llama_index.core', which is not installed: "
         "pip install 'gitprompts[llama-index]'"
     ]
+
+
+def test_gitprompts_log_model_detects_an_index(qa: gitprompts.Registry, mocks: None) -> None:
+    info = gitprompts.log_model(_index(), name="index", prompts=["qa/1"])
+    assert (info.flavor, info.manifest.loader) == ("llama_index", "llama-index-persist")
+    index = gitprompts.load_model(info.model_uri)
+    assert isinstance(index, VectorStoreIndex)
