@@ -95,3 +95,26 @@ def hides(*modules: str) -> str:
         "        return None\n"
         "sys.meta_path.insert(0, Hide())\n"
     )
+
+
+def forge_entry(exported: Path, entry: str, data: bytes) -> None:
+    """Replace a model file in an exported directory and re-hash it in the manifest.
+
+    What someone handing over a model directory can do: the result verifies,
+    so what refuses it must be the flavor's own reader.
+    """
+    import msgspec
+
+    from gitprompts.models import manifest
+    from gitprompts.models.store import sha256
+
+    path = exported / "manifest.json"
+    old = manifest.decode(path.read_bytes())
+    files = [
+        manifest.FileEntry(path=f.path, sha256=sha256(data), size=len(data))
+        if f.path == entry
+        else f
+        for f in old.files
+    ]
+    path.write_bytes(manifest.encode(msgspec.structs.replace(old, files=files)))
+    (exported / "files" / entry).write_bytes(data)

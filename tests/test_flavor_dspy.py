@@ -183,3 +183,27 @@ def test_gitprompts_log_model_detects_a_program(qa: gitprompts.Registry, lm: Dum
     info = gitprompts.log_model(dspy.Predict("question -> answer"), name="plain")
     assert (info.flavor, info.manifest.loader) == ("dspy", "dspy-program")
     assert gitprompts.load_model(info.model_uri)(question="Why?").answer == "Snapshots."
+
+
+@pytest.mark.parametrize(
+    ("files", "match"),
+    [
+        ({"../program.pkl": b"x"}, "not a plain file name"),
+        ({"metadata.json": b"{}"}, "DSPy could not load the program"),
+    ],
+)
+def test_a_forged_bundle_is_refused_by_name(
+    registry: gitprompts.Registry, lm: DummyLM, tmp_path: Path, files: dict[str, bytes], match: str
+) -> None:
+    from gitprompts.models.flavors import bundle
+
+    from .flavor_checks import forge_entry
+
+    info = gitprompts.dspy.log_model(dspy.Predict("question -> answer"))
+    exported = gitprompts.save_model(info.model_uri, tmp_path / "export")
+    forge_entry(exported, "dspy.bundle", bundle.pack_files(files))
+    with pytest.raises(errors.ModelError, match=match):
+        gitprompts.dspy.load_model(exported)
+    forge_entry(exported, "dspy.bundle", b"\xc1 not msgpack")
+    with pytest.raises(errors.ModelError, match="bundle cannot be read"):
+        gitprompts.dspy.load_model(exported)

@@ -246,3 +246,28 @@ def test_import_gitprompts_imports_no_flavor_library() -> None:
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize(
+    ("content", "match"),
+    [
+        (b'{"schema_version": 9, "model": ["x"]}', "schema_version 9 is newer"),
+        (
+            b'{"model": "m", "task": "chat.completions", "messages": [{"role": 1}]}',
+            "invalid openai model",
+        ),
+        (b"\xff" * 10, "not a gitprompts openai model"),
+        (b" " * (5 << 20), "larger than the 4194304-byte limit"),
+    ],
+)
+def test_a_forged_model_file_is_refused_by_name(
+    registry: gitprompts.Registry, server: ChatServer, tmp_path: Path, content: bytes, match: str
+) -> None:
+    from .flavor_checks import forge_entry
+
+    info = gitprompts.openai.log_model("gpt-4o-mini", "chat.completions")
+    exported = gitprompts.save_model(info.model_uri, tmp_path / "export")
+    forge_entry(exported, "openai.json", content)
+    with pytest.raises(errors.ModelError, match=match) as raised:
+        gitprompts.openai.load_model(exported)
+    assert "openai.json" in str(raised.value)
