@@ -7,6 +7,7 @@ which template text reached the LLM.
 from __future__ import annotations
 
 import asyncio
+import os
 import subprocess
 import sys
 import threading
@@ -24,7 +25,7 @@ from llama_index.core import Document, Settings, VectorStoreIndex
 from llama_index.core.embeddings import MockEmbedding
 from llama_index.core.llms import MockLLM
 
-from .flavor_checks import hides, travels
+from .flavor_checks import ROOT, hides, travels
 
 V1 = 'Context: {{ context_str }}\nAnswer as JSON {"answer": ...}: {{ query_str }}'
 V2 = "Arr, pirate context {{ context_str }}: {{ query_str }}"
@@ -205,3 +206,45 @@ def test_gitprompts_log_model_detects_an_index(qa: gitprompts.Registry, mocks: N
     assert (info.flavor, info.manifest.loader) == ("llama_index", "llama-index-persist")
     index = gitprompts.load_model(info.model_uri)
     assert isinstance(index, VectorStoreIndex)
+
+
+CHAT = """
+import warnings
+from llama_index.core import Document, Settings, VectorStoreIndex
+from llama_index.core.embeddings import MockEmbedding
+from llama_index.core.llms import MockLLM
+import gitprompts
+
+Settings.llm = MockLLM()
+Settings.embed_model = MockEmbedding(embed_dim=8)
+index = VectorStoreIndex.from_documents([Document(text="Git stores snapshots.")])
+info = gitprompts.llama_index.log_model(
+    index,
+    engine_type="chat",
+    model_config={"chat_mode": "simple", "system_prompt": "prompts:/terse@production"},
+)
+gitprompts.set_prompt_alias("terse", "production", 2)
+print(repr(gitprompts.pyfunc.load_model(info.model_uri).predict({"message": "Hi"})))
+index = gitprompts.llama_index.load_model(info.model_uri)
+print(repr(str(index.as_chat_engine().chat("Hi"))))
+print(type(index.as_query_engine()).__name__)
+"""
+
+
+def test_a_chat_engine_gets_its_pinned_system_prompt(registry: gitprompts.Registry) -> None:
+    # In a child process: LlamaIndex's chat memory leaves an aiosqlite connection
+    # unclosed (its ResourceWarning would fail whichever test the GC runs in).
+    gitprompts.register_prompt("terse", "You are terse; braces {stay} as written.")
+    gitprompts.register_prompt("terse", "You are chatty.")
+    gitprompts.set_prompt_alias("terse", "production", 1)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    run = subprocess.run(
+        [sys.executable, "-W", "ignore::ResourceWarning", "-c", CHAT],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr
+    expected = repr("system: You are terse; braces {stay} as written.\nuser: Hi\nassistant: ")
+    assert run.stdout.splitlines() == [expected, expected, "RetrieverQueryEngine"]
