@@ -2,8 +2,8 @@
 
 LlamaIndex persists an index as a few JSON files and DSPy saves a program as
 ``program.pkl`` plus ``metadata.json``; a flavor's entry file is one file, so
-the directory travels as a bundle (msgpack: names and bytes) and is written
-back to a private temporary directory for the library's own ``load``.
+the directory travels as a bundle (msgpack: names and bytes), handed back as
+a dict or written to a private temporary directory for the library's ``load``.
 
 >>> data = pack_files({"docstore.json": b"{}"})
 >>> with unpacked(data, "models:/x") as where:
@@ -39,9 +39,8 @@ def pack_files(files: dict[str, bytes]) -> bytes:
     return msgspec.msgpack.encode(Bundle(files=dict(sorted(files.items()))))
 
 
-@contextmanager
-def unpacked(data: bytes, where: str) -> Iterator[Path]:
-    """The bundle's files in a private temporary directory (mode 0o700), removed afterwards."""
+def unpack(data: bytes, where: str) -> dict[str, bytes]:
+    """The bundle's files by name; ModelError naming ``where`` if it is not a valid bundle."""
     try:
         bundle = msgspec.msgpack.decode(data, type=Bundle)
     except (msgspec.ValidationError, msgspec.DecodeError) as exc:
@@ -54,8 +53,15 @@ def unpacked(data: bytes, where: str) -> Iterator[Path]:
     for name in bundle.files:
         if not name or name in (".", "..") or "/" in name or "\\" in name or "\0" in name:
             raise ModelError(f"{where}: bundle file name {name!r} is not a plain file name")
+    return dict(bundle.files)
+
+
+@contextmanager
+def unpacked(data: bytes, where: str) -> Iterator[Path]:
+    """The bundle's files in a private temporary directory (mode 0o700), removed afterwards."""
+    files = unpack(data, where)
     with tempfile.TemporaryDirectory(prefix="gitprompts-bundle-") as tmp:
         root = Path(tmp)
-        for name, content in bundle.files.items():
+        for name, content in files.items():
             (root / name).write_bytes(content)
         yield root
