@@ -189,7 +189,11 @@ def test_gitprompts_log_model_detects_a_program(qa: gitprompts.Registry, lm: Dum
     ("files", "match"),
     [
         ({"../program.pkl": b"x"}, "not a plain file name"),
-        ({"metadata.json": b"{}"}, "DSPy could not load the program"),
+        ({"metadata.json": b"{}"}, r"not a saved DSPy program \(KeyError: 'dependency_versions'\)"),
+        (
+            {"metadata.json": b'{"dependency_versions": {}}', "program.pkl": b"not a pickle"},
+            "DSPy could not load the program",
+        ),
     ],
 )
 def test_a_forged_bundle_is_refused_by_name(

@@ -2,7 +2,7 @@
 
 A program object is saved as ``save(path, save_program=True)`` saves it (its
 architecture and state: an optimized program's demos and instructions
-travel with it) and loaded with ``dspy.load``; a script (models-from-code)
+travel with it) and loaded as ``dspy.load`` loads it; a script (models-from-code)
 that builds the program from registry prompts is stored as code, its
 prompts captured and pinned. ``forward``/``aforward`` (what ``__call__`` and
 ``acall`` run) are pinned on the loaded program. The language model is not
@@ -18,6 +18,7 @@ Needs the ``dspy`` extra: ``pip install 'gitprompts[dspy]'``.
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -37,6 +38,7 @@ FEATURE = "the dspy flavor"
 ENTRY = "dspy.bundle"
 LOADER = "dspy-program"
 METHODS = ("forward", "aforward")
+_log = logging.getLogger("dspy.primitives.base_module")  # where dspy.load warns
 
 
 def owns(model: Any) -> bool:
@@ -73,16 +75,43 @@ def serialise(model: Any) -> tuple[str, str, dict[str, bytes]]:
 
 
 def deserialise(loader: str, data: bytes, where: str) -> Any:
+    """What ``dspy.load(path, allow_pickle=True)`` does, from the verified bytes in memory.
+
+    It checks the saved dependency versions (a mismatch is DSPy's warning,
+    logged as DSPy logs it) and unpickles ``program.pkl``; writing the two
+    files to a temporary directory for ``dspy.load`` to read back cost 7 ms
+    per load here (its removal alone), more than everything else a load does.
+    """
     if loader != LOADER:
         return pyfunc.deserialise(loader, data, where)
-    dspy = require("dspy", EXTRA, FEATURE)
-    with bundle.unpacked(data, where) as root:
-        try:
-            # The bytes were verified against the manifest; loading a model
-            # runs its code (see the README's "Loading a model runs its code").
-            return dspy.load(str(root), allow_pickle=True)
-        except Exception as exc:
-            raise ModelError(f"{where}: DSPy could not load the program ({exc})") from exc
+    require("dspy", EXTRA, FEATURE)
+    import cloudpickle
+    from dspy.utils.saving import get_dependency_versions
+
+    files = bundle.unpack(data, where)
+    try:
+        saved = json.loads(files["metadata.json"])["dependency_versions"]
+        program = files["program.pkl"]
+    except (KeyError, TypeError, ValueError) as exc:
+        reason = f"{type(exc).__name__}: {exc}"
+        raise ModelError(f"{where}: not a saved DSPy program ({reason})") from None
+    here = get_dependency_versions()
+    for key, version in sorted(saved.items()) if isinstance(saved, dict) else []:
+        if here.get(key) != version:
+            _log.warning(
+                "%s was saved with %s==%s and is loaded with %s==%s",
+                where,
+                key,
+                version,
+                key,
+                here.get(key),
+            )
+    try:
+        # The bytes were verified against the manifest; loading a model runs
+        # its code (see the README's "Loading a model runs its code").
+        return cloudpickle.loads(program)
+    except Exception as exc:
+        raise ModelError(f"{where}: DSPy could not load the program ({exc})") from exc
 
 
 def predict(model: Any, data: Any, params: dict[str, Any] | None) -> Any:
