@@ -1,7 +1,7 @@
 """Benchmark: log_model and load_model of a models-from-code pyfunc model.
 
     python benchmarks/bench_models.py [--reps 7] [--vs-mlflow]
-    python benchmarks/bench_models.py --flavors openai,llama_index,dspy [--reps 7]
+    python benchmarks/bench_models.py --flavors openai,llama_index,dspy [--reps 7] [--rounds 3]
 
 Each repetition logs a different script (a changed comment), so nothing is
 served from the content-addressed store's dedup; one warm-up call is not
@@ -15,8 +15,8 @@ this interpreter if mlflow imports here, and the ratios are printed.
 ``--flavors`` times ``<flavor>.log_model`` and ``<flavor>.load_model`` of the
 OpenAI, LlamaIndex and DSPy flavors on both sides, each side in a child
 process of ``--flavor-python`` (an interpreter with gitprompts, MLflow and
-the three libraries; both sides run the same workload code, alternately,
-flavor by flavor): a chat-completions model with its messages, a one-document
+the three libraries; both sides run the same workload code, in ``--rounds``
+alternating rounds per flavor): a chat-completions model with its messages, a one-document
 ``VectorStoreIndex`` (``MockEmbedding``, ``engine_type="query"``) and a
 ``dspy.Predict`` program, each logged with ``prompts=`` and varied per
 repetition so nothing is deduplicated.
@@ -158,20 +158,37 @@ def bench_flavor(python: str, side: str, flavor: str, reps: int) -> dict[str, li
     return json.loads(result.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
-def bench_flavors(flavors: list[str], python: str, reps: int) -> None:
+def bench_flavors(flavors: list[str], python: str, reps: int, rounds: int) -> None:
+    """Per flavor, ``rounds`` rounds of both sides, the order swapped each round.
+
+    The machine's load moves by several times within a minute when it is
+    shared; alternating the sides spreads that over both, and the medians
+    are over every round's samples.
+    """
     print("| flavor | measure | gitprompts | MLflow | MLflow / gitprompts |")
     print("|---|---|---|---|---|")
+    version = ""
     for flavor in flavors:
-        ours = bench_flavor(python, "gitprompts", flavor, reps)
-        theirs = bench_flavor(python, "mlflow", flavor, reps)
+        samples: dict[str, dict[str, list[float]]] = {
+            side: {"log": [], "load": []} for side in ("gitprompts", "mlflow")
+        }
+        for round_ in range(rounds):
+            sides = ["gitprompts", "mlflow"] if round_ % 2 == 0 else ["mlflow", "gitprompts"]
+            for side in sides:
+                got = bench_flavor(python, side, flavor, reps)
+                version = str(got.get("version", version)) if side == "mlflow" else version
+                for what in ("log", "load"):
+                    samples[side][what] += got[what]
         for what in ("log", "load"):
-            a, b = statistics.median(ours[what]), statistics.median(theirs[what])
+            ours = samples["gitprompts"][what]
+            theirs = samples["mlflow"][what]
+            a, b = statistics.median(ours), statistics.median(theirs)
             print(
                 f"| {flavor} | `{what}_model` | {a * 1000:.1f} ms | {b * 1000:.1f} ms "
                 f"| **{b / a:.1f}x** |",
                 flush=True,
             )
-    print(f"(medians of {reps}; MLflow {theirs.get('version')}, sqlite tracking)")
+    print(f"(medians of {rounds} rounds x {reps}; MLflow {version}, sqlite tracking)")
 
 
 def bench_gitprompts(reps: int) -> dict[str, list[float]]:
@@ -230,9 +247,10 @@ def main() -> None:
     parser.add_argument("--mlflow-store", choices=["sqlite", "file"], default="sqlite")
     parser.add_argument("--flavors", help="comma-separated: openai,llama_index,dspy")
     parser.add_argument("--flavor-python", default="/work/venv-bench-flavors/bin/python")
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     if args.flavors:
-        bench_flavors(args.flavors.split(","), args.flavor_python, args.reps)
+        bench_flavors(args.flavors.split(","), args.flavor_python, args.reps, args.rounds)
         return
     ours = bench_gitprompts(args.reps)
     print(f"gitprompts log_model  (models-from-code pyfunc): {_ms(ours['log'])}")
