@@ -211,3 +211,28 @@ def test_a_forged_bundle_is_refused_by_name(
     forge_entry(exported, "dspy.bundle", b"\xc1 not msgpack")
     with pytest.raises(errors.ModelError, match="bundle cannot be read"):
         gitprompts.dspy.load_model(exported)
+
+
+def test_a_program_saved_with_other_versions_loads_with_dspy_s_warning(
+    registry: gitprompts.Registry,
+    lm: DummyLM,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    import cloudpickle
+
+    from gitprompts.models.flavors import bundle
+
+    from .flavor_checks import forge_entry
+
+    info = gitprompts.dspy.log_model(dspy.Predict("question -> answer"))
+    exported = gitprompts.save_model(info.model_uri, tmp_path / "export")
+    files = {
+        "metadata.json": b'{"dependency_versions": {"dspy": "0.0.1"}}',
+        "program.pkl": cloudpickle.dumps(dspy.Predict("question -> answer")),
+    }
+    forge_entry(exported, "dspy.bundle", bundle.pack_files(files))
+    with caplog.at_level("WARNING", logger="dspy.primitives.base_module"):
+        program = gitprompts.dspy.load_model(exported)
+    assert program(question="Why?").answer == "Snapshots."
+    assert "was saved with dspy==0.0.1 and is loaded with dspy==" in caplog.text
