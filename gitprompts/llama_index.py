@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any
 
+from gitprompts.errors import InvalidInputError
 from gitprompts.models.api import load_raw
 from gitprompts.models.api import log_model as _log_model
 from gitprompts.models.flavors.extras import require
@@ -56,6 +57,11 @@ def log_model(
     """
     require("llama_index.core", EXTRA, FEATURE)
     if isinstance(llama_index_model, (str, os.PathLike)):
+        if engine_type is not None or model_config is not None:
+            raise InvalidInputError(
+                "engine_type= and model_config= are for an index object; a script builds "
+                "its engine or workflow itself and passes it to gitprompts.set_model(...)"
+            )
         return _log_model(llama_index_model, name, prompts, code_paths, flavor="llama_index")
     spec = IndexModel(llama_index_model, engine_type, model_config)
     pinned = [*(prompts or []), *spec.templates.values()]

@@ -182,6 +182,8 @@ def test_engines_are_refused_with_how_to_log_them(
         gitprompts.llama_index.log_model(_index().as_query_engine())
     with pytest.raises(errors.InvalidInputError, match="engine_type 'sql' is not one of"):
         gitprompts.llama_index.log_model(_index(), engine_type="sql")
+    with pytest.raises(errors.InvalidInputError, match="engine_type= and model_config= are for"):
+        gitprompts.llama_index.log_model("engine.py", engine_type="query")
     assert not (home / "artifacts" / "models").exists()
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import threading
 import uuid
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -249,6 +250,7 @@ class LoadedIndex:
         self.llm = llm
         self._pins = pins
         self._engine: Any = None
+        self._lock = threading.Lock()
 
     def engine_kwargs(self, kind: str) -> dict[str, Any]:
         """What ``as_<kind>_engine`` gets: the stored LLM, and the settings for that engine."""
@@ -266,11 +268,12 @@ class LoadedIndex:
 
     def engine(self) -> Any:
         """The engine of the logged ``engine_type`` (query if none), made once."""
-        if self._engine is None:
-            kind = self.config.engine_type or "query"
-            make = getattr(self.index, _AS_ENGINE[kind])
-            self._engine = make(**self.engine_kwargs(kind))
-        return self._engine
+        with self._lock:  # predict may be called from many threads at once
+            if self._engine is None:
+                kind = self.config.engine_type or "query"
+                make = getattr(self.index, _AS_ENGINE[kind])
+                self._engine = make(**self.engine_kwargs(kind))
+            return self._engine
 
     def predict(self, data: Any, params: dict[str, Any] | None = None) -> Any:
         """Query, chat with or retrieve from the index (a string, a dict or a list of them)."""
