@@ -235,8 +235,12 @@ def serialise(model: Any) -> tuple[str, str, dict[str, bytes]]:
     try:
         index.storage_context.persist(persist_dir=root, fs=fs)
         files = {path.rsplit("/", 1)[1]: fs.cat_file(path) for path in fs.ls(root, detail=False)}
+    except Exception as exc:
+        reason = f"LlamaIndex could not persist it ({type(exc).__name__}: {exc})"
+        raise InvalidModelError(index, reason) from exc
     finally:
-        fs.rm(root, recursive=True)
+        if fs.exists(root):
+            fs.rm(root, recursive=True)
     files[CONFIG] = _encoder.encode(config)
     return LOADER, ENTRY, {ENTRY: bundle.pack_files(files)}
 
