@@ -7,10 +7,11 @@ which template text reached the LLM.
 from __future__ import annotations
 
 import asyncio
-import os
+import gc
 import subprocess
 import sys
 import threading
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,7 +26,7 @@ from llama_index.core import Document, Settings, VectorStoreIndex
 from llama_index.core.embeddings import MockEmbedding
 from llama_index.core.llms import MockLLM
 
-from .flavor_checks import ROOT, hides, travels
+from .flavor_checks import hides, travels
 
 V1 = 'Context: {{ context_str }}\nAnswer as JSON {"answer": ...}: {{ query_str }}'
 V2 = "Arr, pirate context {{ context_str }}: {{ query_str }}"
@@ -210,43 +211,29 @@ def test_gitprompts_log_model_detects_an_index(qa: gitprompts.Registry, mocks: N
     assert isinstance(index, VectorStoreIndex)
 
 
-CHAT = """
-import warnings
-from llama_index.core import Document, Settings, VectorStoreIndex
-from llama_index.core.embeddings import MockEmbedding
-from llama_index.core.llms import MockLLM
-import gitprompts
-
-Settings.llm = MockLLM()
-Settings.embed_model = MockEmbedding(embed_dim=8)
-index = VectorStoreIndex.from_documents([Document(text="Git stores snapshots.")])
-info = gitprompts.llama_index.log_model(
-    index,
-    engine_type="chat",
-    model_config={"chat_mode": "simple", "system_prompt": "prompts:/terse@production"},
-)
-gitprompts.set_prompt_alias("terse", "production", 2)
-print(repr(gitprompts.pyfunc.load_model(info.model_uri).predict({"message": "Hi"})))
-index = gitprompts.llama_index.load_model(info.model_uri)
-print(repr(str(index.as_chat_engine().chat("Hi"))))
-print(type(index.as_query_engine()).__name__)
-"""
-
-
-def test_a_chat_engine_gets_its_pinned_system_prompt(registry: gitprompts.Registry) -> None:
-    # In a child process: LlamaIndex's chat memory leaves an aiosqlite connection
-    # unclosed (its ResourceWarning would fail whichever test the GC runs in).
+def test_a_chat_engine_gets_its_pinned_system_prompt(
+    registry: gitprompts.Registry, mocks: None
+) -> None:
     gitprompts.register_prompt("terse", "You are terse; braces {stay} as written.")
     gitprompts.register_prompt("terse", "You are chatty.")
     gitprompts.set_prompt_alias("terse", "production", 1)
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    run = subprocess.run(
-        [sys.executable, "-W", "ignore::ResourceWarning", "-c", CHAT],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
+    info = gitprompts.llama_index.log_model(
+        _index(),
+        engine_type="chat",
+        model_config={"chat_mode": "simple", "system_prompt": "prompts:/terse@production"},
     )
-    assert run.returncode == 0, run.stderr
-    expected = repr("system: You are terse; braces {stay} as written.\nuser: Hi\nassistant: ")
-    assert run.stdout.splitlines() == [expected, expected, "RetrieverQueryEngine"]
+    gitprompts.set_prompt_alias("terse", "production", 2)
+    expected = "system: You are terse; braces {stay} as written.\nuser: Hi\nassistant: "
+    # LlamaIndex's chat memory leaves an aiosqlite connection unclosed: its
+    # ResourceWarning is LlamaIndex's, so the engines are collected here, inside
+    # this test, where it is ignored (not in whichever test the GC next runs in).
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        model = gitprompts.pyfunc.load_model(info.model_uri)
+        assert model.predict({"message": "Hi"}) == expected
+        index = gitprompts.llama_index.load_model(info.model_uri)
+        assert str(index.as_chat_engine().chat("Hi")) == expected
+        # the other engines get the stored LLM, not the chat settings
+        assert type(index.as_query_engine()).__name__ == "RetrieverQueryEngine"
+        del model, index
+        gc.collect()
