@@ -19,7 +19,18 @@ from gitprompts.core.version import __version__
 from gitprompts.errors import GitPromptsError
 
 if TYPE_CHECKING:
-    from gitprompts import config, hooks, langchain, models, pyfunc, sync, types
+    from gitprompts import (
+        config,
+        dspy,
+        hooks,
+        langchain,
+        llama_index,
+        models,
+        openai,
+        pyfunc,
+        sync,
+        types,
+    )
     from gitprompts.api import (
         delete_prompt,
         delete_prompt_alias,
@@ -99,7 +110,18 @@ _LAZY = {
     # Public submodules: the attribute is the module itself.
     **{
         name: f"gitprompts.{name}"
-        for name in ("config", "hooks", "langchain", "models", "pyfunc", "sync", "types")
+        for name in (
+            "config",
+            "hooks",
+            "langchain",
+            "models",
+            "pyfunc",
+            "sync",
+            "openai",
+            "llama_index",
+            "dspy",
+            "types",
+        )
     },
 }
 __getattr__, __dir__ = exports(globals(), _LAZY)
@@ -129,6 +151,7 @@ __all__ = [
     "delete_prompt_tag",
     "delete_prompt_version",
     "delete_prompt_version_tag",
+    "dspy",
     "end_run",
     "errors",
     "get_active_model_id",
@@ -139,10 +162,12 @@ __all__ = [
     "hooks",
     "infer_signature",
     "langchain",
+    "llama_index",
     "load_model",
     "load_prompt",
     "log_model",
     "models",
+    "openai",
     "pull",
     "push",
     "pyfunc",

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gitprompts.models import arguments
-from gitprompts.models.api import load_raw, save_local
+from gitprompts.models.api import load_parts, save_local
 from gitprompts.models.api import log_model as _log_model
 from gitprompts.models.flavors.langchain import wrap
 
@@ -151,7 +151,7 @@ def load_model(
 
     >>> graph = gitprompts.langchain.load_model(model_info.model_uri)  # doctest: +SKIP
     """
-    model, pins, info, context = load_raw(
+    model, pins, info, _ = load_parts(
         model_uri,
         strict,
         flavor="langchain",
@@ -159,4 +159,4 @@ def load_model(
         suppress_warnings=suppress_warnings,
         dst_path=dst_path,
     )
-    return wrap(model, pins, info, context)
+    return wrap(model, pins, info)

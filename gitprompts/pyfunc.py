@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from gitprompts.errors import InvalidModelError
 from gitprompts.models import arguments
-from gitprompts.models.api import load_raw, save_local
+from gitprompts.models.api import load_parts, save_local
 from gitprompts.models.api import log_model as _log_model
 from gitprompts.models.context import PythonModel, PythonModelContext
 from gitprompts.models.flavors.pyfunc import PyFuncModel
@@ -210,7 +210,7 @@ def load_model(
 
     >>> gitprompts.pyfunc.load_model("models:/<id>").predict({"q": "hi"})   # doctest: +SKIP
     """
-    model, pins, info, context = load_raw(
+    model, pins, info, context = load_parts(
         model_uri,
         strict,
         flavor="pyfunc",

@@ -40,6 +40,7 @@ from gitprompts.models import flavors, importer, pins, runs, scripts
 from gitprompts.models import options as model_options
 from gitprompts.models import sources as modelstore
 from gitprompts.models.context import PythonModelContext, configured
+from gitprompts.models.flavors import pyfunc as pyfunc_flavor
 from gitprompts.models.info import ModelInfo, describe
 from gitprompts.models.manifest import FileEntry, Manifest, PromptEntry
 from gitprompts.models.scripts import set_model
@@ -305,6 +306,14 @@ def _link(manifest: Manifest, model_id: str) -> None:
 
 
 def load_raw(
+    model_uri: str | os.PathLike[str], strict: bool = False, flavor: str | None = None
+) -> tuple[Any, pins.PinSet, ModelInfo]:
+    """The model object as logged, its pins, and its info (every hash verified first)."""
+    obj, pinset, info, _ = load_parts(model_uri, strict, flavor)
+    return obj, pinset, info
+
+
+def load_parts(
     model_uri: str | os.PathLike[str],
     strict: bool = False,
     flavor: str | None = None,
@@ -313,7 +322,7 @@ def load_raw(
     suppress_warnings: bool = False,
     dst_path: str | os.PathLike[str] | None = None,
 ) -> tuple[Any, pins.PinSet, ModelInfo, PythonModelContext]:
-    """The model object as logged, its pins, its info and its context (every hash verified first).
+    """``load_raw`` with MLflow's load arguments, and the context a ``PythonModel`` gets.
 
     A model with ``load_context`` (a ``PythonModel``) has it called here,
     with its prompts pinned, before anything else runs it.
@@ -404,14 +413,16 @@ def load_model(
     >>> graph = gitprompts.load_model(info.model_uri)               # doctest: +SKIP
     >>> graph.invoke({"messages": [{"role": "user", "content": "Hi"}]})  # doctest: +SKIP
     """
-    obj, pinset, info, context = load_raw(
+    obj, pinset, info, context = load_parts(
         model_uri,
         strict,
         model_config=model_config,
         suppress_warnings=suppress_warnings,
         dst_path=dst_path,
     )
-    return flavors.get(info.flavor).wrap(obj, pinset, info, context)
+    if info.flavor == "pyfunc":  # the flavor whose models take a PythonModelContext
+        return pyfunc_flavor.wrap(obj, pinset, info, context)
+    return flavors.get(info.flavor).wrap(obj, pinset, info)
 
 
 def get_model_info(model_uri: str | os.PathLike[str]) -> ModelInfo:

@@ -85,6 +85,9 @@ class PyFuncModel:
             model = self._model
             if callable(getattr(model, "predict", None)):
                 return call_predict(model, self._context, data, params)
+            flavor_predict = _flavor_predict(self.metadata.flavor)
+            if flavor_predict is not None:  # objects whose entry point is not predict/invoke
+                return flavor_predict(model, data, params)
             if callable(getattr(model, "invoke", None)):
                 return model.invoke(data)
             return model(data)
@@ -118,7 +121,17 @@ class PyFuncModel:
         return f"<PyFuncModel: {self.metadata.model_uri}>"
 
 
+def _flavor_predict(flavor: str) -> Any:
+    """The ``predict(model, data, params)`` of a flavor that has one (LlamaIndex, DSPy)."""
+    from gitprompts.models import flavors
+
+    if flavor == "pyfunc" or flavor not in flavors.FLAVORS:
+        return None
+    return getattr(flavors.get(flavor), "predict", None)
+
+
 def wrap(
     model: Any, pins: PinSet, info: ModelInfo, context: PythonModelContext | None = None
 ) -> PyFuncModel:
+    """``PyFuncModel`` (``context``: what a ``PythonModel`` gets; ``load_model`` passes it)."""
     return PyFuncModel(model, pins, info, context)
