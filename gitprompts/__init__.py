@@ -53,6 +53,7 @@ if TYPE_CHECKING:
     )
     from gitprompts.registry import Registry
     from gitprompts.sync import clone, pull, push
+    from gitprompts.tracing import autolog
 
 
 # Imported on first use (PEP 562): ``import gitprompts`` -- and with it
@@ -83,6 +84,8 @@ _LAZY = {
     # The model half of the API is exactly what gitprompts.models exports.
     **dict.fromkeys(_models.__all__, "gitprompts.models"),
     **dict.fromkeys(["clone", "pull", "push"], "gitprompts.sync"),
+    # Every flavor's calls are LangChain's today: one autolog covers them.
+    "autolog": "gitprompts.tracing",
     # Public submodules: the attribute is the module itself.
     **{
         name: f"gitprompts.{name}"
@@ -100,6 +103,7 @@ __all__ = [
     "Run",
     "__version__",
     "active_run",
+    "autolog",
     "clone",
     "config",
     "delete_prompt",

@@ -114,4 +114,15 @@ def test_top_level_holds_only_facades_and_entry_points() -> None:
         "sync",
     ]
     layers = sorted(p.name for p in PACKAGE.iterdir() if (p / "__init__.py").is_file())
-    assert layers == ["cli", "core", "fs", "git", "models", "registry", "remote", "serve"]
+    # tracing/ sits between the facades and models/ (it reads models/pins).
+    assert layers == [
+        "cli",
+        "core",
+        "fs",
+        "git",
+        "models",
+        "registry",
+        "remote",
+        "serve",
+        "tracing",
+    ]
