@@ -53,8 +53,13 @@ def spans() -> Iterator[InMemorySpanExporter]:
         pins.forget()
 
 
+def finished(exporter: InMemorySpanExporter) -> tuple[ReadableSpan, ...]:
+    assert tracing.flush()  # spans are made off the caller's thread
+    return exporter.get_finished_spans()
+
+
 def by_name(exporter: InMemorySpanExporter) -> dict[str, ReadableSpan]:
-    return {s.name: s for s in exporter.get_finished_spans()}
+    return {s.name: s for s in finished(exporter)}
 
 
 def attrs(span: ReadableSpan) -> dict[str, Any]:
@@ -98,11 +103,11 @@ def test_seed_example_2_llm_span_holds_the_pinned_prompt_and_its_version(
     assert a["gen_ai.request.model"] == "fake-list-chat-model"
     assert "Threads share one process" in a["gen_ai.output.messages"]
     # The root span (the graph) carries the model id, and every span is in one trace.
-    roots = [s for s in spans.get_finished_spans() if s.parent is None]
+    roots = [s for s in finished(spans) if s.parent is None]
     assert len(roots) == 1
     assert attrs(roots[0])["gitprompts.model.id"] == info.model_id
     assert attrs(roots[0])["gitprompts.prompts"] == ("prompts:/chat-prompt/1",)
-    assert {s.context.trace_id for s in spans.get_finished_spans()} == {roots[0].context.trace_id}
+    assert {s.context.trace_id for s in finished(spans)} == {roots[0].context.trace_id}
     # The graph node that added the system message used the prompt too.
     assert attrs(found["add_system_message"])["gitprompts.prompt.version"] == 1
     assert llm.end_time is not None and llm.start_time is not None
@@ -139,7 +144,7 @@ def test_errors_are_recorded_with_their_exception(spans: InMemorySpanExporter) -
 
     with pytest.raises(ValueError):
         RunnableLambda(boom).invoke("x")
-    (span,) = spans.get_finished_spans()
+    (span,) = finished(spans)
     assert span.status.status_code.name == "ERROR"
     assert attrs(span)["error.type"] == "ValueError"
     (event,) = span.events
@@ -198,7 +203,7 @@ def test_secrets_passed_as_model_parameters_are_never_recorded(
 ) -> None:
     KeyedChat(responses=["fine"]).invoke("hello")
     tracing.flush()
-    (span,) = spans.get_finished_spans()
+    (span,) = finished(spans)
     recorded = json.dumps(attrs(span), default=str)
     assert "sk-live-123456" not in recorded and "tok-987" not in recorded
     assert attrs(span)["gen_ai.request.temperature"] == 0.3
@@ -212,11 +217,11 @@ def test_secrets_passed_as_model_parameters_are_never_recorded(
 def test_disable_stops_tracing(spans: InMemorySpanExporter) -> None:
     model = FakeListChatModel(responses=["a", "b"])
     model.invoke("one")
-    assert len(spans.get_finished_spans()) == 1
+    assert len(finished(spans)) == 1
     gitprompts.autolog(disable=True)
     assert not tracing.is_enabled()
     model.invoke("two")
-    assert len(spans.get_finished_spans()) == 1
+    assert len(finished(spans)) == 1
 
 
 def test_spans_reach_the_local_store_and_the_cli(spans: InMemorySpanExporter, home: Path) -> None:
@@ -265,6 +270,7 @@ def test_an_application_tracer_provider_is_used_not_replaced(tmp_path: Path) -> 
         tracer = trace.get_tracer("app")
         with tracer.start_as_current_span("request") as outer:
             FakeListChatModel(responses=["x"]).invoke("hi")
+        gitprompts.tracing.flush()
         spans = {s.name: s for s in exporter.get_finished_spans()}
         llm = spans["chat fake-list-chat-model"]
         assert trace.get_tracer_provider() is provider

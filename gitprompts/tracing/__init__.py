@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 
     from gitprompts.tracing.handler import SpanHandler
     from gitprompts.tracing.usage import Loads
+    from gitprompts.tracing.writer import SpanWriter
 
 __all__ = ["autolog", "flush", "is_enabled"]
 
@@ -52,6 +53,7 @@ class _State:
     owned: bool  # we made the provider (so we may shut it down)
     processors: list[SpanProcessor]
     handler: SpanHandler
+    writer: SpanWriter
     loads: Loads
     hook: Any  # the ContextVar LangChain's configure hook reads
 
@@ -124,6 +126,7 @@ def autolog(
     from gitprompts.tracing.handler import SpanHandler, hook_variable
     from gitprompts.tracing.store import TraceStore
     from gitprompts.tracing.usage import Loads
+    from gitprompts.tracing.writer import SpanWriter
 
     with _lock:
         old, _state = _state, None
@@ -146,12 +149,13 @@ def autolog(
         add(processor)
         processors.append(processor)
     loads = Loads()
-    handler = SpanHandler(provider.get_tracer(TRACER_NAME), loads)
+    writer = SpanWriter(provider.get_tracer(TRACER_NAME), loads)
+    handler = SpanHandler(writer)
     hook = hook_variable(handler)
     register_configure_hook(hook, inheritable=True)
     pins.observe(loads)
     with _lock:
-        _state = _State(provider, owned, processors, handler, loads, hook)
+        _state = _State(provider, owned, processors, handler, writer, loads, hook)
 
 
 def _stop(state: _State) -> None:
@@ -166,6 +170,7 @@ def _stop(state: _State) -> None:
     hooks = getattr(lc_context, "_configure_hooks", None)
     if isinstance(hooks, list):
         hooks[:] = [h for h in hooks if h[0] is not state.hook]
+    state.writer.close()
     for processor in state.processors:
         # Ours even on the application's provider (which has no way to remove one):
         # shut down, it drops whatever it is handed later.
@@ -179,7 +184,8 @@ def flush(timeout_millis: int = 30_000) -> bool:
     state = _state
     if state is None:
         return True
-    return all(p.force_flush(timeout_millis) for p in state.processors)
+    written = state.writer.flush(timeout_millis / 1000)
+    return written and all(p.force_flush(timeout_millis) for p in state.processors)
 
 
 def is_enabled() -> bool:

@@ -1,37 +1,41 @@
-"""The LangChain callback handler that turns runs into OpenTelemetry spans.
+"""The LangChain callback handler: it notes each run, and hands finished traces to the writer.
 
 One span per chain or graph step, LLM or chat-model call, tool call and
-retriever call, parented as LangChain nests them (and under the
-application's current span, if any, for a top-level run). A chat-model span
-holds the messages exactly as sent (``gen_ai.input.messages``), the reply,
-the model name and parameters (credentials redacted), token usage when the
-provider reports it, and the registry prompts it used; an error is recorded
-with its exception. Runs LangChain marks hidden (``langsmith:hidden``, e.g.
-LangGraph's channel writes) get no span; their children attach to the
-nearest shown ancestor.
+retriever call, parented as LangChain nests them (and, for a top-level run,
+under the application's span that is current when it starts). On the
+caller's thread the handler only records what LangChain hands it (the
+objects themselves, the times, the pins of the loaded model in use); when a
+top-level run ends, its whole tree goes to the ``SpanWriter``, whose thread
+serialises the values, finds the prompts used and makes the OpenTelemetry
+spans with the recorded times. An OpenTelemetry SDK span costs 15-50 µs to
+make on a 2-core machine, a LangGraph call makes four or more: made on the
+caller's thread they alone would take most of the 1 ms budget.
+
+Runs LangChain marks hidden (``langsmith:hidden``) get no span; their
+children attach to the nearest shown ancestor.
 
 Needs the ``tracing`` and ``langchain`` extras.
 """
 
 from __future__ import annotations
 
-import json
+import time
 from contextvars import ContextVar
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from langchain_core.callbacks import BaseCallbackHandler
 from opentelemetry import context as otel_context
-from opentelemetry import trace
-from opentelemetry.trace import Span, SpanKind, Status, StatusCode, Tracer
 
 from gitprompts.models import pins
 from gitprompts.tracing import attributes as attr
-from gitprompts.tracing.usage import Candidate, Loads, described, matching
+from gitprompts.tracing.messages import message_json
+
+if TYPE_CHECKING:
+    from gitprompts.tracing.writer import SpanWriter
 
 HIDDEN = "langsmith:hidden"
-_ROLES = {"human": "user", "ai": "assistant", "system": "system", "tool": "tool"}
 # Invocation parameters named by the GenAI conventions.
 _REQUEST = {
     "temperature": attr.REQUEST_TEMPERATURE,
@@ -41,118 +45,50 @@ _REQUEST = {
     "top_k": attr.REQUEST_TOP_K,
     "seed": attr.REQUEST_SEED,
 }
+_UNSET: Any = object()
 
 
-def _jsonable(value: Any) -> Any:
-    message_type = getattr(value, "type", None)
-    if isinstance(message_type, str) and hasattr(value, "content"):
-        return {"type": message_type, "content": value.content}
-    for method in ("model_dump", "dict"):
-        dump = getattr(value, method, None)
-        if callable(dump):
-            try:
-                return dump()
-            except Exception:
-                break
-    return repr(value)
+@dataclass(eq=False)
+class Node:
+    """One LangChain run as recorded on the caller's thread (values still raw)."""
 
-
-def to_json(value: Any) -> str:
-    """``value`` as bounded JSON text (LangChain messages as ``{type, content}``)."""
-    try:
-        text = json.dumps(value, default=_jsonable, ensure_ascii=False)
-    except (TypeError, ValueError):
-        text = json.dumps(repr(value), ensure_ascii=False)
-    return attr.bounded(text)
-
-
-def _parts(message: Any) -> list[dict[str, Any]]:
-    content = getattr(message, "content", message)
-    parts: list[dict[str, Any]] = []
-    if isinstance(content, str):
-        if content:
-            parts.append({"type": "text", "content": content})
-    elif isinstance(content, list):
-        for piece in content:
-            if isinstance(piece, str):
-                parts.append({"type": "text", "content": piece})
-            elif isinstance(piece, dict) and piece.get("type") == "text":
-                parts.append({"type": "text", "content": piece.get("text", "")})
-            else:
-                parts.append({"type": "other", "content": _jsonable(piece)})
-    for call in getattr(message, "tool_calls", None) or []:
-        parts.append(
-            {
-                "type": "tool_call",
-                "id": call.get("id"),
-                "name": call.get("name"),
-                "arguments": call.get("args"),
-            }
-        )
-    return parts
-
-
-def strings(value: Any, limit: int = 256) -> str:
-    """The text in ``value``: its strings and message contents, one per line (at most ``limit``).
-
-    >>> strings({"messages": [{"role": "system", "content": "Be brief."}], "n": 1})
-    'system\nBe brief.'
-    """
-    found: list[str] = []
-    stack = [value]
-    while stack and len(found) < limit:
-        item = stack.pop()
-        if isinstance(item, str):
-            found.append(item)
-        elif isinstance(item, dict):
-            stack.extend(reversed(list(item.values())))
-        elif isinstance(item, (list, tuple)):
-            stack.extend(reversed(item))
-        elif hasattr(item, "content"):
-            stack.append(item.content)
-        elif hasattr(item, "messages"):  # a ChatPromptValue
-            stack.append(item.messages)
-        elif hasattr(item, "text") and isinstance(item.text, str):  # a StringPromptValue
-            stack.append(item.text)
-    return "\n".join(found)
-
-
-def message_json(message: Any) -> dict[str, Any]:
-    """A LangChain message in the GenAI conventions' shape: ``{role, parts}``."""
-    kind = getattr(message, "type", "user")
-    return {"role": _ROLES.get(kind, kind), "parts": _parts(message)}
-
-
-def _text(messages: list[dict[str, Any]]) -> str:
-    return "\n".join(
-        str(p.get("content", "")) for m in messages for p in m["parts"] if p["type"] == "text"
-    )
-
-
-@dataclass
-class _Run:
-    span: Span | None  # None: a hidden run, standing for its nearest shown ancestor
-    context: Any  # the OpenTelemetry context children start in
+    name: str
+    kind: str  # chain | llm | chat_model | tool | retriever
+    start_ns: int
+    parent: Node | None
     pins: pins.PinSet | None
-    candidates: list[Candidate] | None = None
-    text: str = ""  # the strings of a chain's inputs, to find the prompts it used
-    parent: _Run | None = None
-    used: list[Candidate] | None = None  # the prompts it or a descendant used
+    attributes: dict[str, Any]
+    hidden: bool = False
+    context: Any = None  # a root's: the OpenTelemetry context current when it started
+    inputs: Any = _UNSET
+    outputs: Any = _UNSET
+    sent: list[dict[str, Any]] | None = None  # a model call's messages, as sent
+    reply: Any = None  # a model call's LLMResult
+    end_ns: int = 0
+    error: BaseException | None = None
+    children: list[Node] = field(default_factory=list)
+
+    @property
+    def has_inputs(self) -> bool:
+        return self.inputs is not _UNSET
+
+    @property
+    def has_outputs(self) -> bool:
+        return self.outputs is not _UNSET
 
 
 class SpanHandler(BaseCallbackHandler):
-    """Makes a span per LangChain run with ``tracer``; loads seen through ``loads``."""
+    """Records each LangChain run as a ``Node``; finished trees go to ``writer``."""
 
-    run_inline = True  # called in the run's own thread/task: parents are known, no executor hop
+    run_inline = True  # called in the run's own thread/task: no executor hop
     raise_error = False
 
-    def __init__(self, tracer: Tracer, loads: Loads) -> None:
-        self.tracer = tracer
-        self.loads = loads
+    def __init__(self, writer: SpanWriter) -> None:
+        self.writer = writer
         self.enabled = True
-        self._runs: dict[UUID, _Run] = {}
+        self._runs: dict[UUID, Node] = {}
 
-    # -- span life -------------------------------------------------------------
+    # -- run life ----------------------------------------------------------------
 
     def _start(
         self,
@@ -162,72 +98,43 @@ class SpanHandler(BaseCallbackHandler):
         kind: str,
         tags: list[str] | None,
         attributes: dict[str, Any],
-    ) -> _Run:
-        parent = self._runs.get(parent_run_id) if parent_run_id is not None else None
+    ) -> Node | None:
         if not self.enabled:
-            run = _Run(None, None, None)
-            return run
+            return None
+        parent = self._runs.get(parent_run_id) if parent_run_id is not None else None
         active = pins.current()
-        run_pins = active if active is not None else (parent.pins if parent else None)
-        if parent is None and parent_run_id is None:
-            context = otel_context.get_current()
-        else:
-            context = parent.context if parent is not None else None
-        if tags and HIDDEN in tags and parent is not None:
-            run = _Run(None, context, run_pins, parent=parent)
-            self._runs[run_id] = run
-            return run
-        attributes[attr.SPAN_KIND] = kind
-        if parent is None and run_pins is not None:
-            attributes[attr.MODEL_ID] = run_pins.model
-            attributes[attr.MODEL_URI] = f"models:/{run_pins.model}"
-        span = self.tracer.start_span(
-            name,
-            context=context,
-            kind=SpanKind.CLIENT if kind in ("llm", "chat_model") else SpanKind.INTERNAL,
+        node = Node(
+            name=name,
+            kind=kind,
+            start_ns=time.time_ns(),
+            parent=parent,
+            pins=active if active is not None or parent is None else parent.pins,
             attributes=attributes,
+            hidden=bool(parent is not None and tags and HIDDEN in tags),
         )
-        run = _Run(span, trace.set_span_in_context(span, context), run_pins, parent=parent)
-        self._runs[run_id] = run
-        return run
+        if parent is None:
+            node.context = otel_context.get_current()
+        else:
+            parent.children.append(node)
+        self._runs[run_id] = node
+        return node
 
-    def _candidates(self, run: _Run) -> list[Candidate]:
-        if run.candidates is None:
-            run.candidates = self.loads.candidates(run.pins)
-        return run.candidates
-
-    def _use(self, run: _Run, hits: list[Candidate]) -> None:
-        """Record that ``run`` used ``hits``; its ancestors used them too."""
-        node: _Run | None = run
-        while node is not None:
-            if node.used is None:
-                node.used = []
-            node.used.extend(h for h in hits if h not in node.used)
-            node = node.parent
-
-    def _end(self, run_id: UUID, attributes: dict[str, Any], text: str = "") -> None:
-        run = self._runs.pop(run_id, None)
-        if run is None or run.span is None:
-            return
-        if text:
-            candidates = self._candidates(run)
-            if candidates:
-                self._use(run, matching(candidates, text))
-        if run.used:
-            attributes.update(described(run.used))
-        run.span.set_attributes(attributes)
-        run.span.end()
+    def _end(self, run_id: UUID) -> Node | None:
+        node = self._runs.pop(run_id, None)
+        if node is None:
+            return None
+        node.end_ns = time.time_ns()
+        if node.parent is None:
+            self.writer.submit(node)
+        return node
 
     def _fail(self, run_id: UUID, error: BaseException) -> None:
-        run = self._runs.pop(run_id, None)
-        if run is None or run.span is None:
-            return
-        run.span.record_exception(error)
-        run.span.set_attribute(attr.ERROR_TYPE, type(error).__qualname__)
-        run.span.set_status(Status(StatusCode.ERROR, f"{type(error).__name__}: {error}"))
-        run.span.end()
+        node = self._runs.get(run_id)
+        if node is not None:
+            node.error = error
+        self._end(run_id)
 
-    # -- chains (graphs, graph nodes, prompt templates, parsers) --------------
+    # -- chains (graphs, graph nodes, prompt templates, parsers) -----------------
 
     def on_chain_start(
         self,
@@ -241,19 +148,15 @@ class SpanHandler(BaseCallbackHandler):
         **kwargs: Any,
     ) -> None:
         name = kwargs.get("name") or _name(serialized, "chain")
-        attributes: dict[str, Any] = {attr.INPUTS: to_json(inputs)}
-        if parent_run_id is None:
-            attributes[attr.OPERATION] = "invoke_workflow"
-        run = self._start(run_id, parent_run_id, name, "chain", tags, attributes)
-        if run.span is not None:
-            run.text = strings(inputs)
+        node = self._start(run_id, parent_run_id, name, "chain", tags, {})
+        if node is not None:
+            node.inputs = inputs
 
     def on_chain_end(self, outputs: Any, *, run_id: UUID, **kwargs: Any) -> None:
-        run = self._runs.get(run_id)
-        if run is None or run.span is None:
-            self._runs.pop(run_id, None)
-            return
-        self._end(run_id, {attr.OUTPUTS: to_json(outputs)}, f"{run.text}\n{strings(outputs)}")
+        node = self._runs.get(run_id)
+        if node is not None:
+            node.outputs = outputs
+        self._end(run_id)
 
     def on_chain_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
         self._fail(run_id, error)
@@ -263,7 +166,7 @@ class SpanHandler(BaseCallbackHandler):
     def _model_start(
         self,
         serialized: dict[str, Any] | None,
-        messages: list[dict[str, Any]],
+        sent: list[dict[str, Any]],
         operation: str,
         run_id: UUID,
         parent_run_id: UUID | None,
@@ -271,6 +174,8 @@ class SpanHandler(BaseCallbackHandler):
         metadata: dict[str, Any] | None,
         kwargs: dict[str, Any],
     ) -> None:
+        if not self.enabled:
+            return
         params = dict(kwargs.get("invocation_params") or {})
         meta = metadata or {}
         model = str(
@@ -283,8 +188,8 @@ class SpanHandler(BaseCallbackHandler):
         attributes: dict[str, Any] = {
             attr.OPERATION: operation,
             attr.REQUEST_MODEL: model,
-            attr.INPUT_MESSAGES: attr.bounded(json.dumps(messages, ensure_ascii=False)),
-            attr.PARAMETERS: to_json(attr.redact(params)),
+            # Credentials are dropped here, before anything keeps the parameters.
+            attr.PARAMETERS: attr.redact(params),
         }
         provider = meta.get("ls_provider") or params.get("_type")
         if provider:
@@ -295,13 +200,11 @@ class SpanHandler(BaseCallbackHandler):
                 attributes[name] = value
         stop = params.get("stop")
         if isinstance(stop, list) and all(isinstance(s, str) for s in stop):
-            attributes[attr.REQUEST_STOP] = stop
+            attributes[attr.REQUEST_STOP] = list(stop)
         kind = "chat_model" if operation == "chat" else "llm"
-        run = self._start(run_id, parent_run_id, f"{operation} {model}", kind, tags, attributes)
-        if run.span is not None:
-            hits = matching(self._candidates(run), _text(messages))
-            if hits:
-                self._use(run, hits)
+        node = self._start(run_id, parent_run_id, f"{operation} {model}", kind, tags, attributes)
+        if node is not None:
+            node.sent = sent
 
     def on_chat_model_start(
         self,
@@ -314,10 +217,9 @@ class SpanHandler(BaseCallbackHandler):
         metadata: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
-        sent = [message_json(m) for batch in messages for m in batch]
-        self._model_start(
-            serialized, sent, "chat", run_id, parent_run_id, tags, metadata, kwargs
-        )
+        # Converted now: the caller may reuse the list once the call returns.
+        sent = [message_json(m) for batch in messages for m in batch] if self.enabled else []
+        self._model_start(serialized, sent, "chat", run_id, parent_run_id, tags, metadata, kwargs)
 
     def on_llm_start(
         self,
@@ -336,43 +238,10 @@ class SpanHandler(BaseCallbackHandler):
         )
 
     def on_llm_end(self, response: Any, *, run_id: UUID, **kwargs: Any) -> None:
-        attributes: dict[str, Any] = {}
-        outputs = []
-        reasons = []
-        input_tokens = output_tokens = None
-        for batch in response.generations or []:
-            for generation in batch:
-                message = getattr(generation, "message", None)
-                if message is not None:
-                    outputs.append(message_json(message))
-                    usage = getattr(message, "usage_metadata", None) or {}
-                    if usage:
-                        input_tokens = (input_tokens or 0) + int(usage.get("input_tokens", 0))
-                        output_tokens = (output_tokens or 0) + int(usage.get("output_tokens", 0))
-                else:
-                    outputs.append(
-                        {"role": "assistant", "parts": [{"type": "text", "content": generation.text}]}
-                    )
-                info = generation.generation_info or {}
-                reason = info.get("finish_reason")
-                if isinstance(reason, str):
-                    reasons.append(reason)
-        llm_output = response.llm_output or {}
-        token_usage = llm_output.get("token_usage") or llm_output.get("usage") or {}
-        if input_tokens is None and isinstance(token_usage, dict) and token_usage:
-            input_tokens = token_usage.get("prompt_tokens", token_usage.get("input_tokens"))
-            output_tokens = token_usage.get("completion_tokens", token_usage.get("output_tokens"))
-        if isinstance(input_tokens, int):
-            attributes[attr.INPUT_TOKENS] = input_tokens
-        if isinstance(output_tokens, int):
-            attributes[attr.OUTPUT_TOKENS] = output_tokens
-        model_name = llm_output.get("model_name") or llm_output.get("model")
-        if isinstance(model_name, str):
-            attributes[attr.RESPONSE_MODEL] = model_name
-        if reasons:
-            attributes[attr.FINISH_REASONS] = reasons
-        attributes[attr.OUTPUT_MESSAGES] = attr.bounded(json.dumps(outputs, ensure_ascii=False))
-        self._end(run_id, attributes)
+        node = self._runs.get(run_id)
+        if node is not None:
+            node.reply = response
+        self._end(run_id)
 
     def on_llm_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
         self._fail(run_id, error)
@@ -399,9 +268,10 @@ class SpanHandler(BaseCallbackHandler):
         self._start(run_id, parent_run_id, f"execute_tool {name}", "tool", tags, attributes)
 
     def on_tool_end(self, output: Any, *, run_id: UUID, **kwargs: Any) -> None:
-        content = getattr(output, "content", output)
-        text = content if isinstance(content, str) else to_json(content)
-        self._end(run_id, {attr.TOOL_RESULT: attr.bounded(text)})
+        node = self._runs.get(run_id)
+        if node is not None:
+            node.outputs = output
+        self._end(run_id)
 
     def on_tool_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
         self._fail(run_id, error)
@@ -418,11 +288,16 @@ class SpanHandler(BaseCallbackHandler):
         **kwargs: Any,
     ) -> None:
         name = kwargs.get("name") or _name(serialized, "retriever")
-        attributes = {attr.OPERATION: "retrieval", attr.INPUTS: attr.bounded(query)}
-        self._start(run_id, parent_run_id, f"retrieval {name}", "retriever", tags, attributes)
+        attributes = {attr.OPERATION: "retrieval"}
+        node = self._start(run_id, parent_run_id, f"retrieval {name}", "retriever", tags, attributes)
+        if node is not None:
+            node.inputs = query
 
     def on_retriever_end(self, documents: Any, *, run_id: UUID, **kwargs: Any) -> None:
-        self._end(run_id, {attr.OUTPUTS: to_json(documents)})
+        node = self._runs.get(run_id)
+        if node is not None:
+            node.outputs = documents
+        self._end(run_id)
 
     def on_retriever_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
         self._fail(run_id, error)

@@ -22,6 +22,7 @@ False
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 from collections import OrderedDict
@@ -57,14 +58,19 @@ class Candidate:
     version: PromptVersion
     entry: PromptEntry | None  # the pinned entry, when a loaded model's pins answered
     literal: str = field(default="", init=False)
+    escaped: str = field(default="", init=False)  # the literal as it appears inside JSON
 
     def __post_init__(self) -> None:
         self.literal = _longest_literal(self.version)
+        self.escaped = json.dumps(self.literal, ensure_ascii=False)[1:-1]
 
     def used_in(self, text: str) -> bool:
-        # A template that is all variables has no literal text to find: it is
-        # claimed by every span, rather than by none.
-        return not self.literal or self.literal in text
+        """True if the prompt's text is in ``text`` (plain, or JSON as ``to_json`` writes it).
+
+        A template that is all variables has no literal text to find: it is
+        claimed by every span, rather than by none.
+        """
+        return not self.literal or self.literal in text or self.escaped in text
 
     def attributes(self) -> dict[str, Any]:
         found: dict[str, Any] = {
@@ -124,10 +130,12 @@ def matching(candidates: list[Candidate], text: str) -> list[Candidate]:
     return [c for c in candidates if c.used_in(text)]
 
 
-def described(hits: list[Candidate]) -> dict[str, Any]:
-    """The attributes naming ``hits``: the first in full, and all of them in ``gitprompts.prompts``."""
+def described(hits: list[Candidate], full: bool = True) -> dict[str, Any]:
+    """The attributes naming ``hits``: all of them in ``gitprompts.prompts``, and the first
+    in full (``gen_ai.prompt.name``, ``gitprompts.prompt.*``) when ``full``.
+    """
     if not hits:
         return {}
-    found = hits[0].attributes()
+    found = hits[0].attributes() if full else {}
     found[attr.PROMPTS] = [c.attributes()[attr.PROMPT_RESOLVED_URI] for c in hits]
     return found
