@@ -90,7 +90,10 @@ def test_seed_example_2_llm_span_holds_the_pinned_prompt_and_its_version(
     sent = json.loads(a["gen_ai.input.messages"])
     assert sent == [
         {"role": "user", "parts": [{"type": "text", "content": "Threads or processes?"}]},
-        {"role": "system", "parts": [{"type": "text", "content": "You are an expert in programming."}]},
+        {
+            "role": "system",
+            "parts": [{"type": "text", "content": "You are an expert in programming."}],
+        },
     ]
     pinned = info.manifest.prompts[0]
     assert a["gen_ai.prompt.name"] == "chat-prompt"
@@ -161,7 +164,11 @@ def test_tool_calls_and_token_usage(spans: InMemorySpanExporter) -> None:
 
     model = GenericFakeChatModel(
         messages=iter(
-            [AIMessage("3", usage_metadata={"input_tokens": 7, "output_tokens": 1, "total_tokens": 8})]
+            [
+                AIMessage(
+                    "3", usage_metadata={"input_tokens": 7, "output_tokens": 1, "total_tokens": 8}
+                )
+            ]
         )
     )
     chain = RunnableLambda(lambda q: add.invoke({"a": 1, "b": 2})) | RunnableLambda(
@@ -210,7 +217,9 @@ def test_secrets_passed_as_model_parameters_are_never_recorded(
     assert attrs(span)["gen_ai.request.model"] == "keyed-1"
     params = json.loads(attrs(span)["gitprompts.request.parameters"])
     assert params["openai_api_key"] == "[redacted]"
-    stored = json.dumps([s.attributes for s in TraceStore().spans(format(span.context.trace_id, "032x"))])
+    stored = json.dumps(
+        [s.attributes for s in TraceStore().spans(format(span.context.trace_id, "032x"))]
+    )
     assert "sk-live-123456" not in stored and "tok-987" not in stored
 
 
@@ -230,7 +239,9 @@ def test_spans_reach_the_local_store_and_the_cli(spans: InMemorySpanExporter, ho
     (summary,) = TraceStore().traces()
     assert summary.name == "chat fake-list-chat-model" and summary.spans == 1
     env_python = [sys.executable, "-m", "gitprompts", "--home", str(home), "traces"]
-    listed = subprocess.run([*env_python, "list", "--json"], capture_output=True, text=True, check=True)
+    listed = subprocess.run(
+        [*env_python, "list", "--json"], capture_output=True, text=True, check=True
+    )
     (entry,) = json.loads(listed.stdout)
     assert entry["trace_id"] == summary.trace_id and entry["spans"] == 1
     shown = subprocess.run(
@@ -239,7 +250,9 @@ def test_spans_reach_the_local_store_and_the_cli(spans: InMemorySpanExporter, ho
     assert "[user] keep me" in shown.stdout and "-> [assistant] stored" in shown.stdout
     missing = subprocess.run([*env_python, "show", "0" * 32], capture_output=True, text=True)
     assert missing.returncode == 1
-    assert missing.stderr.count("\n") == 1 and "not found in the local trace store" in missing.stderr
+    assert (
+        missing.stderr.count("\n") == 1 and "not found in the local trace store" in missing.stderr
+    )
 
 
 def test_import_gitprompts_does_not_import_opentelemetry() -> None:
@@ -278,7 +291,9 @@ def test_an_application_tracer_provider_is_used_not_replaced(tmp_path: Path) -> 
         print("ok")
         """
     )
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path)
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path
+    )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "ok"
 

@@ -27,7 +27,12 @@ def get(app: UIApp, path: str, query: str = "") -> tuple[str, str]:
     def start_response(s: str, headers: list[Any]) -> None:
         status.append(s)
 
-    environ = {"REQUEST_METHOD": "GET", "PATH_INFO": path, "QUERY_STRING": query, "wsgi.input": BytesIO()}
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": path,
+        "QUERY_STRING": query,
+        "wsgi.input": BytesIO(),
+    }
     body = b"".join(app(environ, start_response)).decode()
     return status[0], body
 

@@ -105,7 +105,7 @@ def test_the_bound_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setenv("GITPROMPTS_TRACES_MAX_BYTES", "1000")
     assert max_bytes_from_env() == 1000
     monkeypatch.setenv("GITPROMPTS_TRACES_MAX_BYTES", "lots")
-    with pytest.raises(TraceStoreError, match="GITPROMPTS_TRACES_MAX_BYTES.*'lots'"):
+    with pytest.raises(TraceStoreError, match=r"GITPROMPTS_TRACES_MAX_BYTES.*'lots'"):
         max_bytes_from_env()
 
 

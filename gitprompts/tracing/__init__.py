@@ -35,6 +35,7 @@ from gitprompts.errors import ModelError
 
 if TYPE_CHECKING:
     from opentelemetry.sdk.trace import SpanProcessor
+    from opentelemetry.sdk.trace.export import SpanExporter
     from opentelemetry.trace import TracerProvider
 
     from gitprompts.tracing.handler import SpanHandler
@@ -134,7 +135,7 @@ def autolog(
         _stop(old)
     provider, owned = _provider(tracer_provider)
     processors: list[SpanProcessor] = []
-    exporters = [StoreExporter(TraceStore())] if local else []
+    exporters: list[SpanExporter] = [StoreExporter(TraceStore())] if local else []
     if owned:
         otlp = otlp_exporter()
         if otlp is not None:

@@ -289,7 +289,8 @@ class SpanHandler(BaseCallbackHandler):
     ) -> None:
         name = kwargs.get("name") or _name(serialized, "retriever")
         attributes = {attr.OPERATION: "retrieval"}
-        node = self._start(run_id, parent_run_id, f"retrieval {name}", "retriever", tags, attributes)
+        label = f"retrieval {name}"
+        node = self._start(run_id, parent_run_id, label, "retriever", tags, attributes)
         if node is not None:
             node.inputs = query
 
