@@ -61,4 +61,6 @@ def autolog(disable: bool = False) -> None:
     """
     from gitprompts import tracing
 
+    if not disable:
+        tracing.require_langchain()
     tracing.autolog(disable=disable)

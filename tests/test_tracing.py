@@ -306,3 +306,47 @@ def test_tracing_adds_little_to_a_call(spans: InMemorySpanExporter) -> None:
     for _ in range(50):
         chain.invoke("q")
     assert (time.perf_counter() - started) / 50 < 0.010
+
+
+PYFUNC_CODE = """
+import gitprompts
+from langchain_core.language_models.fake_chat_models import FakeListChatModel
+
+SYSTEM = gitprompts.load_prompt("prompts:/terse@production")
+LLM = FakeListChatModel(responses=["Short."])
+
+
+class Bot:
+    def predict(self, question):
+        reply = LLM.invoke([("system", SYSTEM.template), ("user", question)])
+        return {"system": SYSTEM.template, "answer": reply.content}
+
+
+gitprompts.set_model(Bot())
+"""
+
+
+def test_a_pyfunc_predict_is_the_parent_span_with_the_model_and_pinned_prompt(
+    registry: gitprompts.Registry, spans: InMemorySpanExporter, tmp_path: Path
+) -> None:
+    gitprompts.register_prompt("terse", "Answer in one word.")
+    gitprompts.set_prompt_alias("terse", "production", 1)
+    script = tmp_path / "bot.py"
+    script.write_text(PYFUNC_CODE)
+    info = gitprompts.pyfunc.log_model(str(script), name="bot")
+    gitprompts.register_prompt("terse", "Answer at length.")
+    gitprompts.set_prompt_alias("terse", "production", 2)
+    model = gitprompts.pyfunc.load_model(info.model_uri)
+    assert model.predict("why?") == {"system": "Answer in one word.", "answer": "Short."}
+    found = by_name(spans)
+    predict = found["predict"]
+    a = attrs(predict)
+    assert a["gitprompts.model.id"] == info.model_id
+    assert a["gitprompts.prompt.version"] == 1 and a["gitprompts.prompt.pinned"] is True
+    assert json.loads(a["gitprompts.outputs"])["answer"] == "Short."
+    llm = found["chat fake-list-chat-model"]
+    assert llm.parent is not None and llm.parent.span_id == predict.context.span_id
+    assert attrs(llm)["gitprompts.prompt.uri"] == "prompts:/terse@production"
+    gitprompts.autolog(disable=True)
+    model.predict("again?")
+    assert len(finished(spans)) == 2  # off: nothing more

@@ -1,9 +1,10 @@
-"""Tracing: OpenTelemetry spans of every LangChain/LangGraph call, tied to the prompt versions.
+"""Tracing: OpenTelemetry spans of every model call, tied to the prompt versions it used.
 
 ``autolog()`` registers a LangChain callback handler for the whole process
 (through LangChain's configure hook), so every runnable, and every model
 loaded with ``gitprompts.*.load_model``, records a trace: one span per
-chain/graph step, model call and tool call. A span that used a registry
+chain/graph step, model call and tool call; a pyfunc model's ``predict`` is
+a span too, the parent of whatever LangChain runs inside it. A span that used a registry
 prompt names it (``gen_ai.prompt.name``, ``gitprompts.prompt.*``: the URI as
 written, the version, for a loaded model the *pinned* one, and the file's
 hashes); the root span of a loaded model's call carries its id.
@@ -42,7 +43,7 @@ if TYPE_CHECKING:
     from gitprompts.tracing.usage import Loads
     from gitprompts.tracing.writer import SpanWriter
 
-__all__ = ["autolog", "flush", "is_enabled"]
+__all__ = ["autolog", "flush", "is_enabled", "require_langchain"]
 
 EXTRA = "pip install 'gitprompts[tracing]'"
 TRACER_NAME = "gitprompts"
@@ -53,7 +54,7 @@ class _State:
     provider: Any
     owned: bool  # we made the provider (so we may shut it down)
     processors: list[SpanProcessor]
-    handler: SpanHandler
+    handler: SpanHandler | None  # None: LangChain is not installed
     writer: SpanWriter
     loads: Loads
     hook: Any  # the ContextVar LangChain's configure hook reads
@@ -70,13 +71,24 @@ def _require() -> None:
         raise ModelError(
             f"tracing needs OpenTelemetry, which is not installed here ({exc}): {EXTRA}"
         ) from None
-    try:
-        import langchain_core  # noqa: F401
-    except ImportError as exc:
+
+
+def require_langchain() -> None:
+    """Raise ``ModelError`` naming the extras when LangChain cannot be imported."""
+    if not _has_langchain():
         raise ModelError(
-            f"tracing LangChain needs LangChain, which is not installed here ({exc}): "
+            "tracing LangChain needs LangChain, which is not installed here: "
             "pip install 'gitprompts[langchain,tracing]'"
-        ) from None
+        )
+
+
+def _has_langchain() -> bool:
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec("langchain_core") is not None
+    except (ImportError, ValueError):
+        return False
 
 
 def _provider(tracer_provider: TracerProvider | None) -> tuple[Any, bool]:
@@ -119,12 +131,11 @@ def autolog(
             _stop(state)
         return
     _require()
-    from langchain_core.tracers.context import register_configure_hook
     from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
     from gitprompts.models import pins
+    from gitprompts.tracing import pyfunc
     from gitprompts.tracing.exporters import StoreExporter, otlp_exporter
-    from gitprompts.tracing.handler import SpanHandler, hook_variable
     from gitprompts.tracing.store import TraceStore
     from gitprompts.tracing.usage import Loads
     from gitprompts.tracing.writer import SpanWriter
@@ -150,27 +161,38 @@ def autolog(
         add(processor)
         processors.append(processor)
     loads = Loads()
-    writer = SpanWriter(provider.get_tracer(TRACER_NAME), loads)
-    handler = SpanHandler(writer)
-    hook = hook_variable(handler)
-    register_configure_hook(hook, inheritable=True)
+    tracer = provider.get_tracer(TRACER_NAME)
+    writer = SpanWriter(tracer, loads)
+    handler = hook = None
+    if _has_langchain():
+        from langchain_core.tracers.context import register_configure_hook
+
+        from gitprompts.tracing.handler import SpanHandler, hook_variable
+
+        handler = SpanHandler(writer)
+        hook = hook_variable(handler)
+        register_configure_hook(hook, inheritable=True)
+    pyfunc.enable(tracer, loads)
     pins.observe(loads)
     with _lock:
         _state = _State(provider, owned, processors, handler, writer, loads, hook)
 
 
 def _stop(state: _State) -> None:
-    from langchain_core.tracers import context as lc_context
-
     from gitprompts.models import pins
+    from gitprompts.tracing import pyfunc
 
     pins.unobserve(state.loads)
-    # LangChain has no way to unregister a hook; its list is private, so this
-    # is guarded: should it move, the hook stays and the handler is switched off.
-    state.handler.enabled = False
-    hooks = getattr(lc_context, "_configure_hooks", None)
-    if isinstance(hooks, list):
-        hooks[:] = [h for h in hooks if h[0] is not state.hook]
+    pyfunc.disable()
+    if state.handler is not None:
+        from langchain_core.tracers import context as lc_context
+
+        # LangChain has no way to unregister a hook; its list is private, so this is
+        # guarded: should it move, the hook stays and the handler is switched off.
+        state.handler.enabled = False
+        hooks = getattr(lc_context, "_configure_hooks", None)
+        if isinstance(hooks, list):
+            hooks[:] = [h for h in hooks if h[0] is not state.hook]
     state.writer.close()
     for processor in state.processors:
         # Ours even on the application's provider (which has no way to remove one):
