@@ -350,3 +350,15 @@ def test_a_pyfunc_predict_is_the_parent_span_with_the_model_and_pinned_prompt(
     gitprompts.autolog(disable=True)
     model.predict("again?")
     assert len(finished(spans)) == 2  # off: nothing more
+
+
+def test_async_calls_are_traced_with_their_parents(spans: InMemorySpanExporter) -> None:
+    import asyncio
+
+    chain = RunnableLambda(lambda x: x) | FakeListChatModel(responses=["async ok"])
+    assert asyncio.run(chain.ainvoke("q")).content == "async ok"
+    found = by_name(spans)
+    root = next(s for s in found.values() if s.parent is None)
+    llm = found["chat fake-list-chat-model"]
+    assert llm.parent is not None and llm.parent.span_id == root.context.span_id
+    assert "async ok" in attrs(llm)["gen_ai.output.messages"]

@@ -16,7 +16,7 @@ import os
 import threading
 import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from opentelemetry.sdk.trace import ReadableSpan
@@ -142,20 +142,20 @@ class DroppingExporter(SpanExporter):
         return self.inner.force_flush(timeout_millis)
 
 
-def otlp_endpoint() -> str | None:
+def otlp_endpoint(environ: Mapping[str, str] = os.environ) -> str | None:
     """The traces endpoint the standard variables name, or None when neither is set.
 
-    >>> import os
-    >>> os.environ.pop("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", None) and None
-    >>> os.environ["OTEL_EXPORTER_OTLP_ENDPOINT"] = "http://127.0.0.1:4318/"
-    >>> otlp_endpoint()
+    >>> otlp_endpoint({"OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4318/"})
     'http://127.0.0.1:4318/v1/traces'
-    >>> del os.environ["OTEL_EXPORTER_OTLP_ENDPOINT"]
+    >>> otlp_endpoint({"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "http://collector/x"})
+    'http://collector/x'
+    >>> otlp_endpoint({}) is None
+    True
     """
-    traces = os.environ.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "").strip()
+    traces = environ.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "").strip()
     if traces:
         return traces
-    base = os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT", "").strip()
+    base = environ.get("OTEL_EXPORTER_OTLP_ENDPOINT", "").strip()
     if base:
         return base.rstrip("/") + "/v1/traces"
     return None

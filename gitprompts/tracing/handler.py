@@ -46,6 +46,10 @@ _REQUEST = {
     "seed": attr.REQUEST_SEED,
 }
 _UNSET: Any = object()
+# Runs started and not yet ended. A run whose end never comes (a stream the
+# caller abandoned) stays here; past this many, new runs are not traced rather
+# than letting the table grow without end.
+MAX_OPEN_RUNS = 10_000
 
 
 @dataclass(eq=False)
@@ -99,7 +103,7 @@ class SpanHandler(BaseCallbackHandler):
         tags: list[str] | None,
         attributes: dict[str, Any],
     ) -> Node | None:
-        if not self.enabled:
+        if not self.enabled or len(self._runs) >= MAX_OPEN_RUNS:
             return None
         parent = self._runs.get(parent_run_id) if parent_run_id is not None else None
         active = pins.current()
