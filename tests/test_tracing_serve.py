@@ -97,3 +97,22 @@ def test_bad_trace_ids_are_refused(app: UIApp) -> None:
     assert get(app, "/traces/not-an-id")[0] == "400 Bad Request"
     assert get(app, "/traces/" + "0" * 32)[0] == "404 Not Found"
     assert get(app, "/traces/a/b")[0] == "404 Not Found"
+
+
+def test_a_damaged_store_names_no_server_path(
+    app: UIApp, seeded: tuple[Path, dict[str, str]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+    import sqlite3
+
+    home = tmp_path / "copy"
+    shutil.copytree(seeded[0], home)
+    with sqlite3.connect(home / "traces" / "traces.db") as db:
+        db.execute("UPDATE spans SET data = ?", (b'{"schema_version": 1, "name": 5}',))
+    monkeypatch.setenv("GITPROMPTS_HOME", str(home))
+    status, body = get(UIApp(registry=home / "registry.git"), "/traces")
+    assert status == "400 Bad Request"
+    assert "cannot be read" in body and str(home) not in body
+    # The prompt page still renders, without the traces.
+    status, body = get(UIApp(registry=home / "registry.git"), "/prompts/chat-prompt")
+    assert status == "200 OK" and "No stored trace used this prompt." in body

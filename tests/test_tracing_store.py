@@ -117,3 +117,14 @@ def test_span_tree_orders_children_under_parents() -> None:
     orphan = span(1, 4, parent="f" * 16, start=50)  # its parent was never stored
     tree = [(d, s.span_id[-1]) for d, s in span_tree([late, grandchild, root, early, orphan])]
     assert tree == [(0, "4"), (0, "0"), (1, "1"), (2, "3"), (1, "2")]
+
+
+def test_an_oversized_record_is_refused_before_it_is_parsed(tmp_path: Path) -> None:
+    path = tmp_path / "t.db"
+    store = TraceStore(path)
+    store.add([span(1)])
+    store.close()
+    with sqlite3.connect(path) as db:  # another process of the user's wrote a 5 MiB record
+        db.execute("UPDATE spans SET data = ?", (b'{"name": "' + b"x" * (5 << 20) + b'"}',))
+    with pytest.raises(TraceStoreError, match="larger than"):
+        TraceStore(path).traces()

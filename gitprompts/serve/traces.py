@@ -19,15 +19,22 @@ rest of the UI (and no script runs on these pages at all).
 from __future__ import annotations
 
 import json
+import logging
 from typing import TYPE_CHECKING, Any
 
-from gitprompts.errors import GitPromptsError, InvalidTraceIdError, TraceNotFoundError
+from gitprompts.errors import (
+    GitPromptsError,
+    InvalidTraceIdError,
+    TraceNotFoundError,
+    TraceStoreError,
+)
 from gitprompts.tracing import attributes as attr
 from gitprompts.tracing.store import TRACE_ID, SpanRecord, TraceStore, TraceSummary, span_tree
 
 if TYPE_CHECKING:
     from gitprompts.serve.pages import UIApp
 
+log = logging.getLogger("gitprompts.serve.ui")
 LIST_SIZE = 100
 PER_VERSION = 5
 # Attributes shown in their own places (messages, links); the table lists the rest.
@@ -87,7 +94,15 @@ def _view(depth: int, span: SpanRecord) -> dict[str, Any]:
 
 
 def route(app: UIApp, parts: list[str], query: dict[str, str]) -> str:
-    """The page at ``/traces/<parts...>``."""
+    """The page at ``/traces/<parts...>``; a damaged store is a 400 that names no server path."""
+    try:
+        return _page(app, parts, query)
+    except TraceStoreError as exc:
+        log.warning("trace store: %s", exc)
+        raise TraceStoreError("the trace store", "it cannot be read (see the server log)") from None
+
+
+def _page(app: UIApp, parts: list[str], query: dict[str, str]) -> str:
     store = TraceStore()
     if not parts:
         prompt = query.get("prompt", "").strip()
