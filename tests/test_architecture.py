@@ -1,7 +1,7 @@
 """The architecture, enforced: layers point down, no import cycles, a small top level.
 
 The layer contract itself is in pyproject.toml (``[tool.importlinter]``):
-apps -> facades -> models -> remote -> registry -> git -> core, with only
+apps -> facades -> tracing -> models -> remote -> registry -> git -> core, with only
 ``git/`` importing pygit2, only ``cli/`` importing click, and ``core/`` doing
 no I/O.
 """
