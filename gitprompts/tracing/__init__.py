@@ -114,7 +114,8 @@ def autolog(
     tracer_provider: TracerProvider | None = None,
     local: bool = True,
 ) -> None:
-    """Trace every LangChain/LangGraph call in this process (``disable=True`` stops it).
+    """Trace every LangChain/LangGraph call and pyfunc ``predict`` in this process
+    (``disable=True`` stops it).
 
     ``tracer_provider``: an OpenTelemetry SDK provider to make spans with
     (default: the global one the application set, else our own, with OTLP
