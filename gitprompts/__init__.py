@@ -19,7 +19,7 @@ from gitprompts.core.version import __version__
 from gitprompts.errors import GitPromptsError
 
 if TYPE_CHECKING:
-    from gitprompts import config, hooks, langchain, models, pyfunc, sync
+    from gitprompts import config, hooks, langchain, models, pyfunc, sync, tracing
     from gitprompts.api import (
         delete_prompt,
         delete_prompt_alias,
@@ -89,7 +89,7 @@ _LAZY = {
     # Public submodules: the attribute is the module itself.
     **{
         name: f"gitprompts.{name}"
-        for name in ("config", "hooks", "langchain", "models", "pyfunc", "sync")
+        for name in ("config", "hooks", "langchain", "models", "pyfunc", "sync", "tracing")
     },
 }
 __getattr__, __dir__ = exports(globals(), _LAZY)
@@ -137,5 +137,6 @@ __all__ = [
     "set_registry",
     "start_run",
     "sync",
+    "tracing",
     "verify_model",
 ]
