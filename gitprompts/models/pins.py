@@ -135,6 +135,11 @@ def activate(pins: PinSet | None) -> Iterator[None]:
         _active.reset(token)
 
 
+def current() -> PinSet | None:
+    """The ``PinSet`` active in this context (a flavor resolving its prompt references), or None."""
+    return _active.get()
+
+
 @contextmanager
 def recording() -> Iterator[Recorder]:
     """Record every prompt loaded in this context (with no pins in the way)."""
@@ -165,11 +170,6 @@ def forget() -> None:
         _code_dirs.clear()
         _by_file.clear()
         hooked = False
-
-
-def current() -> PinSet | None:
-    """The pins made active for this context (by a loaded model's call), or None."""
-    return _active.get()
 
 
 def observe(observer: Observer) -> None:

@@ -1,8 +1,9 @@
-"""Spans for pyfunc models: one ``predict`` span per call, the parent of what the model does.
+"""Spans for models called through ``predict``: one span per call, the parent of what they do.
 
-``autolog()`` wraps ``PyFuncModel.predict`` (the object ``gitprompts.pyfunc.load_model``
-returns) once per process; the wrapper costs one module-global check while
-tracing is off. The span is made on the caller's thread and made current
+``autolog()`` wraps ``predict`` of the objects the flavors' ``load_model``
+return (pyfunc's ``PyFuncModel``, the openai flavor's ``OpenAIModel``, the
+llama_index flavor's ``LoadedIndex``) once per process; the wrapper costs one
+module-global check while tracing is off. The span is made on the caller's thread and made current
 for the call, so LangChain runs inside the model (and any OpenTelemetry
 instrumentation the application has) become its children. It carries the
 model id, the inputs and outputs, the error if any, and the prompt versions
@@ -21,21 +22,25 @@ from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.trace import Status, StatusCode, Tracer
 
+from gitprompts.models.flavors.llama_index import LoadedIndex
+from gitprompts.models.flavors.openai import OpenAIModel
 from gitprompts.models.flavors.pyfunc import PyFuncModel
 from gitprompts.tracing import attributes as attr
 from gitprompts.tracing.messages import to_json
 from gitprompts.tracing.usage import Loads, described, matching
 
-_original: Callable[..., Any] | None = None
+MODEL_CLASSES: tuple[type[Any], ...] = (PyFuncModel, OpenAIModel, LoadedIndex)
+_wrapped: set[type[Any]] = set()
 _active: tuple[Tracer, Loads] | None = None
 
 
 def enable(tracer: Tracer, loads: Loads) -> None:
-    """Trace ``predict`` of every pyfunc model with ``tracer`` from now on."""
-    global _original, _active
-    if _original is None:
-        _original = PyFuncModel.predict
-        PyFuncModel.predict = _traced(_original)  # type: ignore[method-assign]
+    """Trace ``predict`` of every loaded model with ``tracer`` from now on."""
+    global _active
+    for cls in MODEL_CLASSES:
+        if cls not in _wrapped:
+            cls.predict = _traced(cls.predict)
+            _wrapped.add(cls)
     _active = (tracer, loads)
 
 
@@ -47,21 +52,21 @@ def disable() -> None:
 
 def _traced(predict: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(predict)
-    def traced(self: PyFuncModel, data: Any, params: dict[str, Any] | None = None) -> Any:
+    def traced(self: Any, data: Any, params: dict[str, Any] | None = None) -> Any:
         active = _active
         if active is None:
             return predict(self, data, params)
         tracer, loads = active
-        model_id = self._pins.model
-        span = tracer.start_span(
-            "predict",
-            attributes={
-                attr.SPAN_KIND: "model",
-                attr.OPERATION: "invoke_workflow",
-                attr.MODEL_ID: model_id,
-                attr.MODEL_URI: f"models:/{model_id}",
-            },
-        )
+        pins = getattr(self, "_pins", None)
+        start = {attr.SPAN_KIND: "model", attr.OPERATION: "invoke_workflow"}
+        if pins is not None:
+            start[attr.MODEL_ID] = pins.model
+            start[attr.MODEL_URI] = f"models:/{pins.model}"
+        # The openai flavor's spec names the model it calls.
+        model_name = getattr(getattr(self, "spec", None), "model", None)
+        if isinstance(model_name, str):
+            start[attr.REQUEST_MODEL] = model_name
+        span = tracer.start_span("predict", attributes=start)
         token = otel_context.attach(trace.set_span_in_context(span))
         result: Any = None
         try:
@@ -75,9 +80,11 @@ def _traced(predict: Callable[..., Any]) -> Callable[..., Any]:
         finally:
             otel_context.detach(token)
             found = {attr.INPUTS: to_json(data), attr.OUTPUTS: to_json(result)}
-            hits = matching(
-                loads.candidates(self._pins), f"{found[attr.INPUTS]}\n{found[attr.OUTPUTS]}"
-            )
+            # A logged model's pinned prompts are its own: an openai model builds its
+            # messages inside predict, so their text is in neither inputs nor outputs.
+            text = f"{found[attr.INPUTS]}\n{found[attr.OUTPUTS]}"
+            candidates = loads.candidates(pins, every_pin=True)
+            hits = candidates if pins is not None else matching(candidates, text)
             found.update(described(hits))
             span.set_attributes(found)
             span.end()

@@ -108,13 +108,19 @@ class Loads:
             while len(self._recent) > MAX_RECENT:
                 self._recent.popitem(last=False)
 
-    def candidates(self, pins: PinSet | None) -> list[Candidate]:
-        """What a span may have used: the model's served pins, else the recent loads."""
+    def candidates(self, pins: PinSet | None, every_pin: bool = False) -> list[Candidate]:
+        """What a span may have used: the model's served pins (``every_pin``: all it pins,
+        for flavors that resolve their prompts without ``load_prompt``), else the recent loads.
+        """
         if pins is None:
             with self._lock:
                 return list(self._recent.values())
+        served = dict(pins.served)
+        if every_pin:
+            for entry in pins.entries:
+                served.setdefault((entry.name, entry.version), (entry.uri, entry))
         found = []
-        for key, (written, entry) in list(pins.served.items()):
+        for key, (written, entry) in served.items():
             cache_key = (id(pins), key)
             candidate = self._pinned.get(cache_key)
             if candidate is None or candidate.written != written or candidate.entry != entry:
