@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
+import os
 import shutil
 import socket
 import socketserver
@@ -29,6 +30,8 @@ from gitprompts.errors import GitPromptsError
 from .deadline import DeadlineReader
 from .git_http import GitApp
 from .hookdir import HookDirs
+from .llm import Endpoint
+from .manage import ManageApp
 from .pages import UIApp
 
 log = logging.getLogger("gitprompts.serve")
@@ -191,8 +194,12 @@ def make_server(
         raise GitPromptsError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     server.hook_dirs = HookDirs()
     server.idle_timeout = idle_timeout
+    tokens = list(tokens)
     git_app = GitApp(registry, tokens=tokens, read_only=read_only, hooks=server.hook_dirs)
-    ui_app = UIApp(registry, clone_url=server.url + GIT_PREFIX)
+    ui_app: WSGIApp = UIApp(registry, clone_url=server.url + GIT_PREFIX)
+    if tokens and not read_only:  # sign in, and manage prompts from the UI (manage)
+        endpoint = Endpoint.from_environ(os.environ)  # the playground's "Run", if configured
+        ui_app = ManageApp(registry, server.url + GIT_PREFIX, tokens=tokens, endpoint=endpoint)
     server.set_app(mount(git_app, ui_app))
     return server
 

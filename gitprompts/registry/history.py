@@ -1,0 +1,89 @@
+"""A prompt's history: every commit on ``main`` that changed it, and what it changed.
+
+Read from git, so it shows what happened whoever did it (the UI, the API,
+a plain ``git push``): versions registered, aliases moved, tags edited,
+versions deleted, each with its author, time and commit. A page is at most
+``limit`` commits; each costs two small blob reads and two state decodes.
+
+>>> page = prompt_history(Registry(tmp_path / "r.git"), "greet")  # doctest: +SKIP
+>>> [c.text for entry in page for c in entry.changes]              # doctest: +SKIP
+['alias production set to v1', 'registered v1']
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gitprompts.core import promptfile, state
+from gitprompts.core.changes import Change, state_changes
+from gitprompts.core.layout import MAIN, prompt_path, state_path, tag_ref
+from gitprompts.core.uri import validate_name
+from gitprompts.errors import CorruptStateFileError, GitPromptsError
+from gitprompts.git.log import path_log
+from gitprompts.git.repo import CommitInfo, GitRepo
+from gitprompts.registry.registry import Registry
+
+PAGE = 50
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One commit that changed the prompt, and the changes it made."""
+
+    commit: CommitInfo
+    changes: list[Change]
+
+
+def _state_at(git: GitRepo, commit: str | None, path: str) -> state.State:
+    if commit is None:
+        return state.EMPTY
+    blob = git.blob_at(commit, path)
+    if blob is None:
+        return state.EMPTY
+    if git.blob_size(blob) > state.MAX_BYTES:  # decode would refuse it; do not read it first
+        raise CorruptStateFileError(path, f"it is larger than {state.MAX_BYTES} bytes")
+    return state.decode(git.read_blob(blob), path)
+
+
+def _file_tags(git: GitRepo, commit: str | None, path: str) -> dict[str, str]:
+    """The tags in the prompt file at ``commit`` (what a version had before any edit)."""
+    blob = None if commit is None else git.blob_at(commit, path)
+    if blob is None or git.blob_size(blob) > promptfile.max_bytes():
+        return {}
+    try:
+        return dict(promptfile.decode(git.read_blob(blob), path).tags)
+    except GitPromptsError:
+        return {}
+
+
+def prompt_history(
+    registry: Registry, name: str, *, skip: int = 0, limit: int = PAGE
+) -> list[Entry]:
+    """The ``limit`` newest commits (after ``skip``) that changed prompt ``name``, newest first.
+
+    A commit whose state file cannot be read is listed with no changes
+    rather than failing the page (history is what it is; the reader of
+    today's state reports the problem).
+    """
+    validate_name(name)
+    git = GitRepo(registry.path)
+    spath, ppath = state_path(name), prompt_path(name)
+    entries = []
+    for info in path_log(registry.path, MAIN, [spath, ppath], skip=skip, limit=limit):
+        parent = info.parents[0] if info.parents else None
+        try:
+            before, after = _state_at(git, parent, spath), _state_at(git, info.oid, spath)
+            new_blob = git.blob_at(info.oid, ppath)
+            old_blob = None if parent is None else git.blob_at(parent, ppath)
+            edited = {int(k) for k in after.version_tags if k not in before.version_tags}
+            # A first edit of a version's tags replaces the tags its file gave it.
+            old_tags = {}
+            for number in edited:
+                tag = git.peel_tag(tag_ref(name, number))
+                if tag is not None:
+                    old_tags[number] = _file_tags(git, tag.commit, ppath)
+            changes = state_changes(before, after, new_file=new_blob != old_blob, old_tags=old_tags)
+        except GitPromptsError:
+            changes = []
+        entries.append(Entry(info, changes))
+    return entries
