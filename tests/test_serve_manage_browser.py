@@ -98,7 +98,9 @@ def shoot(page: Any, name: str) -> None:
 
 def person(browser: Any, url: str, name: str, email: str) -> Any:
     """A browser context (its own cookies) signed in as ``name``, with JavaScript off."""
-    context = browser.new_context(java_script_enabled=False, viewport={"width": 1280, "height": 900})
+    context = browser.new_context(
+        java_script_enabled=False, viewport={"width": 1280, "height": 900}
+    )
     page = context.new_page()
     page.on("dialog", lambda d: pytest.fail(f"a script ran: {d.message}"))
     page.goto(url + "/")
@@ -122,17 +124,22 @@ def test_a_person_manages_prompts_in_the_browser(registry: Registry, browser: An
         page.click("a[href='/prompts/summarization-prompt']")
         page.click("text=New version")
         assert "careful editor" in page.input_value("#template")
-        page.fill("#template", "Summarize in {{ num_sentences }} sentences for {{ audience }}:\n{{ sentences }}")
+        page.fill(
+            "#template",
+            "Summarize in {{ num_sentences }} sentences for {{ audience }}:\n{{ sentences }}",
+        )
         page.fill("#commit_message", "Name the audience")
         page.click("button[value=preview]")
         assert "audience" in page.locator("#preview + .grid").inner_text()
-        assert "+Summarize in {{ num_sentences }} sentences for {{ audience }}:" in page.inner_text("table.diff")
+        assert "+Summarize in {{ num_sentences }} sentences for {{ audience }}:" in page.inner_text(
+            "#server-preview table.diff"
+        )
         shoot(page, "new-version")
         page.click("button[value=save]")
         assert page.url.endswith("/prompts/summarization-prompt?v=3")
-        assert git(repo, "log", "-1", "--format=%an <%ae>|%s", "prompts/summarization-prompt/3") == (
-            "Ada Lovelace <ada@example.com>|Name the audience\n"
-        )
+        assert git(
+            repo, "log", "-1", "--format=%an <%ae>|%s", "prompts/summarization-prompt/3"
+        ) == ("Ada Lovelace <ada@example.com>|Name the audience\n")
 
         # Move production to v3: the confirmation warns of the new variable
         page.fill("input[name=alias]", "production")
@@ -198,7 +205,9 @@ def test_a_person_manages_prompts_in_the_browser(registry: Registry, browser: An
         grace = person(browser, url, "Grace Hopper", "grace@example.com")
         page.goto(url + "/prompts/support-chat/new")
         grace.goto(url + "/prompts/support-chat/new")
-        grace.fill("textarea[aria-label='content 1']", "You help customers of {{ company }}. Be kind.")
+        grace.fill(
+            "textarea[aria-label='content 1']", "You help customers of {{ company }}. Be kind."
+        )
         grace.click("button[value=save]")
         assert grace.url.endswith("?v=2")
         page.fill("textarea[aria-label='content 2']", "{{ question }} (answer in {{ language }})")
@@ -235,3 +244,38 @@ def test_a_person_manages_prompts_in_the_browser(registry: Registry, browser: An
         page.goto(url + "/?text=audience")
         assert page.locator("tbody tr").count() == 1
         shoot(page, "search")
+
+
+def test_javascript_only_adds_a_live_preview(registry: Registry, browser: Any) -> None:
+    with running(registry.path, TOKEN) as server:
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        page = context.new_page()
+        problems: list[str] = []
+        page.on(
+            "console",
+            lambda m: (
+                problems.append(m.text)
+                if m.type == "error" and "favicon" not in m.location.get("url", "")
+                else None
+            ),
+        )
+        page.on("dialog", lambda d: pytest.fail(f"a script ran: {d.message}"))
+        page.goto(server.url + "/signin")
+        page.fill("#token", TOKEN)
+        page.fill("#name", "Ada")
+        page.fill("#email", "ada@example.com")
+        page.click("button:has-text('Sign in')")
+        page.goto(server.url + "/prompts/summarization-prompt/new")
+        assert page.locator("#live").is_visible()
+        page.fill("#template", "Hi {{ who }} <img src=x onerror=alert(1)>\n{{ sentences }}")
+        assert page.inner_text("#live .live-vars") == "who, sentences"
+        rows = page.locator("#live tbody tr")
+        assert "+Hi {{ who }} <img src=x onerror=alert(1)>" in rows.all_inner_texts()
+        assert "-You are a careful editor." in rows.all_inner_texts()
+        assert page.locator("#live img").count() == 0
+        # the prompt page itself still runs no script at all
+        response = page.goto(server.url + "/prompts/summarization-prompt")
+        assert response is not None
+        assert response.headers["content-security-policy"].startswith("default-src 'none'")
+        assert "script-src" not in response.headers["content-security-policy"]
+        assert problems == []

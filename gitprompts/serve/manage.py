@@ -56,6 +56,7 @@ from .llm import Endpoint
 from .manage_templates import MANAGE_CSS, MANAGE_TEMPLATES
 from .pages import HEADERS, HTTPError, StartResponse, UIApp, _int, prompt_url
 from .session import COOKIE, SIGNIN_COOKIE, Person, Sessions, signin_nonce
+from .static import MANAGE_JS
 from .templates import TEMPLATES
 
 log = logging.getLogger("gitprompts.serve.manage")
@@ -82,6 +83,11 @@ class Response:
     status: str
     body: str = ""
     headers: list[tuple[str, str]] = field(default_factory=list)
+    scripts: bool = False  # the page loads /static/manage.js (its CSP allows 'self' scripts)
+
+
+# The edit page's policy: HEADERS' with this server's own script allowed, nothing inline.
+SCRIPT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; script-src 'self'"
 
 
 def redirect(location: str, *headers: tuple[str, str]) -> Response:
@@ -255,6 +261,18 @@ class ManageApp(UIApp):
             method = environ.get("REQUEST_METHOD", "GET")
             path = environ.get("PATH_INFO", "/") or "/"
             parts = [unquote(p) for p in path.strip("/").split("/")] if path.strip("/") else []
+            if parts == ["static", "manage.js"]:
+                data = MANAGE_JS.encode()
+                start_response(
+                    "200 OK",
+                    [
+                        ("Content-Type", "text/javascript; charset=utf-8"),
+                        ("X-Content-Type-Options", "nosniff"),
+                        ("Cache-Control", "max-age=300"),
+                        ("Content-Length", str(len(data))),
+                    ],
+                )
+                return [] if method == "HEAD" else [data]
             managed = parts in (["signin"], ["signout"], ["new"]) or (
                 len(parts) == 3 and parts[0] == "prompts" and parts[2] in ACTIONS
             )
@@ -262,7 +280,11 @@ class ManageApp(UIApp):
                 return super().__call__(environ, start_response)
             response = self._respond(environ, method, parts, person)
             data = response.body.encode("utf-8")
-            headers = [*HEADERS, *response.headers, ("Content-Length", str(len(data)))]
+            base_headers = HEADERS
+            if response.scripts:
+                csp = ("Content-Security-Policy", SCRIPT_CSP)
+                base_headers = [csp if k == csp[0] else (k, v) for k, v in HEADERS]
+            headers = [*base_headers, *response.headers, ("Content-Length", str(len(data)))]
             start_response(response.status, headers)
             return [] if method == "HEAD" else [data]
         finally:
@@ -453,8 +475,19 @@ class ManageApp(UIApp):
     def _edit_page(
         self, context: dict[str, Any], name: str, base: int, draft: Draft, status: str = "200 OK"
     ) -> Response:
-        body = self.render("edit.html", name=name, base=base, draft=draft.shown(), **context)
-        return Response(status, body)
+        base_text = ""
+        if base:
+            with self.pool.registry() as registry:
+                template = registry.get(name, base).template
+            base_text = (
+                template
+                if isinstance(template, str)
+                else "\n".join(f"{m['role']}: {m['content']}" for m in template)
+            )
+        body = self.render(
+            "edit.html", name=name, base=base, base_text=base_text, draft=draft.shown(), **context
+        )
+        return Response(status, body, scripts=True)
 
     def _draft_version(
         self, name: str, number: int, checked: Checked, draft: Draft

@@ -107,9 +107,14 @@ EDIT = """{% extends "base.html" %}
 <button class="primary" type="submit" name="action" value="save">Save new version</button>
 {% if name and base %}<a href="{{ prompt_url(name) }}">Cancel</a>{% else %}<a href="/">Cancel</a>{% endif %}</p>
 </form>
-{% if preview %}<h2 id="preview">Preview</h2>
+<textarea id="base-template" hidden readonly>{{ base_text }}</textarea>
+<section id="live" hidden><h2>Live <span class="muted">(as you type; Preview also checks Jinja2)</span></h2>
+<div class="grid"><div>Variables</div><div class="live-vars mono"></div></div>
+<h3>Template against {% if base %}v{{ base }}{% else %}nothing{% endif %}</h3><table class="diff unified live-diff"><tbody></tbody></table></section>
+<script src="/static/manage.js" defer></script>
+{% if preview %}<section id="server-preview"><h2 id="preview">Preview</h2>
 <div class="grid"><div>Variables</div><div>{% for v in preview.variables %}<mark class="var">{{ v }}</mark> {% else %}<span class="muted">none</span>{% endfor %}</div></div>
-<h3>Diff against {% if base %}v{{ base }}{% else %}nothing (a new prompt){% endif %}</h3>{{ d.diff_table(preview.rows) }}{% endif %}
+<h3>Diff against {% if base %}v{{ base }}{% else %}nothing (a new prompt){% endif %}</h3>{{ d.diff_table(preview.rows) }}</section>{% endif %}
 {% endblock %}
 """
 
