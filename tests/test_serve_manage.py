@@ -559,3 +559,20 @@ def test_pages_are_unchanged_for_the_read_only_viewer_when_signed_out(reg: Regis
         finally:
             server.close()
     assert pages[True] == pages[False]
+
+
+def test_a_session_cookie_is_refused_when_forged_tampered_expired_or_from_another_server() -> None:
+    from gitprompts.serve.session import Sessions
+
+    clock = [1000.0]
+    sessions = Sessions([TOKEN], lifetime=60, now=lambda: clock[0])
+    cookie = sessions.sign_in(TOKEN, "Ada", "ada@example.com")
+    assert cookie is not None and sessions.read(cookie) is not None
+    body, mac = cookie.split(".")
+    forged = body.replace(body[5], "A" if body[5] != "A" else "B", 1) + "." + mac
+    assert sessions.read(forged) is None
+    assert sessions.read(body + ".") is None and sessions.read("x" * 5000) is None
+    assert Sessions([TOKEN]).read(cookie) is None  # another server's key (or a restart)
+    clock[0] += 61
+    assert sessions.read(cookie) is None
+    assert Sessions([], now=lambda: clock[0]).sign_in("", "Ada", "a@b.c") is None  # no token

@@ -27,9 +27,7 @@ from __future__ import annotations
 
 import contextvars
 import hmac
-import json
 import logging
-import os
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -40,7 +38,6 @@ from urllib.parse import parse_qs, quote, unquote, urlencode
 import jinja2
 from markupsafe import Markup
 
-from gitprompts.core import fields
 from gitprompts.core.changes import caller_breaks
 from gitprompts.core.diff import UnifiedRow, version_rows
 from gitprompts.core.prompt import PromptVersion
@@ -51,11 +48,13 @@ from gitprompts.registry import Registry
 from gitprompts.registry.history import PAGE, prompt_history
 
 from . import forms
-from .hookdir import policy_installed, present_hooks, registry_hooks_dir
+from .drafts import Checked, Draft, check_draft, draft_version
+from .hookdir import ui_writes_refused
 from .llm import Endpoint
 from .manage_templates import MANAGE_CSS, MANAGE_TEMPLATES
 from .pages import HEADERS, HTTPError, StartResponse, UIApp, _int, prompt_url
 from .session import COOKIE, SIGNIN_COOKIE, Person, Sessions, signin_nonce
+from .snippets import snippets
 from .static import MANAGE_JS
 from .templates import TEMPLATES
 
@@ -92,131 +91,6 @@ SCRIPT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; scr
 
 def redirect(location: str, *headers: tuple[str, str]) -> Response:
     return Response("303 See Other", "", [("Location", location), *headers])
-
-
-@dataclass
-class Draft:
-    """What the new-version form holds, as the person typed it."""
-
-    type: str = "text"
-    text: str = ""
-    messages: list[dict[str, str]] = field(default_factory=list)
-    commit_message: str = ""
-    tags: str = ""
-    model_config: str = ""
-    response_format: str = ""
-
-    @classmethod
-    def of(cls, version: PromptVersion | None) -> Draft:
-        if version is None:
-            return cls(
-                messages=[{"role": "system", "content": ""}, {"role": "user", "content": ""}]
-            )
-        chat = not version.is_text_prompt
-        return cls(
-            type="chat" if chat else "text",
-            text="" if chat else str(version.template),
-            messages=list(version.template) if chat else [],  # type: ignore[arg-type]
-            tags=forms.format_tags(version.tags),
-            model_config=_json(version.model_config),
-            response_format=_json(version.response_format),
-        )
-
-    @classmethod
-    def from_form(cls, form: dict[str, list[str]]) -> Draft:
-        try:
-            rows = forms.messages(form)
-        except InvalidInputError:
-            rows = []
-        return cls(
-            type="chat" if forms.one(form, "type") == "chat" else "text",
-            text=forms.one(form, "template"),
-            messages=rows,
-            commit_message=forms.one(form, "commit_message"),
-            tags=forms.one(form, "tags"),
-            model_config=forms.one(form, "model_config"),
-            response_format=forms.one(form, "response_format"),
-        )
-
-    def shown(self) -> Draft:
-        """The draft with one blank message row to add a message."""
-        blank = {"role": "", "content": ""}
-        return Draft(**{**self.__dict__, "messages": [*self.messages, blank]})
-
-
-@dataclass
-class Checked:
-    """A draft's values as ``register_prompt`` takes them, or the errors per field."""
-
-    template: Any = None
-    tags: dict[str, str] | None = None
-    model_config: dict[str, Any] | None = None
-    response_format: dict[str, Any] | None = None
-    errors: dict[str, str] = field(default_factory=dict)
-
-
-def _json(value: object) -> str:
-    return "" if value is None else json.dumps(value, indent=2, ensure_ascii=False)
-
-
-def check_draft(draft: Draft, form: dict[str, list[str]]) -> Checked:
-    """Each field checked on its own, so an error is shown next to the field it is about.
-
-    The same checks ``register_prompt`` makes (``core.fields``); it makes them again.
-    """
-    out = Checked()
-
-    def attempt(name: str, check: Any) -> Any:
-        try:
-            return check()
-        except GitPromptsError as exc:
-            out.errors[name] = str(exc)
-            return None
-
-    if draft.type == "chat":
-        out.template = attempt("template", lambda: forms.messages(form))
-        if out.template == []:
-            out.errors["template"] = "a chat prompt needs at least one message"
-    else:
-        out.template = draft.text
-    if "template" not in out.errors:
-        attempt("template", lambda: fields.prompt_file(out.template))
-    out.tags = attempt("tags", lambda: fields.check_tags(forms.parse_tags(draft.tags)))
-    out.model_config = attempt(
-        "model_config",
-        lambda: fields.check_mapping(
-            "model_config", forms.parse_json_object(draft.model_config, "model_config")
-        ),
-    )
-    out.response_format = attempt(
-        "response_format",
-        lambda: fields.check_response_format(
-            forms.parse_json_object(draft.response_format, "response_format")
-        ),
-    )
-    return out
-
-
-def _ui_writes_refused(path: Path) -> str | None:
-    """Why the UI must not write to the registry at ``path``, if it must not.
-
-    A push runs the registry's own hooks (a freeze, a review rule); a write
-    from the UI is not a push, so git would not run them. Rather than let
-    the UI slip past such a rule, it writes only to a registry whose only
-    push hook is gitprompts' own policy (which the registry's own checks
-    already enforce), or none.
-    """
-    hooks = registry_hooks_dir(path)
-    present = present_hooks(hooks)
-    legacy = os.access(hooks / "pre-receive.legacy", os.X_OK)
-    if not present or (present == {"pre-receive"} and policy_installed(hooks) and not legacy):
-        return None
-    shown = ", ".join(sorted(present | ({"pre-receive.legacy"} if legacy else set())))
-    return (
-        f"this registry runs its own hooks on a push ({shown}); a write from the web UI is "
-        "not a push, so they would not run: the UI does not write here. Push with "
-        "gitprompts or git instead, or remove those hooks"
-    )
 
 
 class ManageApp(UIApp):
@@ -363,7 +237,7 @@ class ManageApp(UIApp):
     @contextmanager
     def _writer(self, person: Person) -> Iterator[Registry]:
         """A registry handle of this request's own whose commits carry ``person``'s name."""
-        refused = _ui_writes_refused(self.registry_path)
+        refused = ui_writes_refused(self.registry_path)
         if refused is not None:
             raise HTTPError("403 Forbidden", refused)
         registry = Registry(self.registry_path, create=False)
@@ -489,19 +363,6 @@ class ManageApp(UIApp):
         )
         return Response(status, body, scripts=True)
 
-    def _draft_version(
-        self, name: str, number: int, checked: Checked, draft: Draft
-    ) -> PromptVersion:
-        return PromptVersion(
-            name,
-            number,
-            checked.template,
-            commit_message=draft.commit_message or None,
-            tags=checked.tags,
-            response_format=checked.response_format,
-            model_config=checked.model_config,
-        )
-
     def _preview(self, name: str, base: int, checked: Checked, draft: Draft) -> dict[str, Any]:
         texts = (
             [checked.template]
@@ -509,7 +370,7 @@ class ManageApp(UIApp):
             else [m["content"] for m in checked.template]
         )
         found = list(dict.fromkeys(v for t in texts for v in template_variables(t)))
-        mine = self._draft_version(name, base + 1, checked, draft)
+        mine = draft_version(name, base + 1, checked, draft)
         rows: list[UnifiedRow] = []
         if base:
             with self.pool.registry() as registry:
@@ -522,7 +383,7 @@ class ManageApp(UIApp):
         self, registry: Registry, name: str, base: int, current: int, checked: Checked, draft: Draft
     ) -> dict[str, Any]:
         theirs_new = registry.get(name, current)
-        mine = self._draft_version(name, current + 1, checked, draft)
+        mine = draft_version(name, current + 1, checked, draft)
         if base:
             theirs = version_rows(registry.get(name, base), theirs_new)
             who = f"you started from v{base}"
@@ -774,40 +635,6 @@ class ManageApp(UIApp):
             snippets=snippets(shown, values),
         )
         return Response("200 OK", body)
-
-
-def snippets(version: PromptVersion, values: Mapping[str, str]) -> list[tuple[str, str]]:
-    """Python, CLI and LangChain code that loads ``version`` (and each alias on it).
-
-    >>> [label for label, _ in snippets(PromptVersion("greet", 2, "Hi {{ name }}"), {})]
-    ['Python', 'Command line', 'LangChain']
-    """
-    uris = [version.uri] + [f"prompts:/{version.name}@{a}" for a in version.aliases]
-    args = ", ".join(f"{k}={values.get(k, '')!r}" for k in sorted(version.variables))
-    loads = "\n".join(f'prompt = gitprompts.load_prompt("{u}")' for u in uris)
-    python = f"import gitprompts\n\n{loads}\nprompt.format({args})"
-    cli_vars = " ".join(f"-v {k}={_shell(values.get(k, ''))}" for k in sorted(version.variables))
-    refs = [f"{version.name}/{version.version}"] + [f"{version.name}@{a}" for a in version.aliases]
-    cli = "\n".join(f"gitprompts render {_shell(r)} {cli_vars}".rstrip() for r in refs)
-    if version.is_text_prompt:
-        chain = "template = PromptTemplate.from_template(prompt.to_single_brace_format())"
-        imports = "from langchain_core.prompts import PromptTemplate"
-    else:
-        chain = (
-            "template = ChatPromptTemplate.from_messages(\n"
-            '    [(m["role"], m["content"]) for m in prompt.to_single_brace_format()]\n)'
-        )
-        imports = "from langchain_core.prompts import ChatPromptTemplate"
-    langchain = (
-        f'{imports}\nimport gitprompts\n\nprompt = gitprompts.load_prompt("{uris[-1]}")\n{chain}'
-    )
-    return [("Python", python), ("Command line", cli), ("LangChain", langchain)]
-
-
-def _shell(text: str) -> str:
-    import shlex
-
-    return shlex.quote(text)
 
 
 def _local(url: str) -> str:
