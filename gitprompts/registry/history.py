@@ -64,6 +64,11 @@ def prompt_history(
     A commit whose state file cannot be read is listed with no changes
     rather than failing the page (history is what it is; the reader of
     today's state reports the problem).
+
+    >>> reg = Registry(tmp_path / "r.git")
+    >>> _ = reg.register("greet", "Hi {{ name }}"); reg.set_alias("greet", "prod", 1)
+    >>> [[c.text for c in e.changes] for e in prompt_history(reg, "greet")]
+    [['alias prod set to v1'], ['registered v1']]
     """
     validate_name(name)
     git = GitRepo(registry.path)

@@ -129,7 +129,12 @@ def check_draft(draft: Draft, form: dict[str, list[str]]) -> Checked:
 
 
 def draft_version(name: str, number: int, checked: Checked, draft: Draft) -> PromptVersion:
-    """The version a checked draft would become (for diffs before it is saved)."""
+    """The version a checked draft would become (for diffs before it is saved).
+
+    >>> draft = Draft(text="Hi {{ name }}")
+    >>> draft_version("greet", 2, check_draft(draft, {}), draft).variables
+    {'name'}
+    """
     return PromptVersion(
         name,
         number,

@@ -207,6 +207,10 @@ def ui_writes_refused(path: Path) -> str | None:
     the UI slip past such a rule, it writes only to a registry whose only
     push hook is gitprompts' own policy (which the registry's own checks
     already enforce), or none.
+
+    >>> from gitprompts.registry import Registry
+    >>> ui_writes_refused(Registry(tmp_path / "r.git").path) is None
+    True
     """
     hooks = registry_hooks_dir(path)
     present = present_hooks(hooks)
