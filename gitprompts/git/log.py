@@ -1,18 +1,23 @@
-"""The commits of a branch that touched some paths, newest first, a page at a time.
+"""Which commits of a branch changed which files, and what those commits say, from git's log.
 
-git's own ``git log -- PATHS`` walks history in C (and uses the
-commit-graph when the repository has one); walking it with pygit2 and
-comparing trees per commit in Python costs far more at 100,000 commits.
-Paths are taken literally (``--literal-pathspecs``): a prompt name is never
-a glob.
+``git log --name-only`` walks history in C. A registry's commits each carry
+a whole ``prompts/`` tree (400 KB at 10,000 prompts), so finding the
+commits that touched one prompt means diffing every commit's trees:
+measured at 10,000 prompts × 2 versions (20,000 commits, 2 cores at load
+12), ``git log -- prompts/x.prompt state/x.json`` cost 6 s of CPU for each
+prompt asked about, and git 2.39 uses its changed-path Bloom filters for
+one pathspec only (1.3 s, and only after a ``commit-graph`` was written).
+So the UI walks history once, with ``changed_files`` (17 s of CPU there),
+and then only the commits that are new (``since``); ``commit_infos`` reads
+the commits a page shows.
 
->>> path_log(Path("r.git"), "refs/heads/main", ["state/g.json"], limit=2)  # doctest: +SKIP
-[CommitInfo(oid='…', parents=('…',), author=Person(...), message='Set alias ...')]
+>>> list(changed_files(Path("r.git"), "refs/heads/main"))  # doctest: +SKIP
+[('5c76a4e…', ['state/greet.json'])]
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from gitprompts.git import command
@@ -21,25 +26,47 @@ from gitprompts.git.repo import CommitInfo, Person
 _FORMAT = "%x1e%H%x00%P%x00%an%x00%ae%x00%at%x00%B"
 
 
-def path_log(
-    repo: Path, ref: str, paths: Sequence[str], *, skip: int = 0, limit: int = 50
-) -> list[CommitInfo]:
-    """Up to ``limit`` commits reachable from ``ref`` that changed any of ``paths``,
-    newest first, after skipping the ``skip`` newest (an unknown ``ref``: none)."""
+def changed_files(
+    repo: Path, ref: str, *, since: str | None = None
+) -> Iterator[tuple[str, list[str]]]:
+    """``(commit, paths it changed)`` for each commit reachable from ``ref`` (and not
+    from ``since``), newest first; an unknown ``ref`` gives none.
+
+    No pathspec: at 20,000 commits of 10,000 prompts, limiting the walk to
+    ``prompts/`` and ``state/`` cost 34 s of CPU against 17 s without.
+    """
+    spec = ref if since is None else f"{since}..{ref}"
     out = command.run_bytes(
         [
             "--literal-pathspecs",
             "log",
-            f"--format={_FORMAT}",
-            f"--skip={max(0, skip)}",
-            f"--max-count={max(0, limit)}",
+            "--format=%x1e%H",
+            "--name-only",
             "--no-renames",
-            ref,
+            "-z",
+            spec,
             "--",
-            *paths,
         ],
         git_dir=repo,
         check=False,
+    )
+    for record in out.split(b"\x1e")[1:]:
+        head, _, rest = record.partition(b"\n")
+        paths = [p.decode("utf-8", "replace") for p in rest.strip(b"\0\n").split(b"\0") if p]
+        yield head.decode().strip("\0\n"), paths
+
+
+def commit_infos(repo: Path, commits: Sequence[str]) -> list[CommitInfo]:
+    """Parents, author and message of each of ``commits``, in the order given.
+
+    >>> commit_infos(Path("r.git"), [])
+    []
+    """
+    if not commits:
+        return []
+    out = command.run_bytes(
+        ["log", "--no-walk=unsorted", f"--format={_FORMAT}", *commits, "--"],
+        git_dir=repo,
     )
     found = []
     for record in out.decode("utf-8", "replace").split("\x1e")[1:]:

@@ -2,8 +2,10 @@
 
 Read from git, so it shows what happened whoever did it (the UI, the API,
 a plain ``git push``): versions registered, aliases moved, tags edited,
-versions deleted, each with its author, time and commit. A page is at most
-``limit`` commits; each costs two small blob reads and two state decodes.
+versions deleted, each with its author, time and commit. Which commits
+touched a prompt comes from a ``HistoryIndex`` (one walk of ``main``, then
+only what is new); a page is at most ``limit`` of them, each read as two
+state files and compared (``core.changes``).
 
 >>> page = prompt_history(Registry(tmp_path / "r.git"), "greet")  # doctest: +SKIP
 >>> [c.text for entry in page for c in entry.changes]              # doctest: +SKIP
@@ -12,14 +14,22 @@ versions deleted, each with its author, time and commit. A page is at most
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
+from pathlib import Path
 
 from gitprompts.core import promptfile, state
 from gitprompts.core.changes import Change, state_changes
-from gitprompts.core.layout import MAIN, prompt_path, state_path, tag_ref
+from gitprompts.core.layout import (
+    MAIN,
+    name_from_path,
+    prompt_path,
+    state_path,
+    tag_ref,
+)
 from gitprompts.core.uri import validate_name
 from gitprompts.errors import CorruptStateFileError, GitPromptsError
-from gitprompts.git.log import path_log
+from gitprompts.git.log import changed_files, commit_infos
 from gitprompts.git.repo import CommitInfo, GitRepo
 from gitprompts.registry.registry import Registry
 
@@ -56,14 +66,62 @@ def _file_tags(git: GitRepo, commit: str | None, path: str) -> dict[str, str]:
         return {}
 
 
+class HistoryIndex:
+    """For each prompt, the commits of ``main`` that changed it, kept up to date.
+
+    The first use walks all of ``main`` once (``git log --name-only``: 17 s
+    of CPU at 20,000 commits of 10,000 prompts); later uses read
+    only the commits added since. A ``main`` that was rewritten (not a
+    fast-forward of what was read) is walked again from scratch. Safe to
+    share between threads.
+
+    >>> index = HistoryIndex(Registry(tmp_path / "r.git").path)
+    >>> index.commits("greet")
+    []
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._tip: str | None = None
+        self._oldest_first: dict[str, list[str]] = {}
+        self._lock = threading.Lock()
+
+    def commits(self, name: str) -> list[str]:
+        """The commits that changed prompt ``name``, newest first."""
+        with self._lock:
+            self._update()
+            return self._oldest_first.get(name, [])[::-1]
+
+    def _update(self) -> None:
+        git = GitRepo(self.path)
+        tip = git.ref(MAIN)
+        if tip == self._tip:
+            return
+        since = self._tip
+        if since is not None and (tip is None or not git.is_ancestor(since, tip)):
+            since, self._oldest_first = None, {}
+        if tip is not None:
+            found = list(changed_files(self.path, MAIN, since=since))
+            for oid, paths in reversed(found):
+                for name in dict.fromkeys(n for p in paths if (n := name_from_path(p))):
+                    self._oldest_first.setdefault(name, []).append(oid)
+        self._tip = tip
+
+
 def prompt_history(
-    registry: Registry, name: str, *, skip: int = 0, limit: int = PAGE
+    registry: Registry,
+    name: str,
+    *,
+    skip: int = 0,
+    limit: int = PAGE,
+    index: HistoryIndex | None = None,
 ) -> list[Entry]:
     """The ``limit`` newest commits (after ``skip``) that changed prompt ``name``, newest first.
 
-    A commit whose state file cannot be read is listed with no changes
-    rather than failing the page (history is what it is; the reader of
-    today's state reports the problem).
+    ``index`` is a ``HistoryIndex`` kept between calls (a server keeps one);
+    without it, this call walks ``main`` itself. A commit whose state file
+    cannot be read is listed with no changes rather than failing the page
+    (history is what it is; the reader of today's state reports the problem).
 
     >>> reg = Registry(tmp_path / "r.git")
     >>> _ = reg.register("greet", "Hi {{ name }}"); reg.set_alias("greet", "prod", 1)
@@ -71,10 +129,12 @@ def prompt_history(
     [['alias prod set to v1'], ['registered v1']]
     """
     validate_name(name)
+    index = index if index is not None else HistoryIndex(registry.path)
+    commits = index.commits(name)[max(0, skip) : max(0, skip) + max(0, limit)]
     git = GitRepo(registry.path)
     spath, ppath = state_path(name), prompt_path(name)
     entries = []
-    for info in path_log(registry.path, MAIN, [spath, ppath], skip=skip, limit=limit):
+    for info in commit_infos(registry.path, commits):
         parent = info.parents[0] if info.parents else None
         try:
             before, after = _state_at(git, parent, spath), _state_at(git, info.oid, spath)

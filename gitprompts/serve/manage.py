@@ -28,6 +28,7 @@ from __future__ import annotations
 import contextvars
 import hmac
 import logging
+import threading
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -45,7 +46,7 @@ from gitprompts.core.template import variables as template_variables
 from gitprompts.core.uri import validate_alias, validate_name
 from gitprompts.errors import GitPromptsError, InvalidInputError, NotFoundError
 from gitprompts.registry import Registry
-from gitprompts.registry.history import PAGE, prompt_history
+from gitprompts.registry.history import PAGE, Entry, HistoryIndex, prompt_history
 
 from . import forms
 from .drafts import Checked, Draft, check_draft, draft_version
@@ -62,8 +63,6 @@ log = logging.getLogger("gitprompts.serve.manage")
 
 _me: contextvars.ContextVar[Person | None] = contextvars.ContextVar("gitprompts_me", default=None)
 ACTIONS = ("new", "alias", "history", "tags", "delete", "playground")
-# An alias's history scans at most this many commits of the prompt per page.
-ALIAS_SCAN = 20 * PAGE
 
 
 def action_url(name: str, action: str, **params: object) -> str:
@@ -111,6 +110,10 @@ class ManageApp(UIApp):
         super().__init__(registry, clone_url)
         self.sessions = sessions if sessions is not None else Sessions(list(tokens))
         self.endpoint = endpoint
+        # Which commits changed each prompt: walked once (seconds at 10,000 prompts), so
+        # start now, in the background, rather than on the first History page.
+        self.history_index = HistoryIndex(self.registry_path)
+        threading.Thread(target=self._warm_history, daemon=True).start()
         self.env.loader = jinja2.DictLoader({**TEMPLATES, **MANAGE_TEMPLATES})
         self.env.globals.update(
             me=_me.get,
@@ -119,6 +122,12 @@ class ManageApp(UIApp):
             action_url=action_url,
             manage_css=Markup(MANAGE_CSS),
         )
+
+    def _warm_history(self) -> None:
+        try:
+            self.history_index.commits("")
+        except Exception as exc:  # the page will try again (and report) when it is asked for
+            log.debug("history index not built at start: %s", exc)
 
     @staticmethod
     def _csrf_field() -> Markup:
@@ -484,22 +493,19 @@ class ManageApp(UIApp):
         page = max(1, _int(query.get("page"), 1) or 1)
         alias = query.get("alias", "")
         with self.pool.registry() as registry:
+            # A page is PAGE commits of the prompt (one more tells whether there are older
+            # ones); an alias's page shows that alias's moves among them.
+            entries = prompt_history(
+                registry, name, skip=(page - 1) * PAGE, limit=PAGE + 1, index=self.history_index
+            )
+            more = len(entries) > PAGE
+            entries = entries[:PAGE]
             if alias:
-                # An alias's moves among the prompt's commits: scan a bounded window per page.
-                window = ALIAS_SCAN
-                entries = prompt_history(registry, name, skip=(page - 1) * window, limit=window)
-                more = len(entries) == window
                 entries = [
-                    type(e)(
-                        e.commit, [c for c in e.changes if c.kind == "alias" and c.key == alias]
-                    )
+                    Entry(e.commit, [c for c in e.changes if c.kind == "alias" and c.key == alias])
                     for e in entries
                 ]
                 entries = [e for e in entries if e.changes]
-            else:
-                entries = prompt_history(registry, name, skip=(page - 1) * PAGE, limit=PAGE + 1)
-                more = len(entries) > PAGE
-                entries = entries[:PAGE]
             if not entries and page == 1 and registry.latest_version(name) == 0:
                 raise HTTPError("404 Not Found", f"no prompt {name!r}")
 
