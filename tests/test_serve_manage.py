@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import subprocess
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -357,6 +358,7 @@ def test_moving_an_alias_shows_what_breaks_then_records_who_moved_it(
     assert "alias production moved from v1 to v2" in page and "alias production set to v1" in page
     assert "Ada Lovelace" in page and "Test Author" in page
     assert main_tip(reg.path)[:12] in page
+    assert time.strftime("%Y-%m-%d", time.gmtime()) in page  # commit times in seconds, shown right
     # a stale confirmation (expected v1, it is at v2 now) is refused
     status, _, page = client.post("/prompts/greet/alias", {**move, "to": "1"})
     assert status == 409 and "changed while you were looking" in page

@@ -145,7 +145,7 @@ HISTORY = """{% extends "base.html" %}
 <h1>History of <a href="{{ prompt_url(name) }}">{{ name }}</a>{% if alias %} <span class="muted">alias {{ alias }}</span>{% endif %}</h1>
 {% if alias %}<p><a href="{{ action_url(name, 'history') }}">every change</a></p>{% endif %}
 <table class="history"><thead><tr><th>When</th><th>Who</th><th>What</th><th>Message</th><th>Commit</th></tr></thead><tbody>
-{% for e in entries %}<tr><td class="muted">{{ when(e.commit.author.time) }}</td>
+{% for e in entries %}<tr><td class="muted">{{ when(e.commit.author.time * 1000) }}</td>
 <td>{{ e.commit.author.name }} <span class="muted">&lt;{{ e.commit.author.email }}&gt;</span></td>
 <td><ul class="changes">{% for c in e.changes %}<li class="change {{ c.kind }}">{{ c.text }}</li>{% else %}<li class="muted">file rewritten</li>{% endfor %}</ul></td>
 <td>{{ e.commit.message }}</td><td class="mono" title="{{ e.commit.oid }}">{{ e.commit.oid[:12] }}</td></tr>
