@@ -44,10 +44,7 @@ class Entry:
     changes: list[Change]
 
 
-def _state_at(git: GitRepo, commit: str | None, path: str) -> state.State:
-    if commit is None:
-        return state.EMPTY
-    blob = git.blob_at(commit, path)
+def _decode_state(git: GitRepo, blob: str | None, path: str) -> state.State:
     if blob is None:
         return state.EMPTY
     if git.blob_size(blob) > state.MAX_BYTES:  # decode would refuse it; do not read it first
@@ -130,17 +127,33 @@ def prompt_history(
     """
     validate_name(name)
     index = index if index is not None else HistoryIndex(registry.path)
-    commits = index.commits(name)[max(0, skip) : max(0, skip) + max(0, limit)]
+    # One more than shown: nothing between two commits of this list touched the prompt,
+    # so the files at a commit's parent are the files at the next, older, commit of the
+    # list. That halves the tree lookups (each reads a 400 KB tree at 10,000 prompts).
+    commits = index.commits(name)[max(0, skip) : max(0, skip) + max(0, limit) + 1]
     git = GitRepo(registry.path)
     spath, ppath = state_path(name), prompt_path(name)
+    files = [(git.blob_at(c, spath), git.blob_at(c, ppath)) for c in commits]
+    states: dict[str | None, state.State] = {None: state.EMPTY}
+
+    def state_of(blob: str | None) -> state.State:
+        if blob not in states:
+            states[blob] = _decode_state(git, blob, spath)
+        return states[blob]
+
     entries = []
-    for info in commit_infos(registry.path, commits):
+    for k, info in enumerate(commit_infos(registry.path, commits[: max(0, limit)])):
         parent = info.parents[0] if info.parents else None
+        if k + 1 < len(files):
+            old_state_blob, old_blob = files[k + 1]
+        elif parent is not None:
+            old_state_blob, old_blob = git.blob_at(parent, spath), git.blob_at(parent, ppath)
+        else:
+            old_state_blob = old_blob = None
+        new_state_blob, new_blob = files[k]
         try:
-            before, after = _state_at(git, parent, spath), _state_at(git, info.oid, spath)
-            new_blob = git.blob_at(info.oid, ppath)
-            old_blob = None if parent is None else git.blob_at(parent, ppath)
-            edited = {int(k) for k in after.version_tags if k not in before.version_tags}
+            before, after = state_of(old_state_blob), state_of(new_state_blob)
+            edited = {int(v) for v in after.version_tags if v not in before.version_tags}
             # A first edit of a version's tags replaces the tags its file gave it.
             old_tags = {}
             for number in edited:
