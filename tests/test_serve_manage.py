@@ -382,7 +382,18 @@ def test_history_lists_every_kind_of_change_including_plain_git_ones(
     reg.set_prompt_tag("greet", "owner", "ada")
     reg.set_model_config("greet", 2, {"temperature": 0.5})
     reg.delete_version("greet", 1)
+    # a version made with plain git (clone, edit, commit, tag, push) shows up too
+    work = reg.path.parent / "work"
+    subprocess.run(["git", "clone", "-q", str(reg.path), str(work)], check=True)
+    (work / "prompts" / "greet.prompt").write_text("By hand {{ name }}")
+    for args in (
+        ["commit", "-qam", "Edited by hand"],
+        ["tag", "-a", "prompts/greet/3", "-m", "Edited by hand"],
+        ["push", "-q", "origin", "main", "prompts/greet/3"],
+    ):
+        subprocess.run(["git", "-C", str(work), *args], check=True)
     _, _, page = client.get("/prompts/greet/history")
+    assert "prompt file changed with plain git" in page and "Edited by hand" in page
     for text in (
         "registered v1",
         "registered v2",

@@ -23,7 +23,8 @@ from gitprompts.core.state import State
 @dataclass(frozen=True)
 class Change:
     """One thing a commit changed: ``kind`` is ``version``, ``alias``, ``version-tag``,
-    ``prompt-tag``, ``model-config``, ``delete`` or ``delete-prompt``; ``key`` the alias or
+    ``prompt-tag``, ``model-config``, ``delete``, ``delete-prompt`` or ``file`` (the
+    ``.prompt`` file changed and the state file did not); ``key`` the alias or
     tag key; ``version`` the version concerned; ``old``/``new`` the values (None: absent)."""
 
     kind: str
@@ -57,6 +58,8 @@ class Change:
             return f"{where}tag {k} changed from {old} to {new}"
         if self.kind == "model-config":
             return f"v{self.version} model config " + ("removed" if new is None else "set")
+        if self.kind == "file":
+            return "prompt file changed with plain git (the state file was not updated)"
         if self.kind == "delete-prompt":
             return f"prompt deleted ({self.version} versions)"
         return f"deleted v{self.version}"
@@ -93,8 +96,8 @@ def state_changes(
     found: list[Change] = []
     if new_file and new.latest > old.latest:
         found.append(Change("version", version=new.latest))
-    elif new_file:
-        found.append(Change("version", version=new.latest or old.latest))
+    elif new_file:  # the state file does not know: a version written with plain git
+        found.append(Change("file"))
     gone = sorted(set(new.deleted) - set(old.deleted))
     if len(gone) > 1:  # delete_version deletes one; only delete_prompt deletes several
         found.append(Change("delete-prompt", version=len(gone)))

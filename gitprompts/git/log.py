@@ -8,8 +8,8 @@ measured at 10,000 prompts × 2 versions (20,000 commits, 2 cores at load
 prompt asked about, and git 2.39 uses its changed-path Bloom filters for
 one pathspec only (1.3 s, and only after a ``commit-graph`` was written).
 So the UI walks history once, with ``changed_files`` (17 s of CPU there),
-and then only the commits that are new (``since``); ``commit_infos`` reads
-the commits a page shows.
+keeping each changed file's blob ids, and then only the commits that are
+new (``since``); ``commit_infos`` reads the commits a page shows.
 
 >>> list(changed_files(Path("r.git"), "refs/heads/main"))  # doctest: +SKIP
 [('5c76a4e…', ['state/greet.json'])]
@@ -18,6 +18,7 @@ the commits a page shows.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from gitprompts.git import command
@@ -26,34 +27,52 @@ from gitprompts.git.repo import CommitInfo, Person
 _FORMAT = "%x1e%H%x00%P%x00%an%x00%ae%x00%at%x00%B"
 
 
+ZERO_OID = "0" * 40
+
+
+@dataclass(frozen=True)
+class FileChange:
+    """A file a commit changed: its blob before and after (None: absent)."""
+
+    path: str
+    old: str | None
+    new: str | None
+
+
 def changed_files(
     repo: Path, ref: str, *, since: str | None = None
-) -> Iterator[tuple[str, list[str]]]:
-    """``(commit, paths it changed)`` for each commit reachable from ``ref`` (and not
+) -> Iterator[tuple[str, list[FileChange]]]:
+    """``(commit, files it changed)`` for each commit reachable from ``ref`` (and not
     from ``since``), newest first; an unknown ``ref`` gives none.
 
-    No pathspec: at 20,000 commits of 10,000 prompts, limiting the walk to
-    ``prompts/`` and ``state/`` cost 34 s of CPU against 17 s without.
+    The blob ids come with the walk (``--raw``), so a reader needs no tree
+    lookup to find a file before and after a commit. No pathspec: at 20,000
+    commits of 10,000 prompts, limiting the walk to ``prompts/`` and
+    ``state/`` cost 34 s of CPU against 17 s without.
     """
     spec = ref if since is None else f"{since}..{ref}"
     out = command.run_bytes(
-        [
-            "--literal-pathspecs",
-            "log",
-            "--format=%x1e%H",
-            "--name-only",
-            "--no-renames",
-            "-z",
-            spec,
-            "--",
-        ],
+        ["log", "--format=%x1e%H", "--raw", "--no-abbrev", "--no-renames", "-z", spec, "--"],
         git_dir=repo,
         check=False,
     )
     for record in out.split(b"\x1e")[1:]:
-        head, _, rest = record.partition(b"\n")
-        paths = [p.decode("utf-8", "replace") for p in rest.strip(b"\0\n").split(b"\0") if p]
-        yield head.decode().strip("\0\n"), paths
+        head, _, rest = record.partition(b"\0")
+        fields = rest.lstrip(b"\n").split(b"\0")
+        changes = []
+        for meta, path in zip(fields[0::2], fields[1::2], strict=False):
+            parts = meta.decode("ascii", "replace").split()
+            if len(parts) != 5 or not path:
+                continue
+            old, new = parts[2], parts[3]
+            changes.append(
+                FileChange(
+                    path.decode("utf-8", "replace"),
+                    None if old == ZERO_OID else old,
+                    None if new == ZERO_OID else new,
+                )
+            )
+        yield head.decode("ascii", "replace").strip(), changes
 
 
 def commit_infos(repo: Path, commits: Sequence[str]) -> list[CommitInfo]:

@@ -125,7 +125,7 @@ class ManageApp(UIApp):
 
     def _warm_history(self) -> None:
         try:
-            self.history_index.commits("")
+            self.history_index.touches("")
         except Exception as exc:  # the page will try again (and report) when it is asked for
             log.debug("history index not built at start: %s", exc)
 
