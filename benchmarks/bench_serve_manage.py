@@ -186,7 +186,7 @@ def main() -> None:
                 "action": "save",
             },
         )
-        saves, moves = [], []
+        saves, moves, save_posts, move_posts = [], [], [], []
         for i in range(r):
             base = str(i + 1)
             t = time.perf_counter()
@@ -202,6 +202,7 @@ def main() -> None:
                 },
             )
             assert status == 303, status
+            save_posts.append(time.perf_counter() - t)
             me.request("GET", loc)
             saves.append(time.perf_counter() - t)
             expected = "" if i == 0 else str(i + 1)
@@ -218,10 +219,13 @@ def main() -> None:
                 },
             )
             assert status == 303, status
+            move_posts.append(time.perf_counter() - t)
             me.request("GET", loc)
             moves.append(time.perf_counter() - t)
         results["new version through the UI (post + page)"] = statistics.median(saves)
         results["alias move through the UI (post + history)"] = statistics.median(moves)
+        results["new version through the UI (post only)"] = statistics.median(save_posts)
+        results["alias move through the UI (post only)"] = statistics.median(move_posts)
     finally:
         proc.terminate()
         proc.wait(10)
@@ -243,6 +247,8 @@ def main() -> None:
         ("text search (?text=)", "name search (?q=)"),
         ("new version through the UI (post + page)", "register_prompt (API)"),
         ("alias move through the UI (post + history)", "set_prompt_alias (API)"),
+        ("new version through the UI (post only)", "register_prompt (API)"),
+        ("alias move through the UI (post only)", "set_prompt_alias (API)"),
     ]
     for a, b in pairs:
         print(f"{a} / {b}: {results[a] / results[b]:.2f}x")
