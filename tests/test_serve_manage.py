@@ -267,6 +267,7 @@ def test_errors_are_shown_next_to_their_field_and_nothing_is_written(
         status, _, page = client.post("/prompts/greet/new", fields)
         assert status == 400, field
         assert f'id="error-{field}"' in page, field
+    assert client.get("/prompts/nothing-here/new")[0] == 404
     status, _, page = client.post("/new", version_form(csrf, 0, "Hi", name="../evil"))
     assert status == 400 and 'id="error-name"' in page and "invalid prompt name" in page
     assert main_tip(reg.path) == tip

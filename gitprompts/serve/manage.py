@@ -313,9 +313,9 @@ class ManageApp(UIApp):
                 base_version = None
                 if name is not None:
                     number = _int(query.get("from"), None)
-                    base_version = registry.get(name, number or registry.latest_version(name))
                     if registry.latest_version(name) == 0:
                         raise HTTPError("404 Not Found", f"prompt {name!r} has no versions")
+                    base_version = registry.get(name, number or registry.latest_version(name))
                 base = registry.latest_version(name) if name is not None else 0
             draft = Draft.of(base_version)
             return self._edit_page(context, name or "", base, draft)
