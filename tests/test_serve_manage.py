@@ -360,6 +360,8 @@ def test_moving_an_alias_shows_what_breaks_then_records_who_moved_it(
     assert "Ada Lovelace" in page and "Test Author" in page
     assert main_tip(reg.path)[:12] in page
     assert time.strftime("%Y-%m-%d", time.gmtime()) in page  # commit times in seconds, shown right
+    _, _, page = client.get("/prompts/greet")  # who moved each alias, when, on the prompt page
+    assert "alias production moved from v1 to v2 by Ada Lovelace" in page
     # a stale confirmation (expected v1, it is at v2 now) is refused
     status, _, page = client.post("/prompts/greet/alias", {**move, "to": "1"})
     assert status == 409 and "changed while you were looking" in page

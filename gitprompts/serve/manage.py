@@ -39,12 +39,13 @@ from urllib.parse import parse_qs, quote, unquote, urlencode
 import jinja2
 from markupsafe import Markup
 
-from gitprompts.core.changes import caller_breaks
+from gitprompts.core.changes import Change, caller_breaks
 from gitprompts.core.diff import UnifiedRow, version_rows
 from gitprompts.core.prompt import PromptVersion
 from gitprompts.core.template import variables as template_variables
 from gitprompts.core.uri import validate_alias, validate_name
 from gitprompts.errors import GitPromptsError, InvalidInputError, NotFoundError
+from gitprompts.git.repo import CommitInfo
 from gitprompts.registry import Registry
 from gitprompts.registry.history import PAGE, Entry, HistoryIndex, prompt_history
 
@@ -74,6 +75,12 @@ def action_url(name: str, action: str, **params: object) -> str:
     url = f"/prompts/{quote(name, safe='')}/{action}"
     query = {k: v for k, v in params.items() if v is not None}
     return url + ("?" + urlencode(query) if query else "")
+
+
+@dataclass(frozen=True)
+class AliasMove:
+    change: Change
+    commit: CommitInfo
 
 
 @dataclass
@@ -121,7 +128,19 @@ class ManageApp(UIApp):
             csrf_field=self._csrf_field,
             action_url=action_url,
             manage_css=Markup(MANAGE_CSS),
+            alias_moves=self._alias_moves,
         )
+
+    def _alias_moves(self, name: str) -> dict[str, AliasMove]:
+        """Each alias's last move among the prompt's last ``PAGE`` changes (the prompt page
+        shows who moved it, when; older ones are on the alias's History page)."""
+        found: dict[str, AliasMove] = {}
+        with self.pool.registry() as registry:
+            for entry in prompt_history(registry, name, limit=PAGE, index=self.history_index):
+                for change in entry.changes:
+                    if change.kind == "alias" and change.key not in found:
+                        found[change.key] = AliasMove(change, entry.commit)
+        return found
 
     def _warm_history(self) -> None:
         try:

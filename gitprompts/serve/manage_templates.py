@@ -46,8 +46,12 @@ PROMPT_ACTIONS = """{% if me() %}<div class="actions">
 <datalist id="aliases">{% for a in aliases %}<option value="{{ a }}">{% endfor %}</datalist>
 <select name="to" aria-label="version">{% for v in versions|reverse %}<option value="{{ v.version }}"{% if v.version == shown.version %} selected{% endif %}>v{{ v.version }}</option>{% endfor %}</select>
 <button type="submit">Move alias…</button>
-{% for a, v in aliases.items() %}<a class="pill alias" href="{{ action_url(name, 'alias', alias=a, remove=1) }}" title="remove {{ a }}">remove {{ a }}</a><a class="pill" href="{{ action_url(name, 'history', alias=a) }}">{{ a }} history</a>{% endfor %}
-</form>{% endif %}"""
+</form>
+{% if aliases %}{% set moves = alias_moves(name) %}<table class="aliases"><thead><tr><th>Alias</th><th>Version</th><th>Last moved</th><th></th></tr></thead><tbody>
+{% for a, v in aliases.items() %}{% set m = moves.get(a) %}<tr><td><span class="pill alias">{{ a }}</span></td><td>v{{ v }}</td>
+<td>{% if m %}{{ m.change.text }} by {{ m.commit.author.name }}, {{ when(m.commit.author.time * 1000) }} <span class="mono muted" title="{{ m.commit.oid }}">{{ m.commit.oid[:12] }}</span>{% else %}<span class="muted">not among the last changes</span>{% endif %}</td>
+<td><a href="{{ action_url(name, 'history', alias=a) }}">history</a> · <a href="{{ action_url(name, 'alias', alias=a, remove=1) }}">remove…</a></td></tr>{% endfor %}
+</tbody></table>{% endif %}{% endif %}"""
 
 LIST_ACTIONS = """{% if me() %}<div class="actions"><a class="button" href="/new">New prompt</a></div>{% endif %}"""
 
