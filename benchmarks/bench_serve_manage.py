@@ -224,6 +224,12 @@ def main() -> None:
             moves.append(time.perf_counter() - t)
         results["new version through the UI (post + page)"] = statistics.median(saves)
         results["alias move through the UI (post + history)"] = statistics.median(moves)
+        page = f"/prompts/{ui_name}"
+        results["prompt page with an alias, signed out"] = timed(
+            lambda: anon.request("GET", page), r
+        )
+        # signed in, the page also says who last moved each alias (the History index)
+        results["prompt page with an alias, signed in"] = timed(lambda: me.request("GET", page), r)
         results["new version through the UI (post only)"] = statistics.median(save_posts)
         results["alias move through the UI (post only)"] = statistics.median(move_posts)
     finally:
@@ -244,6 +250,7 @@ def main() -> None:
     pairs = [
         ("list page, signed in", "list page, signed out"),
         ("prompt page, signed in", "prompt page, signed out"),
+        ("prompt page with an alias, signed in", "prompt page with an alias, signed out"),
         ("text search (?text=)", "name search (?q=)"),
         ("new version through the UI (post + page)", "register_prompt (API)"),
         ("alias move through the UI (post + history)", "set_prompt_alias (API)"),

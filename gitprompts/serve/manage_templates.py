@@ -28,6 +28,7 @@ form.edit textarea.template{min-height:14em}
 .msgrow{display:grid;grid-template-columns:140px 1fr;gap:8px;margin:6px 0}
 ul.changes{margin:0;padding-left:18px}
 pre.snippet{background:#f6f8fa}
+table.aliases{margin:6px 0 12px}
 """
 
 NAV = """<nav class="me">{% set p = me() %}{% if p %}<span>{{ p.name }}</span>
