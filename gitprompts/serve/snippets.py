@@ -20,7 +20,9 @@ def snippets(version: PromptVersion, values: Mapping[str, str]) -> list[tuple[st
     """
     uris = [version.uri] + [f"prompts:/{version.name}@{a}" for a in version.aliases]
     args = ", ".join(f"{k}={values.get(k, '')!r}" for k in sorted(version.variables))
-    loads = "\n".join(f'prompt = gitprompts.load_prompt("{u}")' for u in uris)
+    loads = f'prompt = gitprompts.load_prompt("{uris[0]}")' + "".join(
+        f'\n# or, following the alias: prompt = gitprompts.load_prompt("{u}")' for u in uris[1:]
+    )
     python = f"import gitprompts\n\n{loads}\nprompt.format({args})"
     cli_vars = " ".join(f"-v {k}={_shell(values.get(k, ''))}" for k in sorted(version.variables))
     refs = [f"{version.name}/{version.version}"] + [f"{version.name}@{a}" for a in version.aliases]
