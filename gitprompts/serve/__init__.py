@@ -25,8 +25,11 @@ from pathlib import Path
 from typing import Any
 from wsgiref.simple_server import ServerHandler, WSGIRequestHandler, WSGIServer
 
+from gitprompts.core.layout import SERVE_ARTIFACTS_PATH, SERVE_GIT_PATH
 from gitprompts.errors import GitPromptsError
+from gitprompts.models.store import Store
 
+from .artifacts import ArtifactsApp
 from .deadline import DeadlineReader
 from .git_http import GitApp
 from .hookdir import HookDirs
@@ -36,7 +39,7 @@ from .pages import UIApp
 
 log = logging.getLogger("gitprompts.serve")
 
-GIT_PREFIX = "/git/registry.git"
+GIT_PREFIX = SERVE_GIT_PATH  # where clones find it (core.layout: clients derive /artifacts)
 # Seconds a client may stay silent, and may take to send its request line and
 # headers (nginx's client_header_timeout and client_body_timeout are 60 s).
 IDLE_TIMEOUT = 60.0
@@ -200,7 +203,9 @@ def make_server(
     if tokens and not read_only:  # sign in, and manage prompts from the UI (manage)
         endpoint = Endpoint.from_environ(os.environ)  # the playground's "Run", if configured
         ui_app = ManageApp(registry, server.url + GIT_PREFIX, tokens=tokens, endpoint=endpoint)
-    server.set_app(mount(git_app, ui_app))
+    # The team's artifact store: this process's local store, beside git and the UI.
+    artifacts_app = ArtifactsApp(Store().root, tokens=tokens, read_only=read_only)
+    server.set_app(mount(artifacts_app, mount(git_app, ui_app), prefix=SERVE_ARTIFACTS_PATH))
     return server
 
 
