@@ -29,6 +29,7 @@ if TYPE_CHECKING:
         openai,
         pyfunc,
         sync,
+        tracing,
         types,
     )
     from gitprompts.api import (
@@ -77,6 +78,7 @@ if TYPE_CHECKING:
     )
     from gitprompts.registry import Registry
     from gitprompts.sync import clone, pull, push
+    from gitprompts.tracing import autolog
 
 
 # Imported on first use (PEP 562): ``import gitprompts`` -- and with it
@@ -107,6 +109,8 @@ _LAZY = {
     # The model half of the API is exactly what gitprompts.models exports.
     **dict.fromkeys(_models.__all__, "gitprompts.models"),
     **dict.fromkeys(["clone", "pull", "push"], "gitprompts.sync"),
+    # Every flavor's calls are LangChain's today: one autolog covers them.
+    "autolog": "gitprompts.tracing",
     # Public submodules: the attribute is the module itself.
     **{
         name: f"gitprompts.{name}"
@@ -121,6 +125,7 @@ _LAZY = {
             "llama_index",
             "dspy",
             "types",
+            "tracing",
         )
     },
 }
@@ -142,6 +147,7 @@ __all__ = [
     "Schema",
     "__version__",
     "active_run",
+    "autolog",
     "clear_active_model",
     "clone",
     "config",
@@ -184,6 +190,7 @@ __all__ = [
     "set_registry",
     "start_run",
     "sync",
+    "tracing",
     "types",
     "verify_model",
 ]

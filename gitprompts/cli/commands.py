@@ -31,6 +31,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "login": "gitprompts.cli.login:login",
     "hooks": "gitprompts.cli.hooks:hooks",
     "serve": "gitprompts.cli.serve:serve",
+    "traces": "gitprompts.cli.traces:traces",
     "artifacts": "gitprompts.cli.artifacts:artifacts",
 }
 
@@ -57,5 +58,6 @@ SUMMARIES: dict[str, str] = {
     "login": "Store a served registry's push token for git.",
     "hooks": "Install the server-side and pre-commit checks.",
     "serve": "Serve the registry: web UI and git over HTTP, one port.",
+    "traces": "List and show traces recorded by gitprompts.autolog().",
     "artifacts": "Where logged models travel: a shared S3 or serve store.",
 }
