@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from gitprompts import config
-from gitprompts.models import pins
+from gitprompts.models import pins, runs
 
 IDENTITY = {
     "GIT_AUTHOR_NAME": "Test Author",
@@ -67,6 +67,8 @@ def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]
     yield home
     config.forget_registries()
     pins.forget()
+    # A test that failed inside start_run() without a with block leaves its run active.
+    runs._stack.clear()
 
 
 @pytest.fixture(autouse=True)
