@@ -31,6 +31,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "login": "gitprompts.cli.login:login",
     "hooks": "gitprompts.cli.hooks:hooks",
     "serve": "gitprompts.cli.serve:serve",
+    "migrate": "gitprompts.cli.migrate:migrate",
 }
 
 # name -> its one-line summary (at most 60 characters: one line in --help).
@@ -56,4 +57,5 @@ SUMMARIES: dict[str, str] = {
     "login": "Store a served registry's push token for git.",
     "hooks": "Install the server-side and pre-commit checks.",
     "serve": "Serve the registry: web UI and git over HTTP, one port.",
+    "migrate": "Move main into the sharded layout (tags stay).",
 }

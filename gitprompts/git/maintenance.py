@@ -1,0 +1,151 @@
+"""Bounded disk: git's own ``gc --auto``, started in the background after writes.
+
+Every version leaves its objects loose (a blob, a few trees, a commit, a
+tag: ~30 KiB of 4 KiB blocks), and nothing else ever packs them; measured,
+10,000 prompts took 2.53 GiB loose for 8 MiB packed. So after each write
+that moved a ref, ``after_write`` looks (~50 µs: four of git's 256 loose
+object directories and the pack directory) and, when the loose objects are
+estimated at more than the packs (and at least ``FLOOR`` bytes), starts
+``python -m gitprompts.git.maintenance REPO`` in its own session and
+returns. That process:
+
+1. packs the loose objects with git's own ``git maintenance run
+   --task=loose-objects`` (then ``git prune-packed``), or, once there are
+   ``PACK_LIMIT`` packs, consolidates with ``git gc`` (``gc.packRefs=false``).
+   It takes no gitprompts lock: git's own locks (``maintenance.lock``,
+   ``gc.pid``) keep two of them apart, and both are made to run beside
+   writers: a loose object is deleted only once it is in a pack, and gc
+   prunes only unreachable objects older than two weeks, so the objects of a
+   version being written (no ref names them yet) are kept; a concurrent
+   ``git fetch`` into the same objects (``pull``) adds a pack this gc did not
+   start with, which it therefore does not delete.
+2. packs the refs (``git pack-refs --all --prune``: 100,000 loose tag files
+   are 400 MiB of 4 KiB blocks) while holding the registry's writer lock,
+   because pack-refs takes every ``<ref>.lock`` it prunes and a gitprompts
+   writer that met one would fail its compare-and-swap.
+
+It never runs on a ``gitprompts-sync-*`` side directory (those share the
+registry's objects but not its refs: a prune there would delete them).
+``GITPROMPTS_MAINTENANCE=0`` turns it off (for a registry that runs
+``git maintenance`` from cron instead).
+
+>>> after_write(tmp_path / "not-a-registry")  # nothing to look at: does nothing
+False
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from gitprompts.core.layout import LOCK_FILE, MAINTENANCE_FILE
+from gitprompts.git.command import SideDir, run
+
+# Below this much loose data a registry is not worth a process (it is then at
+# most FLOOR bytes over what gc would make it).
+FLOOR = 1 << 20
+# Loose-object directories sampled (of 256; git's own check reads "17" alone).
+_SAMPLED = ("17", "5c", "a3", "e8")
+# A start within this many seconds is not repeated (one may still be running).
+_INTERVAL_S = 30.0
+# Packs past which they are consolidated into one (git's gc.autoPackLimit is 50).
+PACK_LIMIT = 20
+ENV = "GITPROMPTS_MAINTENANCE"
+_children: list[subprocess.Popen[bytes]] = []
+
+
+def _disk(entry: os.DirEntry[str]) -> int:
+    return entry.stat(follow_symlinks=False).st_blocks * 512
+
+
+def loose_bytes(repo: Path) -> int:
+    """Disk used by loose objects, estimated from ``_SAMPLED`` directories."""
+    used = 0
+    for name in _SAMPLED:
+        try:
+            with os.scandir(repo / "objects" / name) as entries:
+                used += sum(_disk(e) for e in entries)
+        except OSError:
+            continue
+    return used * 256 // len(_SAMPLED)
+
+
+def packed_bytes(repo: Path) -> int:
+    """Disk used by packs (and their indexes)."""
+    try:
+        with os.scandir(repo / "objects" / "pack") as entries:
+            return sum(_disk(e) for e in entries)
+    except OSError:
+        return 0
+
+
+def needed(repo: Path) -> bool:
+    """Whether the loose objects outweigh the packs (and ``FLOOR``)."""
+    loose = loose_bytes(repo)
+    return loose > FLOOR and loose > packed_bytes(repo)
+
+
+def _side_directory(repo: Path) -> bool:
+    return repo.name.startswith(SideDir.PREFIX)
+
+
+def after_write(repo: Path) -> bool:
+    """Start maintenance in the background if the repository needs it; True if started."""
+    if os.environ.get(ENV, "1") == "0" or _side_directory(repo) or not needed(repo):
+        return False
+    stamp = repo / MAINTENANCE_FILE
+    try:
+        if time.time() - stamp.stat().st_mtime < _INTERVAL_S:
+            return False
+    except FileNotFoundError:
+        pass
+    try:
+        stamp.touch()
+    except OSError:
+        return False  # a read-only registry: nothing to maintain from here
+    # Kept, so that a child still running is not reported as leaked when
+    # the writer's handle on it goes; reaped at the next start.
+    _children[:] = [child for child in _children if child.poll() is None]
+    _children.append(
+        subprocess.Popen(
+            [sys.executable, "-m", "gitprompts.git.maintenance", str(repo)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,  # survives the writer; a ^C in its terminal does not reach it
+            close_fds=True,
+        )
+    )
+    return True
+
+
+def pack_count(repo: Path) -> int:
+    try:
+        return sum(1 for p in (repo / "objects" / "pack").iterdir() if p.suffix == ".pack")
+    except OSError:
+        return 0
+
+
+def run_maintenance(repo: Path, *, lock_timeout: float = 600.0) -> None:
+    """Pack objects (git's own tasks, beside writers), then refs (under the writer lock)."""
+    if _side_directory(repo):
+        raise ValueError(f"{repo} is a sync side directory: never maintained")
+    if pack_count(repo) >= PACK_LIMIT:
+        # Consolidate: git's full gc (repack -A, two-week prune grace), refs left to step 2.
+        run(["-c", "gc.packRefs=false", "-c", "gc.autoDetach=false", "gc", "--quiet"], git_dir=repo)
+    else:
+        # git's loose-objects task deletes loose objects that are already packed,
+        # then packs the others; prune-packed then drops the ones it just packed.
+        run(["maintenance", "run", "--task=loose-objects", "--quiet"], git_dir=repo)
+        run(["prune-packed", "--quiet"], git_dir=repo)
+    import filelock
+
+    with filelock.FileLock(str(repo / LOCK_FILE), timeout=lock_timeout):
+        run(["pack-refs", "--all", "--prune"], git_dir=repo)
+
+
+if __name__ == "__main__":  # pragma: no cover - run in a child process by after_write
+    run_maintenance(Path(sys.argv[1]))
