@@ -51,6 +51,7 @@ def test_maintenance_packs_objects_and_refs_and_keeps_every_version(tmp_path: Pa
     maintenance.run_maintenance(reg.path)
     assert _loose_objects(reg.path) == 0 and _loose_refs(reg.path) == 0
     assert (reg.path / "packed-refs").exists()
+    assert maintenance.has_commit_graph(reg.path)  # history walks (pull) read it
     fresh = Registry(reg.path)
     assert {(v.name, v.version, v.template) for n in fresh.names() for v in fresh.versions(n)} == (
         before
