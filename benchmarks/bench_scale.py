@@ -177,12 +177,26 @@ def du(path: Path) -> int:
     return int(out.stdout.split()[0])
 
 
+CPU: dict[int, list[float]] = {}
+
+
 def fresh(argv: list[str], env: dict[str, str], runs: int) -> list[float]:
-    times = []
+    """Wall milliseconds of each run; the CPU milliseconds (user + system) go to ``CPU``.
+
+    On a machine other jobs keep busy, wall time also counts waiting for a
+    core: CPU time is what the process itself costs.
+    """
+    import resource
+
+    times, cpu = [], []
     for _ in range(runs):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         subprocess.run(argv, env=env, check=True, stdout=subprocess.DEVNULL)
         times.append((time.perf_counter() - start) * 1000)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu.append((after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime) * 1000)
+    CPU[id(times)] = cpu
     return times
 
 
@@ -194,7 +208,10 @@ def cli_env(registry: Path, cache: Path) -> dict[str, str]:
 
 
 def ms(values: list[float]) -> str:
-    return f"{statistics.median(values):.0f} ms"
+    cpu = CPU.get(id(values))
+    if cpu is None:
+        return f"{statistics.median(values):.0f} ms"
+    return f"{statistics.median(values):.0f} ms (cpu {statistics.median(cpu):.0f})"
 
 
 def measure_reads(label: str, registry: Path, cache: Path, runs: int) -> dict[str, str]:
@@ -203,6 +220,8 @@ def measure_reads(label: str, registry: Path, cache: Path, runs: int) -> dict[st
     (registry / layout.INDEX_FILE).unlink(missing_ok=True)
     first = fresh([*cli, "list"], env, 1)  # computes the rows, writes the index
     figures = {
+        "python -c pass (the floor)": ms(fresh([sys.executable, "-c", "pass"], env, runs)),
+        "gitprompts --help": ms(fresh([*cli, "--help"], env, runs)),
         "list, no index yet (fresh process)": ms(first),
         "list (fresh process)": ms(fresh([*cli, "list"], env, runs)),
         "list --filter (fresh process)": ms(
@@ -282,6 +301,45 @@ def disk_while_writing(
     gc_size = du(copy)
     shutil.rmtree(copy)
     return max(sizes) / gc_size, max(sizes), gc_size
+
+
+def disk_from_scratch(base: Path, prompts: int, cache: Path) -> None:
+    """Register ``prompts`` prompts through the API into a new registry, maintenance on:
+    the worst ``du`` seen against ``du`` after ``git gc``, and the same with it off."""
+    for setting in ("1", "0"):
+        registry = base / f"scratch-{setting}.git"
+        shutil.rmtree(registry, ignore_errors=True)
+        script = (
+            "import sys, subprocess, gitprompts\n"
+            f"gitprompts.get_registry({str(registry)!r}, create=True)\n"
+            f"gitprompts.set_registry({str(registry)!r})\n"
+            f"for k in range({prompts}):\n"
+            "    gitprompts.register_prompt('prompt-%05d' % k, 'scratch %d {{ x }}' % k)\n"
+            "    if k % 100 == 99:\n"
+            "        du = subprocess.run(['du', '-sb', sys.argv[1]], capture_output=True, text=True)\n"
+            "        print(int(du.stdout.split()[0]), flush=True)\n"
+        )
+        env = {**cli_env(registry, cache), "GITPROMPTS_MAINTENANCE": setting}
+        start = time.perf_counter()
+        out = subprocess.run(
+            [sys.executable, "-c", script, str(registry)],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        took = time.perf_counter() - start
+        sizes = [int(line) for line in out.stdout.split()]
+        time.sleep(10)  # let a last background run finish
+        final = du(registry)
+        subprocess.run(["git", "--git-dir", str(registry), "gc", "--quiet"], check=True)
+        gc_size = du(registry)
+        print(
+            f"{prompts:,} prompts through the API, maintenance {'on' if setting == '1' else 'off'}: "
+            f"{took:.0f} s; worst du {max(sizes) / 2**20:.1f} MiB, at the end {final / 2**20:.1f} MiB, "
+            f"after git gc {gc_size / 2**20:.1f} MiB: worst {max(sizes) / gc_size:.1f}x",
+            flush=True,
+        )
 
 
 def clone_seconds(registry: Path, target: Path) -> float:
@@ -370,6 +428,10 @@ def main() -> None:
     parser.add_argument("--skip-build", action="store_true")
     parser.add_argument("--old-tree", type=Path, help="the previous release's tree: compare")
     parser.add_argument("--old-prompts", type=int, default=10_000)
+    parser.add_argument("--disk", type=int, help="register N prompts from scratch: disk")
+    parser.add_argument("--clones", type=int, help="clone both built registries N times each")
+    parser.add_argument("--gc-first", action="store_true", help="git gc both before --clones")
+    parser.add_argument("--reads-only", action="store_true")
     args = parser.parse_args()
     base = args.dir
     base.mkdir(parents=True, exist_ok=True)
@@ -379,6 +441,29 @@ def main() -> None:
         return
     if args.old_tree:
         compare_old(base, args.old_tree, cache, args.old_prompts, args.runs)
+        return
+    if args.disk:
+        disk_from_scratch(base, args.disk, cache)
+        return
+    if args.clones:
+        # Side by side, alternating, each source as maintenance leaves it (git gc'd).
+        sources = [base / "r10000x10.git", base / "r100x1000.git"]
+        if args.gc_first:
+            for source in sources:
+                subprocess.run(["git", "--git-dir", str(source), "gc", "--quiet"], check=True)
+        for round_ in range(args.clones):
+            for source in sources:
+                took = clone_seconds(source, base / "clone.git")
+                print(
+                    f"round {round_ + 1}: git clone --bare {source.name}: {took:.1f} s "
+                    f"(load {os.getloadavg()[0]:.1f})",
+                    flush=True,
+                )
+        return
+    if args.reads_only:
+        for prompts, versions in [(10_000, 10), (100, 1000)]:
+            path = base / f"r{prompts}x{versions}.git"
+            measure_reads(f"{prompts:,} x {versions:,}", path, cache, args.runs)
         return
     shapes = [(1000, 10), (10, 1000)] if args.small else [(10_000, 10), (100, 1000)]
     rows: dict[str, dict[str, str]] = {}

@@ -37,10 +37,13 @@ False
 
 from __future__ import annotations
 
+import fcntl
 import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from gitprompts.core.layout import LOCK_FILE, MAINTENANCE_FILE
@@ -51,8 +54,9 @@ from gitprompts.git.command import SideDir, run
 FLOOR = 1 << 20
 # Loose-object directories sampled (of 256; git's own check reads "17" alone).
 _SAMPLED = ("17", "5c", "a3", "e8")
-# A start within this many seconds is not repeated (one may still be running).
-_INTERVAL_S = 30.0
+# A start within this many seconds is not repeated (the child takes ~0.1 s to
+# take its lock; writers in between would each start a process that exits).
+_INTERVAL_S = 2.0
 # Packs past which they are consolidated into one (git's gc.autoPackLimit is 50).
 PACK_LIMIT = 20
 ENV = "GITPROMPTS_MAINTENANCE"
@@ -103,6 +107,29 @@ def _side_directory(repo: Path) -> bool:
     return repo.name.startswith(SideDir.PREFIX)
 
 
+@contextmanager
+def _running(repo: Path) -> Iterator[bool]:
+    """Hold the maintenance lock (an flock on MAINTENANCE_FILE) if free: True if held.
+
+    A run holds it throughout, so a write that finds it held starts nothing;
+    the kernel drops it with the process, so a killed run leaves no stale lock.
+    """
+    try:
+        fd = os.open(repo / MAINTENANCE_FILE, os.O_RDWR | os.O_CREAT, 0o666)
+    except OSError:
+        yield False  # a read-only registry: nothing to maintain from here
+        return
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            yield False
+            return
+        yield True
+    finally:
+        os.close(fd)
+
+
 def after_write(repo: Path) -> bool:
     """Start maintenance in the background if the repository needs it; True if started."""
     if os.environ.get(ENV, "1") == "0" or _side_directory(repo) or not needed(repo):
@@ -113,10 +140,13 @@ def after_write(repo: Path) -> bool:
             return False
     except FileNotFoundError:
         pass
+    with _running(repo) as free:
+        if not free:
+            return False
     try:
         stamp.touch()
     except OSError:
-        return False  # a read-only registry: nothing to maintain from here
+        return False
     # Kept, so that a child still running is not reported as leaked when
     # the writer's handle on it goes; reaped at the next start.
     _children[:] = [child for child in _children if child.poll() is None]
@@ -144,6 +174,12 @@ def run_maintenance(repo: Path, *, lock_timeout: float = 600.0) -> None:
     """Pack objects (git's own tasks, beside writers), then refs (under the writer lock)."""
     if _side_directory(repo):
         raise ValueError(f"{repo} is a sync side directory: never maintained")
+    with _running(repo) as free:
+        if free:
+            _maintain(repo, lock_timeout)
+
+
+def _maintain(repo: Path, lock_timeout: float) -> None:
     if pack_count(repo) >= PACK_LIMIT:
         # Consolidate: git's full gc (repack -A, two-week prune grace), refs left to step 2.
         run(["-c", "gc.packRefs=false", "-c", "gc.autoDetach=false", "gc", "--quiet"], git_dir=repo)

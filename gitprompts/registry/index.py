@@ -31,7 +31,7 @@ the listing once ``main`` next moves (``load_prompt`` sees it at once).
 >>> write(tmp_path / "ix", "a" * 40, rows)
 >>> append(tmp_path / "ix", "a" * 40, "b" * 40, "greet", None)
 True
->>> load(tmp_path / "ix")[0] == "b" * 40, load(tmp_path / "ix")[1]
+>>> load(tmp_path / "ix").main == "b" * 40, load(tmp_path / "ix").rows
 (True, {})
 """
 
@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import NamedTuple
 
 import msgspec
 
@@ -66,6 +67,17 @@ class Row(msgspec.Struct, frozen=True, array_like=True):
 class Header(msgspec.Struct, frozen=True, kw_only=True):
     schema_version: int = SCHEMA_VERSION
     main: str
+    # Prompts whose state names a version whose tag is not there (yet): a
+    # writer killed between moving main and the tag, which the next writer's
+    # recovery finishes without moving main. Their rows are recomputed.
+    volatile: list[str] = []
+
+
+class Loaded(NamedTuple):
+    main: str
+    rows: dict[str, Row]
+    replayed: int  # appended lines
+    volatile: list[str]
 
 
 class Change(msgspec.Struct, frozen=True, kw_only=True):
@@ -83,8 +95,8 @@ _change = msgspec.json.Decoder(Change)
 _encoder = msgspec.json.Encoder()
 
 
-def load(path: Path) -> tuple[str, dict[str, Row], int] | None:
-    """``(main, {name: row}, appended lines replayed)`` from an index file; None if unusable."""
+def load(path: Path) -> Loaded | None:
+    """Where the index ends, its rows by name, lines replayed; None if unusable."""
     try:
         with open(path, "rb") as handle:
             data = handle.read(MAX_BYTES + 1)
@@ -118,17 +130,17 @@ def load(path: Path) -> tuple[str, dict[str, Row], int] | None:
             rows.pop(change.name, None)
         else:
             rows[change.name] = change.row
-    return main, rows, replayed
+    return Loaded(main, rows, replayed, header.volatile)
 
 
-def write(path: Path, main: str, rows: dict[str, Row]) -> None:
+def write(path: Path, main: str, rows: dict[str, Row], volatile: list[str] | None = None) -> None:
     """Replace the index with ``rows`` computed at ``main`` (atomically)."""
     ordered = [rows[name] for name in sorted(rows)]
     data = b"".join(
         (
             _encoder.encode(ordered),
             b"\n",
-            _encoder.encode(Header(main=main)),
+            _encoder.encode(Header(main=main, volatile=sorted(volatile or []))),
             b"\n",
         )
     )

@@ -167,6 +167,8 @@ class Registry:
         self._made.clear()
         self._states = {}
         self._listing = None
+        self._names = None
+        self._flat = None
         # Both halves of the stat cache go: a main that sync left where it was
         # must be read again, not answered from the cleared value.
         self._main = None
@@ -466,11 +468,11 @@ class Registry:
         if main is None:
             return None
         loaded = index.load(self.path / INDEX_FILE)
-        if loaded is None or loaded[0] != main:
+        if loaded is None or loaded.main != main or loaded.volatile:
             return None
-        rows = loaded[1]
-        if loaded[2] > index.COMPACT_AFTER:
-            self._save_index(main, rows)
+        rows = loaded.rows
+        if loaded.replayed > index.COMPACT_AFTER:
+            self._save_index(main, rows, [])
         listing = [_prompt(rows[name]) for name in sorted(rows)]
         self._main, self._main_key, self._listing = main, key, listing
         return listing
@@ -480,31 +482,38 @@ class Registry:
         if main is None:
             return {}
         loaded = index.load(self.path / INDEX_FILE)
-        if loaded is not None and loaded[0] == main:
-            if loaded[2] > index.COMPACT_AFTER:
-                self._save_index(main, loaded[1])
-            return loaded[1]
         changed = None
-        if loaded is not None and self._git.has_commit(loaded[0]):
-            changed = self._changed_names(loaded[0], main, limit=len(loaded[1]) // 2 + 100)
+        if loaded is not None and loaded.main == main:
+            if not loaded.volatile:
+                if loaded.replayed > index.COMPACT_AFTER:
+                    self._save_index(main, loaded.rows, [])
+                return loaded.rows
+            changed = loaded.volatile
+        elif loaded is not None and self._git.has_commit(loaded.main):
+            limit = len(loaded.rows) // 2 + 100
+            changed = self._changed_names(loaded.main, main, limit=limit)
+            if changed is not None:
+                changed = sorted({*changed, *loaded.volatile})
+        volatile: set[str] = set()
         if changed is not None and loaded is not None:
-            rows = dict(loaded[1])
+            rows = dict(loaded.rows)
             for name in changed:
                 rows.pop(name, None)
                 found = self._git.find_blob(main, prompt_paths(name))
                 if found is not None:
-                    self._add_row(rows, name, found, main, None)
+                    self._add_row(rows, volatile, name, found, main, None)
         else:
             rows = {}
             states = self._files_under(main, STATE_DIR, STATE_SUFFIX)
             for name, found in self._main_files(main).items():
-                self._add_row(rows, name, found, main, states.get(name))
-        self._save_index(main, rows)
+                self._add_row(rows, volatile, name, found, main, states.get(name))
+        self._save_index(main, rows, sorted(volatile))
         return rows
 
     def _add_row(
         self,
         rows: dict[str, index.Row],
+        volatile: set[str],
         name: str,
         found: tuple[str, str],
         main: str,
@@ -513,6 +522,11 @@ class Registry:
         """Put ``name``'s row in ``rows``; an unreadable prompt is left out with a warning."""
         try:
             st = self._state(name, main) if state_file is None else self._state_of(*state_file)
+            # Its tag may still come without main moving (a recovering writer
+            # finishes a killed one's update): recompute the row next time.
+            # Checked before the row is made: a tag that exists stays.
+            if st.latest and not self._tag_exists(name, st.latest):
+                volatile.add(name)
             row = self._listed(name, found[1], st)
         except GitPromptsError as exc:
             # One bad file (pushed by plain git past any hook) must not hide
@@ -538,15 +552,17 @@ class Registry:
                 return None
         return sorted(found)
 
-    def _save_index(self, main: str, rows: dict[str, index.Row]) -> None:
+    def _save_index(self, main: str, rows: dict[str, index.Row], volatile: list[str]) -> None:
         # A read-only registry lists all the same, computing each time.
         with suppress(OSError):
-            index.write(self.path / INDEX_FILE, main, rows)
+            index.write(self.path / INDEX_FILE, main, rows, volatile)
 
     def _index_write(self, name: str, before: str | None, after: str, st: State) -> None:
         """Append ``name``'s row to the index (under the writer lock) if it ends at ``before``."""
         if before is None:
             return
+        if st.latest and not self._tag_exists(name, st.latest):
+            return  # not a row to keep (see _add_row): the next reader recomputes it
         found = self._git.find_blob(after, prompt_paths(name))
         try:
             row = None if found is None else self._listed(name, found[1], st)
