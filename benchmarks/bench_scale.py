@@ -409,6 +409,9 @@ def compare_old(base: Path, old_tree: Path, cache: Path, prompts: int, runs: int
             "register (median of 50)": f"{float(out.stdout):.1f} ms",
         }
         print(label, results[label], flush=True)
+    for path in (flat, sharded, flat, sharded):  # alternating: the load moves
+        took = clone_seconds(path, base / "clone-cmp.git")
+        print(f"git clone --bare {path.name}: {took:.1f} s (load {os.getloadavg()[0]:.1f})")
     print(f"\n{prompts:,} prompts x 1 version; load {os.getloadavg()[0]:.2f}")
     print("| measure | " + " | ".join(results) + " |")
     print("|---|" + "---|" * len(results))
