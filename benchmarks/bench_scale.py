@@ -180,7 +180,7 @@ def du(path: Path) -> int:
 CPU: dict[int, list[float]] = {}
 
 
-def fresh(argv: list[str], env: dict[str, str], runs: int) -> list[float]:
+def fresh(argv: list[str], env: dict[str, str], runs: int, cwd: Path | None = None) -> list[float]:
     """Wall milliseconds of each run; the CPU milliseconds (user + system) go to ``CPU``.
 
     On a machine other jobs keep busy, wall time also counts waiting for a
@@ -192,7 +192,7 @@ def fresh(argv: list[str], env: dict[str, str], runs: int) -> list[float]:
     for _ in range(runs):
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
-        subprocess.run(argv, env=env, check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(argv, env=env, check=True, stdout=subprocess.DEVNULL, cwd=cwd)
         times.append((time.perf_counter() - start) * 1000)
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpu.append((after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime) * 1000)
@@ -368,7 +368,9 @@ def pull_seconds(server: Path, client: Path, cache: Path) -> float:
     return time.perf_counter() - start
 
 
-def compare_old(base: Path, old_tree: Path, cache: Path, prompts: int, runs: int) -> None:
+def compare_old(
+    base: Path, old_tree: Path, cache: Path, prompts: int, runs: int, *, rebuild: bool = True
+) -> None:
     """The previous release on a flat registry vs this one on the same flat and on a sharded one.
 
     ``old_tree`` holds the previous release's ``gitprompts`` package (e.g.
@@ -376,8 +378,10 @@ def compare_old(base: Path, old_tree: Path, cache: Path, prompts: int, runs: int
     """
     flat = base / f"flat{prompts}.git"
     sharded = base / f"sharded{prompts}.git"
-    build(flat, prompts, 1, flat=True)
-    build(sharded, prompts, 1)
+    if rebuild or not flat.exists():
+        build(flat, prompts, 1, flat=True)
+    if rebuild or not sharded.exists():
+        build(sharded, prompts, 1)
     here = Path(__file__).resolve().parent.parent
     results: dict[str, dict[str, str]] = {}
     for label, tree, path in (
@@ -388,8 +392,9 @@ def compare_old(base: Path, old_tree: Path, cache: Path, prompts: int, runs: int
         env = {**cli_env(path, cache), "PYTHONPATH": str(tree), "GITPROMPTS_MAINTENANCE": "0"}
         (path / layout.INDEX_FILE).unlink(missing_ok=True)
         cli = [sys.executable, "-m", "gitprompts", "list"]
-        first = fresh(cli, env, 1)
-        again = fresh(cli, env, runs)
+        # Run from base: ``python -m`` puts the working directory first on sys.path.
+        first = fresh(cli, env, 1, cwd=base)
+        again = fresh(cli, env, runs, cwd=base)
         script = (
             "import time, statistics, gitprompts\n"
             f"gitprompts.set_registry({str(path)!r})\n"
@@ -401,7 +406,12 @@ def compare_old(base: Path, old_tree: Path, cache: Path, prompts: int, runs: int
             "print(statistics.median(t) * 1000)\n"
         )
         out = subprocess.run(
-            [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
+            [sys.executable, "-c", script],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=base,
         )
         results[label] = {
             "fresh list, first": ms(first),
@@ -443,7 +453,9 @@ def main() -> None:
         check(base)
         return
     if args.old_tree:
-        compare_old(base, args.old_tree, cache, args.old_prompts, args.runs)
+        compare_old(
+            base, args.old_tree, cache, args.old_prompts, args.runs, rebuild=not args.skip_build
+        )
         return
     if args.disk:
         disk_from_scratch(base, args.disk, cache)
