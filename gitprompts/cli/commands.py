@@ -32,6 +32,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "hooks": "gitprompts.cli.hooks:hooks",
     "serve": "gitprompts.cli.serve:serve",
     "migrate": "gitprompts.cli.migrate:migrate",
+    "artifacts": "gitprompts.cli.artifacts:artifacts",
 }
 
 # name -> its one-line summary (at most 60 characters: one line in --help).
@@ -58,4 +59,5 @@ SUMMARIES: dict[str, str] = {
     "hooks": "Install the server-side and pre-commit checks.",
     "serve": "Serve the registry: web UI and git over HTTP, one port.",
     "migrate": "Move main into the sharded layout (tags stay).",
+    "artifacts": "Where logged models travel: a shared S3 or serve store.",
 }
