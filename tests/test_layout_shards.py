@@ -62,7 +62,7 @@ def test_the_path_of_a_name_is_one_line_of_shell() -> None:
 
 def test_a_new_registry_is_sharded_and_no_tree_has_one_entry_per_prompt(tmp_path: Path) -> None:
     reg = Registry(tmp_path / "r.git")
-    names = [f"p{i:04d}" for i in range(300)]
+    names = [f"p{i:04d}" for i in range(150)]
     for name in names:
         reg.register(name, f"Hello {name}")
     files = _tree(reg.path)
@@ -80,7 +80,7 @@ def test_a_new_registry_is_sharded_and_no_tree_has_one_entry_per_prompt(tmp_path
             per_tree[parent] = per_tree.get(parent, 0) + 1
         assert per_tree[directory] <= 256
         biggest = max(n for tree, n in per_tree.items() if tree.startswith(directory + "/"))
-        assert biggest < 10  # ~1.2 a shard at 300 prompts
+        assert biggest < 10  # ~0.6 a shard at 150 prompts
     # One version changes two files; the trees it rewrites are root, 2 dirs, 2 shards.
     changed = git(
         "--git-dir", str(reg.path), "diff-tree", "-r", "-t", "--name-only", "main~1", "main"

@@ -166,11 +166,11 @@ def test_writers_never_fail_or_lose_a_version_while_maintenance_runs(tmp_path: P
 
 
 def test_one_run_at_a_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    reg = Registry(tmp_path / "r.git")
+    for k in range(3):  # maintenance off (conftest): no run of its own started here
+        reg.register("greet", f"v{k}")
     monkeypatch.setenv(maintenance.ENV, "1")
     monkeypatch.setattr(maintenance, "needed", lambda repo: True)
-    reg = Registry(tmp_path / "r.git")
-    for k in range(3):
-        reg.register("greet", f"v{k}")
     with maintenance._running(reg.path) as free:  # as a run in progress holds it
         assert free
         assert maintenance.after_write(reg.path) is False
