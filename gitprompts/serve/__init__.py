@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
+import os
 import shutil
 import socket
 import socketserver
@@ -32,6 +33,8 @@ from .artifacts import ArtifactsApp
 from .deadline import DeadlineReader
 from .git_http import GitApp
 from .hookdir import HookDirs
+from .llm import Endpoint
+from .manage import ManageApp
 from .pages import UIApp
 
 log = logging.getLogger("gitprompts.serve")
@@ -196,7 +199,10 @@ def make_server(
     server.idle_timeout = idle_timeout
     tokens = list(tokens)
     git_app = GitApp(registry, tokens=tokens, read_only=read_only, hooks=server.hook_dirs)
-    ui_app = UIApp(registry, clone_url=server.url + GIT_PREFIX)
+    ui_app: WSGIApp = UIApp(registry, clone_url=server.url + GIT_PREFIX)
+    if tokens and not read_only:  # sign in, and manage prompts from the UI (manage)
+        endpoint = Endpoint.from_environ(os.environ)  # the playground's "Run", if configured
+        ui_app = ManageApp(registry, server.url + GIT_PREFIX, tokens=tokens, endpoint=endpoint)
     # The team's artifact store: this process's local store, beside git and the UI.
     artifacts_app = ArtifactsApp(Store().root, tokens=tokens, read_only=read_only)
     server.set_app(mount(artifacts_app, mount(git_app, ui_app), prefix=SERVE_ARTIFACTS_PATH))

@@ -2,7 +2,7 @@
 
 Routes::
 
-    /                       prompts (?q=name&tag=key[=value]&page=N), 100 per page
+    /                       prompts (?q=name&text=words&tag=key[=value]&page=N), 100 per page
     /prompts/<name>         a prompt (?v=N shown, ?from=A&to=B&view=unified|side diff)
     /models                 logged models
     /models/<model_id>      a model: pinned prompts, files, verification
@@ -45,6 +45,7 @@ from gitprompts.models.sources import locate
 from gitprompts.registry import Registry
 
 from .pool import RegistryPool
+from .search import text_matches
 from .templates import CSS, TEMPLATES
 
 log = logging.getLogger("gitprompts.serve.ui")
@@ -240,6 +241,10 @@ class UIApp:
         if q:
             needle = q.lower()
             names = [n for n in names if needle in n.lower()]
+        text = query.get("text", "").strip()
+        if text:  # in the template text (and the rest of the file) of each latest version
+            matching = set(text_matches(self.registry_path, text))
+            names = [n for n in names if n in matching]
         found: list[Any]
         if tag:
             # Tags live in each prompt's file: this reads them all (cached until main moves).
@@ -258,7 +263,7 @@ class UIApp:
         page = min(max(1, _int(query.get("page"), 1) or 1), pages)
 
         def page_url(n: int) -> str:
-            params = {k: v for k, v in (("q", q), ("tag", tag)) if v}
+            params = {k: v for k, v in (("q", q), ("tag", tag), ("text", text)) if v}
             return "/?" + urlencode({**params, "page": n})
 
         shown = found[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
@@ -270,6 +275,7 @@ class UIApp:
             count=count,
             q=q,
             tag=tag,
+            text=text,
             page=page,
             pages=pages,
             page_url=page_url,
