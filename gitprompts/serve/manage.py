@@ -49,7 +49,7 @@ from gitprompts.git.repo import CommitInfo
 from gitprompts.registry import Registry
 from gitprompts.registry.history import PAGE, Entry, HistoryIndex, prompt_history
 
-from . import forms
+from . import forms, traces
 from .drafts import Checked, Draft, check_draft, draft_version
 from .hookdir import ui_writes_refused
 from .llm import Endpoint
@@ -121,7 +121,7 @@ class ManageApp(UIApp):
         # start now, in the background, rather than on the first History page.
         self.history_index = HistoryIndex(self.registry_path)
         threading.Thread(target=self._warm_history, daemon=True).start()
-        self.env.loader = jinja2.DictLoader({**TEMPLATES, **MANAGE_TEMPLATES})
+        self.env.loader = jinja2.DictLoader({**TEMPLATES, **traces.TEMPLATES, **MANAGE_TEMPLATES})
         self.env.globals.update(
             me=_me.get,
             can_sign_in=bool(self.sessions.tokens),

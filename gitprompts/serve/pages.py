@@ -8,6 +8,7 @@ Routes::
     /models/<model_id>      a model: pinned prompts, files, verification
     /runs                   runs
     /runs/<run_id>          a run and its models
+    /traces, /traces/<id>   traces recorded by gitprompts.autolog() (see ``traces``)
 
 Every value from the registry or the request is escaped by Jinja2's
 autoescape; variables are highlighted by splitting the raw text and
@@ -44,6 +45,7 @@ from gitprompts.models.runs import RunRecord, search_runs
 from gitprompts.models.sources import locate
 from gitprompts.registry import Registry
 
+from . import traces
 from .pool import RegistryPool
 from .search import text_matches
 from .templates import CSS, TEMPLATES
@@ -160,7 +162,7 @@ class UIApp:
         self._listing: Registry | None = None
         self._listing_lock = threading.Lock()
         self.env = jinja2.Environment(
-            loader=jinja2.DictLoader(TEMPLATES),
+            loader=jinja2.DictLoader({**TEMPLATES, **traces.TEMPLATES}),
             autoescape=True,
             undefined=jinja2.StrictUndefined,
             trim_blocks=True,
@@ -222,6 +224,8 @@ class UIApp:
                 return self.runs_page()
             if parts[0] == "runs" and len(parts) == 2:
                 return self.run_page(parts[1])
+        if parts[0] == "traces":  # the local trace store: no registry handle
+            return traces.route(self, parts[1:], query)
         raise HTTPError("404 Not Found", f"no page at {path}")
 
     # -- pages -----------------------------------------------------------------
@@ -327,6 +331,7 @@ class UIApp:
             diff_rows=rows,
             meta_rows=meta_rows,
             view=view,
+            traces=traces.recent_for_prompt(name),
         )
 
     def _models_by_version(self, registry: Registry, name: str) -> dict[int, list[dict[str, str]]]:

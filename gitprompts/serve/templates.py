@@ -62,7 +62,7 @@ BASE = """<!doctype html>
 <title>{% block title %}{% endblock %} · gitprompts</title>
 <style>{{ css }}</style></head>
 <body><header><a class="brand" href="/">gitprompts</a>
-<a href="/">Prompts</a><a href="/models">Models</a><a href="/runs">Runs</a>
+<a href="/">Prompts</a><a href="/models">Models</a><a href="/runs">Runs</a><a href="/traces">Traces</a>
 <span class="clone">git clone {{ clone_url }}</span>{% include "nav.html" ignore missing %}</header>
 <main>{% block body %}{% endblock %}</main></body></html>
 """
@@ -127,6 +127,7 @@ PROMPT = """{% extends "base.html" %}
 <td>{% for a in v.aliases %}<span class="pill alias">{{ a }}</span>{% endfor %}</td>
 <td>{% for m in models.get(v.version, []) %}<a class="mono" href="/models/{{ m.id }}" title="{{ m.id }}">{{ m.label }}</a><br>{% else %}<span class="muted">—</span>{% endfor %}</td>
 </tr>{% endfor %}</tbody></table>
+{% include "prompt_traces.html" %}
 
 <h2 id="diff">Diff</h2>
 <form class="search" method="get" action="{{ prompt_url(name) }}#diff">
