@@ -61,6 +61,8 @@ def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]
     monkeypatch.delenv("GITPROMPTS_ARTIFACTS", raising=False)
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(fake_home / ".gitconfig"))
+    # No background gc racing a test's writes and its cleanup; tests/test_maintenance.py turns it on.
+    monkeypatch.setenv("GITPROMPTS_MAINTENANCE", "0")
     for key, value in IDENTITY.items():
         monkeypatch.setenv(key, value)
     config.forget_registries()

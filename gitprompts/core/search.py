@@ -53,6 +53,8 @@ def compile_filter(filter_string: str | None) -> Predicate:
                 filter_string, f"expected AND before {text[position:]!r} (OR is not supported)"
             )
         position = joiner.end()
+    if len(tests) == 1:
+        return tests[0]  # the usual filter: no all() per prompt (a third of 10,000 checks)
     return lambda name, tags: all(test(name, tags) for test in tests)
 
 
