@@ -57,12 +57,23 @@ def template(i: int, v: int) -> str:
     )
 
 
-def version_files(name: str, i: int, v: int, *, flat: bool) -> list[tuple[str, bytes]]:
+def one_level_paths(name: str) -> tuple[str, str]:
+    """The one-level layout main had before (``prompts/<2 hex>/<name>.prompt``): --levels."""
+    folder = hashlib.sha256(name.encode()).hexdigest()[:2]
+    return (
+        f"{layout.PROMPTS_DIR}/{folder}/{name}{layout.PROMPT_SUFFIX}",
+        f"{layout.STATE_DIR}/{folder}/{name}{layout.STATE_SUFFIX}",
+    )
+
+
+def version_files(
+    name: str, i: int, v: int, *, flat: bool, one_level: bool = False
+) -> list[tuple[str, bytes]]:
     """The two files ``register_prompt(name, template(i, v), model_config=...)`` writes."""
     data = fields.encode(fields.prompt_file(template(i, v), model_config={"temperature": 0.2}))
     blob = hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
     st = state.State(latest=v, latest_blob=blob, prompt_tags={})
-    prompt_path, state_path = layout.paths(name, flat=flat)
+    prompt_path, state_path = one_level_paths(name) if one_level else layout.paths(name, flat=flat)
     return [(prompt_path, data), (state_path, state.encode(st, state_path))]
 
 
@@ -70,7 +81,9 @@ def _data(payload: bytes) -> bytes:
     return b"data %d\n%s\n" % (len(payload), payload)
 
 
-def build(out: Path, prompts: int, versions: int, *, flat: bool = False) -> float:
+def build(
+    out: Path, prompts: int, versions: int, *, flat: bool = False, one_level: bool = False
+) -> float:
     """A registry of ``prompts`` x ``versions`` (v1 of every prompt, then v2, ...); seconds."""
     start = time.perf_counter()
     if out.exists():
@@ -98,7 +111,7 @@ def build(out: Path, prompts: int, versions: int, *, flat: bool = False) -> floa
                 b"author %s %s\ncommitter %s %s\n" % (AUTHOR.encode(), when, AUTHOR.encode(), when)
             )
             buf.append(_data(message))
-            for path, payload in version_files(name, i, v, flat=flat):
+            for path, payload in version_files(name, i, v, flat=flat, one_level=one_level):
                 buf.append(b"M 100644 inline %s\n" % path.encode())
                 buf.append(_data(payload))
             buf.append(b"\n")
@@ -349,6 +362,42 @@ def clone_seconds(registry: Path, target: Path) -> float:
     return time.perf_counter() - start
 
 
+def compare_levels(base: Path, rounds: int, *, rebuild: bool) -> None:
+    """``git clone --bare`` of both shapes, one-level shards vs two-level, alternating.
+
+    The one-level registries are written with ``one_level_paths`` (what main
+    had before); only git reads them here, so this one gitprompts need not.
+    Sources are ``git gc``'d first, as the maintenance leaves them.
+    """
+    sources = []
+    for prompts, versions in [(10_000, 10), (100, 1000)]:
+        for one_level in (True, False):
+            tag = "l1" if one_level else "l2"
+            path = base / f"{tag}-r{prompts}x{versions}.git"
+            if rebuild or not path.exists():
+                took = build(path, prompts, versions, one_level=one_level)
+                subprocess.run(["git", "--git-dir", str(path), "gc", "--quiet"], check=True)
+                print(f"built {path.name} in {took:.0f} s, {du(path) / 2**20:.0f} MiB", flush=True)
+            sources.append(path)
+    times: dict[str, list[float]] = {p.name: [] for p in sources}
+    for round_ in range(rounds):
+        order = sources if round_ % 2 == 0 else sources[::-1]  # the load moves
+        for source in order:
+            took = clone_seconds(source, base / "clone.git")
+            times[source.name].append(took)
+            print(
+                f"round {round_ + 1}: git clone --bare {source.name}: {took:.1f} s "
+                f"(load {os.getloadavg()[0]:.1f})",
+                flush=True,
+            )
+    medians = {name: statistics.median(t) for name, t in times.items()}
+    for name, t in times.items():
+        print(f"{name}: median {medians[name]:.1f} s of {', '.join(f'{x:.1f}' for x in t)}")
+    for tag in ("l1", "l2"):
+        ratio = medians[f"{tag}-r10000x10.git"] / medians[f"{tag}-r100x1000.git"]
+        print(f"{tag}: clone 10,000 x 10 / 100 x 1,000 = {ratio:.2f}x")
+
+
 def pull_seconds(server: Path, client: Path, cache: Path) -> float:
     env = cli_env(client, cache)
     subprocess.run(  # registered on the server
@@ -445,6 +494,9 @@ def main() -> None:
     parser.add_argument("--clones", type=int, help="clone both built registries N times each")
     parser.add_argument("--gc-first", action="store_true", help="git gc both before --clones")
     parser.add_argument("--reads-only", action="store_true")
+    parser.add_argument(
+        "--levels", type=int, help="clone one-level vs two-level shards, N rounds alternating"
+    )
     args = parser.parse_args()
     base = args.dir
     base.mkdir(parents=True, exist_ok=True)
@@ -459,6 +511,9 @@ def main() -> None:
         return
     if args.disk:
         disk_from_scratch(base, args.disk, cache)
+        return
+    if args.levels:
+        compare_levels(base, args.levels, rebuild=not args.skip_build)
         return
     if args.clones:
         # Side by side, alternating, each source as maintenance leaves it (git gc'd).
