@@ -398,6 +398,26 @@ def compare_levels(base: Path, rounds: int, *, rebuild: bool) -> None:
         print(f"{tag}: clone 10,000 x 10 / 100 x 1,000 = {ratio:.2f}x")
 
 
+def compare_register(base: Path, cache: Path, rounds: int) -> None:
+    """``register_prompt`` median of 50 at 10,000 prompts and at 50, alternating (--register)."""
+    big, small = base / "l2-r10000x10.git", base / "r50.git"
+    if not big.exists():
+        build(big, 10_000, 10)
+    if not small.exists():
+        build(small, 50, 10)
+    times: dict[int, list[float]] = {10_000: [], 50: []}
+    for round_ in range(rounds):
+        for prompts, path in [(10_000, big), (50, small)][:: 1 if round_ % 2 == 0 else -1]:
+            took = register_median(path, prompts, cache)
+            times[prompts].append(took)
+            print(f"round {round_ + 1}: register at {prompts:,}: {took:.2f} ms", flush=True)
+    at_big, at_small = statistics.median(times[10_000]), statistics.median(times[50])
+    print(
+        f"register median: {at_big:.2f} ms at 10,000, {at_small:.2f} ms at 50 "
+        f"({at_big / at_small:.2f}x; load {os.getloadavg()[0]:.1f})"
+    )
+
+
 def pull_seconds(server: Path, client: Path, cache: Path) -> float:
     env = cli_env(client, cache)
     subprocess.run(  # registered on the server
@@ -494,6 +514,7 @@ def main() -> None:
     parser.add_argument("--clones", type=int, help="clone both built registries N times each")
     parser.add_argument("--gc-first", action="store_true", help="git gc both before --clones")
     parser.add_argument("--reads-only", action="store_true")
+    parser.add_argument("--register", type=int, help="register at 10,000 vs 50, N rounds")
     parser.add_argument(
         "--levels", type=int, help="clone one-level vs two-level shards, N rounds alternating"
     )
@@ -511,6 +532,9 @@ def main() -> None:
         return
     if args.disk:
         disk_from_scratch(base, args.disk, cache)
+        return
+    if args.register:
+        compare_register(base, cache, args.register)
         return
     if args.levels:
         compare_levels(base, args.levels, rebuild=not args.skip_build)
