@@ -29,6 +29,7 @@ from gitprompts.errors import GitPromptsError
 from .deadline import DeadlineReader
 from .git_http import GitApp
 from .hookdir import HookDirs
+from .mlflow_rest import MLflowApp, mounted
 from .pages import UIApp
 
 log = logging.getLogger("gitprompts.serve")
@@ -191,9 +192,12 @@ def make_server(
         raise GitPromptsError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     server.hook_dirs = HookDirs()
     server.idle_timeout = idle_timeout
+    tokens = list(tokens)  # read by two apps
     git_app = GitApp(registry, tokens=tokens, read_only=read_only, hooks=server.hook_dirs)
     ui_app = UIApp(registry, clone_url=server.url + GIT_PREFIX)
-    server.set_app(mount(git_app, ui_app))
+    # MLflow's client (MLFLOW_TRACKING_URI=this server) gets its prompt REST API under /api/.
+    mlflow_app = MLflowApp(registry, tokens=tokens, read_only=read_only)
+    server.set_app(mount(git_app, mounted(mlflow_app, ui_app)))
     return server
 
 
