@@ -41,7 +41,8 @@ should show its traceback.
         ├── RemoteNotFoundError         .remote .known
         ├── PushRejectedError           .remote .rejected
         ├── AuthenticationError         .url .reason
-        └── HookInstallError            .path .reason
+        ├── HookInstallError            .path .reason
+        └── MLflowServerError           .uri .reason
 
     UnpinnedPromptWarning (also a UserWarning, issued with warnings.warn): a loaded model's code
     asked for a prompt its manifest does not pin, and got the registry's.
@@ -91,6 +92,7 @@ __all__ = [
     "InvalidTemplateError",
     "InvalidURIError",
     "InvalidVersionError",
+    "MLflowServerError",
     "ManifestError",
     "MissingVariablesError",
     "ModelError",
@@ -587,6 +589,15 @@ class HookInstallError(SyncError):
         super().__init__(
             f"cannot install hooks in {path}: {reason} (expected a git repository, bare or not)"
         )
+
+
+class MLflowServerError(SyncError):
+    """An MLflow tracking server or store (``gitprompts import/export mlflow``) failed or answered nonsense."""
+
+    def __init__(self, uri: str, reason: str) -> None:
+        self.uri = without_password(uri)
+        self.reason = reason
+        super().__init__(f"MLflow at {self.uri}: {reason}")
 
 
 class IdentityWarning(GitPromptsError, UserWarning):

@@ -31,6 +31,8 @@ LAZY_COMMANDS: dict[str, str] = {
     "login": "gitprompts.cli.login:login",
     "hooks": "gitprompts.cli.hooks:hooks",
     "serve": "gitprompts.cli.serve:serve",
+    "import": "gitprompts.cli.interop:import_",
+    "export": "gitprompts.cli.interop:export",
 }
 
 # name -> its one-line summary (at most 60 characters: one line in --help).
@@ -56,4 +58,6 @@ SUMMARIES: dict[str, str] = {
     "login": "Store a served registry's push token for git.",
     "hooks": "Install the server-side and pre-commit checks.",
     "serve": "Serve the registry: web UI and git over HTTP, one port.",
+    "import": "Import prompts from MLflow (every version, tag, alias).",
+    "export": "Export prompts to an MLflow tracking server.",
 }

@@ -56,7 +56,6 @@ from gitprompts.core.mlflow_wire import (
 from gitprompts.core.prompt import PromptVersion
 from gitprompts.core.search import compile_filter
 from gitprompts.errors import (
-    AliasNotFoundError,
     GitPromptsError,
     InvalidInputError,
     NotFoundError,
@@ -415,9 +414,7 @@ def _get_by_alias(app: MLflowApp, registry: Registry, params: Params) -> dict[st
     else:
         found = registry.aliases(name).get(alias)
         if found is None:
-            raise MLflowError(
-                "INVALID_PARAMETER_VALUE", f"Registered model alias {alias} not found."
-            ) from AliasNotFoundError(name, alias, [])
+            raise MLflowError("INVALID_PARAMETER_VALUE", f"Registered model alias {alias} not found.")
         number = found
     return {"model_version": version_json(app._version(registry, name, number))}
 
