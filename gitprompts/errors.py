@@ -592,7 +592,7 @@ class HookInstallError(SyncError):
 
 
 class MLflowServerError(SyncError):
-    """An MLflow tracking server or store (``gitprompts import/export mlflow``) failed or answered nonsense."""
+    """An MLflow server or store (``import``/``export mlflow``) failed or answered nonsense."""
 
     def __init__(self, uri: str, reason: str) -> None:
         self.uri = without_password(uri)

@@ -10,6 +10,7 @@ to compare field by field with what ``gitprompts import mlflow`` wrote.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from typing import Any
@@ -24,11 +25,22 @@ def main() -> None:
     client = MlflowClient()
     genai = mlflow.genai
     if stage == "1":
-        genai.register_prompt(p + "greet", "Hello {{ name }}!", commit_message="first", tags={"team": "nlp"},
-                              model_config={"model_name": "gpt-4o-mini", "temperature": 0.2})
-        genai.register_prompt(p + "greet", [{"role": "system", "content": "You are {{ persona }}."},
-                                            {"role": "user", "content": "{{ q }}"}],
-                              commit_message="chat", response_format={"type": "object"})
+        genai.register_prompt(
+            p + "greet",
+            "Hello {{ name }}!",
+            commit_message="first",
+            tags={"team": "nlp"},
+            model_config={"model_name": "gpt-4o-mini", "temperature": 0.2},
+        )
+        genai.register_prompt(
+            p + "greet",
+            [
+                {"role": "system", "content": "You are {{ persona }}."},
+                {"role": "user", "content": "{{ q }}"},
+            ],
+            commit_message="chat",
+            response_format={"type": "object"},
+        )
         genai.register_prompt(p + "greet", "Hi {{ name }}, again", tags={"reviewed": "no"})
         genai.set_prompt_alias(p + "greet", "production", 1)
         genai.set_prompt_alias(p + "greet", "staging", 3)
@@ -78,10 +90,10 @@ def aliases(client: MlflowClient, name: str, versions: Any) -> dict[str, int]:
     """Every alias (a version search leaves them out; a single get has them)."""
     found: dict[str, int] = {}
     for v in versions:
-        try:
-            found.update(dict.fromkeys(client.get_prompt_version(name, v.version).aliases, int(v.version)))
-        except Exception:  # a name MLflow's client cannot read back ('a..b')
-            pass
+        with contextlib.suppress(Exception):  # a name MLflow's client cannot read ('a..b')
+            found.update(
+                dict.fromkeys(client.get_prompt_version(name, v.version).aliases, int(v.version))
+            )
     return found
 
 

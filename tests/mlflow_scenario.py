@@ -19,8 +19,8 @@ from typing import Any
 os.environ["MLFLOW_ALIAS_PROMPT_CACHE_TTL_SECONDS"] = "0"  # every load asks the server
 os.environ["MLFLOW_VERSION_PROMPT_CACHE_TTL_SECONDS"] = "0"
 
-import mlflow  # noqa: E402
-from mlflow import MlflowClient  # noqa: E402
+import mlflow
+from mlflow import MlflowClient
 
 # MLflow's client tags a prompt with the experiments that used it, from a thread:
 # that tag is written at an unpredictable moment, so it is left out of the diff.
@@ -65,27 +65,70 @@ def main() -> None:
         except Exception as exc:
             out[name] = {"error": str(exc)}
 
-    step("register text", lambda: version(genai.register_prompt(
-        P + "greet", "Hello {{ name }}, from {{ place }}!", commit_message="first draft",
-        tags={"team": "nlp"}, model_config={"temperature": 0.2, "max_tokens": 50})))
-    step("register chat", lambda: version(genai.register_prompt(
-        P + "greet", [{"role": "system", "content": "You are {{ persona }}."},
-                  {"role": "user", "content": "{{ question }}"}],
-        commit_message="as chat", response_format={"type": "object", "properties": {"a": {"type": "string"}}})))
-    step("register other", lambda: version(genai.register_prompt(
-        P + "summarize", "Sum up {{ text }}", tags={"team": "search", "owner": "ada"})))
+    step(
+        "register text",
+        lambda: version(
+            genai.register_prompt(
+                P + "greet",
+                "Hello {{ name }}, from {{ place }}!",
+                commit_message="first draft",
+                tags={"team": "nlp"},
+                model_config={"temperature": 0.2, "max_tokens": 50},
+            )
+        ),
+    )
+    step(
+        "register chat",
+        lambda: version(
+            genai.register_prompt(
+                P + "greet",
+                [
+                    {"role": "system", "content": "You are {{ persona }}."},
+                    {"role": "user", "content": "{{ question }}"},
+                ],
+                commit_message="as chat",
+                response_format={"type": "object", "properties": {"a": {"type": "string"}}},
+            )
+        ),
+    )
+    step(
+        "register other",
+        lambda: version(
+            genai.register_prompt(
+                P + "summarize", "Sum up {{ text }}", tags={"team": "search", "owner": "ada"}
+            )
+        ),
+    )
     step("load 1", lambda: version(genai.load_prompt("prompts:/" + P + "greet/1")))
     step("load 2 by name", lambda: version(genai.load_prompt(P + "greet", version=2)))
-    step("format", lambda: genai.load_prompt("prompts:/" + P + "greet/1").format(name="Ada", place="Paris"))
-    step("format chat", lambda: genai.load_prompt("prompts:/" + P + "greet/2").format(persona="kind", question="why?"))
+    step(
+        "format",
+        lambda: genai.load_prompt("prompts:/" + P + "greet/1").format(name="Ada", place="Paris"),
+    )
+    step(
+        "format chat",
+        lambda: genai.load_prompt("prompts:/" + P + "greet/2").format(
+            persona="kind", question="why?"
+        ),
+    )
     step("set alias", lambda: genai.set_prompt_alias(P + "greet", "production", 1))
     step("load alias", lambda: version(genai.load_prompt("prompts:/" + P + "greet@production")))
     step("load latest", lambda: version(genai.load_prompt("prompts:/" + P + "greet@latest")))
-    step("search all", lambda: sorted((prompt(p) for p in genai.search_prompts(f"name LIKE '{P}%'")), key=str))
+    step(
+        "search all",
+        lambda: sorted((prompt(p) for p in genai.search_prompts(f"name LIKE '{P}%'")), key=str),
+    )
     step("search like", lambda: [prompt(p) for p in genai.search_prompts(f"name LIKE '{P}gr%'")])
-    step("search tag", lambda: [prompt(p) for p in genai.search_prompts(f"tags.team = 'search' AND name LIKE '{P}%'")])
+    step(
+        "search tag",
+        lambda: [
+            prompt(p) for p in genai.search_prompts(f"tags.team = 'search' AND name LIKE '{P}%'")
+        ],
+    )
     step("search none", lambda: [prompt(p) for p in genai.search_prompts(f"name = '{P}nope'")])
-    step("set version tag", lambda: client.set_prompt_version_tag(P + "greet", 1, "reviewed", "yes"))
+    step(
+        "set version tag", lambda: client.set_prompt_version_tag(P + "greet", 1, "reviewed", "yes")
+    )
     step("load tagged", lambda: version(genai.load_prompt("prompts:/" + P + "greet/1")))
     step("delete version tag", lambda: client.delete_prompt_version_tag(P + "greet", 1, "reviewed"))
     step("load untagged", lambda: version(genai.load_prompt("prompts:/" + P + "greet/1")))
@@ -93,21 +136,33 @@ def main() -> None:
     step("get prompt", lambda: prompt(client.get_prompt(P + "summarize")))
     step("delete prompt tag", lambda: client.delete_prompt_tag(P + "summarize", "stage"))
     step("get prompt again", lambda: prompt(client.get_prompt(P + "summarize")))
-    step("set model config", lambda: genai.set_prompt_model_config(P + "greet", 1, {"temperature": 0.9}))
+    step(
+        "set model config",
+        lambda: genai.set_prompt_model_config(P + "greet", 1, {"temperature": 0.9}),
+    )
     step("load configured", lambda: version(genai.load_prompt("prompts:/" + P + "greet/1")))
     step("delete model config", lambda: genai.delete_prompt_model_config(P + "greet", 1))
     step("load unconfigured", lambda: version(genai.load_prompt("prompts:/" + P + "greet/1")))
     step("missing version", lambda: version(genai.load_prompt("prompts:/" + P + "greet/9")))
     step("missing prompt", lambda: version(genai.load_prompt("prompts:/" + P + "nope/1")))
     step("missing alias", lambda: version(genai.load_prompt("prompts:/" + P + "greet@staging")))
-    step("allow missing", lambda: version(genai.load_prompt("prompts:/" + P + "nope/1", allow_missing=True)))
+    step(
+        "allow missing",
+        lambda: version(genai.load_prompt("prompts:/" + P + "nope/1", allow_missing=True)),
+    )
     step("bad name", lambda: version(genai.register_prompt(P + "bad name!", "x")))
     step("delete alias", lambda: genai.delete_prompt_alias(P + "greet", "production"))
-    step("load deleted alias", lambda: version(genai.load_prompt("prompts:/" + P + "greet@production")))
+    step(
+        "load deleted alias",
+        lambda: version(genai.load_prompt("prompts:/" + P + "greet@production")),
+    )
     step("versions", lambda: [version(v) for v in client.search_prompt_versions(P + "greet")])
     step("delete version", lambda: client.delete_prompt_version(P + "greet", 1))
     step("load deleted", lambda: version(genai.load_prompt("prompts:/" + P + "greet/1")))
-    step("register after delete", lambda: version(genai.register_prompt(P + "greet", "Bye {{ name }}")))
+    step(
+        "register after delete",
+        lambda: version(genai.register_prompt(P + "greet", "Bye {{ name }}")),
+    )
     print(json.dumps(out, sort_keys=True))
 
 

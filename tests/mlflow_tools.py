@@ -24,7 +24,9 @@ import pytest
 HERE = Path(__file__).resolve().parent
 SOURCE_ROOT = str(HERE.parent)
 HAVE_MLFLOW = importlib.util.find_spec("mlflow") is not None
-needs_mlflow = pytest.mark.skipif(not HAVE_MLFLOW, reason="MLflow is not installed (pip install '.[test]')")
+needs_mlflow = pytest.mark.skipif(
+    not HAVE_MLFLOW, reason="MLflow is not installed (pip install '.[test]')"
+)
 
 
 def child_env(home: Path, **extra: str) -> dict[str, str]:
@@ -66,7 +68,9 @@ def start_mlflow_server(workdir: Path, timeout: float = 120.0) -> Iterator[str]:
             except OSError:
                 pass
             if proc.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(f"mlflow server did not start:\n{(workdir / 'server.log').read_text()[-3000:]}")
+                raise AssertionError(
+                    f"mlflow server did not start:\n{(workdir / 'server.log').read_text()[-3000:]}"
+                )
             time.sleep(0.3)
         yield url
     finally:
@@ -90,7 +94,9 @@ def run_mlflow(script: str, *args: str, home: Path, timeout: float = 180, **env:
     return done.stdout
 
 
-def api(url: str, method: str, endpoint: str, body: object = None, token: str | None = None) -> tuple[int, dict[str, object]]:
+def api(
+    url: str, method: str, endpoint: str, body: object = None, token: str | None = None
+) -> tuple[int, dict[str, object]]:
     """One call of MLflow's REST API with plain urllib: (status, JSON answer)."""
     data = None if body is None else json.dumps(body).encode()
     request = urllib.request.Request(url + "/api/2.0/mlflow/" + endpoint, data=data, method=method)

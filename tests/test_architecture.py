@@ -116,4 +116,14 @@ def test_top_level_holds_only_facades_and_entry_points() -> None:
     layers = sorted(p.name for p in PACKAGE.iterdir() if (p / "__init__.py").is_file())
     # interop/ is a facade (import/export mlflow), a package because it holds a reader,
     # an importer and an exporter.
-    assert layers == ["cli", "core", "fs", "git", "interop", "models", "registry", "remote", "serve"]
+    assert layers == [
+        "cli",
+        "core",
+        "fs",
+        "git",
+        "interop",
+        "models",
+        "registry",
+        "remote",
+        "serve",
+    ]

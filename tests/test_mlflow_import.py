@@ -45,7 +45,9 @@ def _assert_same(registry: Registry, expected: dict[str, Any]) -> None:
 
 
 @needs_mlflow
-def test_import_brings_every_field_then_only_what_is_new(mlflow_server: str, tmp_path: Path) -> None:
+def test_import_brings_every_field_then_only_what_is_new(
+    mlflow_server: str, tmp_path: Path
+) -> None:
     expected = json.loads(run_mlflow("mlflow_populate.py", mlflow_server, P, "1", home=tmp_path))
     assert set(expected) >= {P + "greet", P + "gappy", P + "a..b"}
     registry = Registry(tmp_path / "r.git")
@@ -64,7 +66,9 @@ def test_import_brings_every_field_then_only_what_is_new(mlflow_server: str, tmp
     links = registry.linked_models(P + "greet", 1)[1]
     assert len(links) == 1 and links[0].startswith("models:/m-")
     # Every version is a plain file and tag in git.
-    shown = git("--git-dir", str(registry.path), "show", f"prompts/{P}greet/2:prompts/{P}greet.prompt")
+    shown = git(
+        "--git-dir", str(registry.path), "show", f"prompts/{P}greet/2:prompts/{P}greet.prompt"
+    )
     assert "type: chat" in shown and "commit_message: chat" in shown
 
     # Re-running changes nothing: not one ref moves.
@@ -80,15 +84,22 @@ def test_import_brings_every_field_then_only_what_is_new(mlflow_server: str, tmp
     # New MLflow versions: the next import brings exactly those.
     expected = json.loads(run_mlflow("mlflow_populate.py", mlflow_server, P, "2", home=tmp_path))
     report = import_mlflow(mlflow_server, registry)
-    assert sorted(u for u in report.imported if P in u) == [f"prompts:/{P}fresh/1", f"prompts:/{P}greet/4"]
+    assert sorted(u for u in report.imported if P in u) == [
+        f"prompts:/{P}fresh/1",
+        f"prompts:/{P}greet/4",
+    ]
     assert [a for a in report.aliases_set if P in a] == [f"prompts:/{P}greet@production"]
     _assert_same(registry, expected)
 
 
 def test_export_to_mlflow_api_then_import_back_round_trips(tmp_path: Path) -> None:
     source = Registry(tmp_path / "source.git")
-    source.register("greet", "Hello {{ name }}", "first", {"team": "nlp"}, None, {"temperature": 0.1})
-    source.register("greet", [{"role": "user", "content": "Hi {{ name }}"}], "chat", None, {"type": "object"})
+    source.register(
+        "greet", "Hello {{ name }}", "first", {"team": "nlp"}, None, {"temperature": 0.1}
+    )
+    source.register(
+        "greet", [{"role": "user", "content": "Hi {{ name }}"}], "chat", None, {"type": "object"}
+    )
     source.register("greet", "Third")
     source.delete_version("greet", 2)
     source.set_alias("greet", "production", 1)

@@ -33,7 +33,11 @@ def test_mlflow_client_gets_the_same_answers_from_serve_as_from_mlflow(
     with running(registry.path, TOKEN) as server:
         got = json.loads(
             run_mlflow(
-                "mlflow_scenario.py", server.url, "diff-", home=tmp_path, MLFLOW_TRACKING_TOKEN=TOKEN
+                "mlflow_scenario.py",
+                server.url,
+                "diff-",
+                home=tmp_path,
+                MLFLOW_TRACKING_TOKEN=TOKEN,
             )
         )
         clone = tmp_path / "clone.git"
@@ -47,7 +51,9 @@ def test_mlflow_client_gets_the_same_answers_from_serve_as_from_mlflow(
     assert "not found" in got["missing version"]["error"]
 
     # Every prompt landed as a plain file and tag, readable with git alone ...
-    shown = git("--git-dir", str(registry.path), "show", "prompts/diff-greet/2:prompts/diff-greet.prompt")
+    shown = git(
+        "--git-dir", str(registry.path), "show", "prompts/diff-greet/2:prompts/diff-greet.prompt"
+    )
     assert "type: chat" in shown and "You are {{ persona }}." in shown
     assert git("--git-dir", str(registry.path), "tag", "-l", "prompts/diff-greet/*").split() == [
         "prompts/diff-greet/1",
@@ -58,7 +64,9 @@ def test_mlflow_client_gets_the_same_answers_from_serve_as_from_mlflow(
     pulled = Registry(clone)
     assert pulled.get("diff-greet", 3).template == "Bye {{ name }}"
     assert pulled.prompt_tags("diff-summarize") == {"owner": "ada", "team": "search"} | {
-        k: v for k, v in pulled.prompt_tags("diff-summarize").items() if k == "_mlflow_experiment_ids"
+        k: v
+        for k, v in pulled.prompt_tags("diff-summarize").items()
+        if k == "_mlflow_experiment_ids"
     }
 
 
@@ -127,7 +135,11 @@ def test_read_only_serve_refuses_writes_with_mlflow_error(tmp_path: Path) -> Non
     thread.start()
     try:
         status, answer = api(
-            server.url, "POST", "registered-models/alias", {"name": "greet", "alias": "prod", "version": "1"}, TOKEN
+            server.url,
+            "POST",
+            "registered-models/alias",
+            {"name": "greet", "alias": "prod", "version": "1"},
+            TOKEN,
         )
         assert (status, answer["error_code"]) == (403, "PERMISSION_DENIED")
         assert "read-only" in str(answer["message"])
@@ -167,7 +179,9 @@ def test_unknown_endpoints_and_bad_input_answer_mlflow_json_errors(tmp_path: Pat
             assert (status, answer.get("error_code")) == (status_, code), (endpoint, body, answer)
             assert words in str(answer["message"]), (endpoint, answer)
         request = urllib.request.Request(
-            server.url + "/api/2.0/mlflow/registered-models/create", data=b"{not json", method="POST"
+            server.url + "/api/2.0/mlflow/registered-models/create",
+            data=b"{not json",
+            method="POST",
         )
         request.add_header("Authorization", f"Bearer {TOKEN}")
         try:

@@ -33,7 +33,9 @@ TYPE_TAG = "_mlflow_prompt_type"
 RESPONSE_FORMAT_TAG = "_mlflow_prompt_response_format"
 MODEL_CONFIG_TAG = "_mlflow_prompt_model_config"
 # Tags MLflow writes for itself on a version: never a user's version tag here.
-INTERNAL_VERSION_TAGS = frozenset({IS_PROMPT_TAG, TEXT_TAG, TYPE_TAG, RESPONSE_FORMAT_TAG, MODEL_CONFIG_TAG})
+INTERNAL_VERSION_TAGS = frozenset(
+    {IS_PROMPT_TAG, TEXT_TAG, TYPE_TAG, RESPONSE_FORMAT_TAG, MODEL_CONFIG_TAG}
+)
 # What MLflow's client sends as a prompt version's (unused) source.
 SOURCE = "dummy-source"
 # The logged model / run tag where MLflow lists the prompts a model used.
@@ -57,14 +59,16 @@ def tag_dict(tags: object, where: str = "tags") -> dict[str, str]:
 
     >>> tag_dict([{"key": "team", "value": "nlp"}])
     {'team': 'nlp'}
-    >>> tag_dict([{"key": 1}], "greet/1")
+    >>> tag_dict([{"key": 1}], "greet/1")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
-    gitprompts.errors.InvalidInputError: greet/1: tag 0 must be {"key": string, "value": string}, got {'key': 1}
+    gitprompts.errors.InvalidInputError: greet/1: tag 0 must be {"key": string, ...}, got {'key': 1}
     """
     if tags is None:
         return {}
     if not isinstance(tags, list) or len(tags) > MAX_TAGS:
-        raise InvalidInputError(f"{where}: tags must be a list of at most {MAX_TAGS} key/value pairs")
+        raise InvalidInputError(
+            f"{where}: tags must be a list of at most {MAX_TAGS} key/value pairs"
+        )
     out: dict[str, str] = {}
     for i, tag in enumerate(tags):
         key = tag.get("key") if isinstance(tag, dict) else None
@@ -101,11 +105,12 @@ def _json_object(text: str, what: str, where: str) -> dict[str, Any]:
 def version_fields(tags: dict[str, str], where: str) -> VersionFields:
     """The template, user tags, model config and response format in a version's tags.
 
-    >>> version_fields({TEXT_TAG: '[{"role": "user", "content": "Hi"}]', TYPE_TAG: "chat"}, "x/1").template
+    >>> chat = {TEXT_TAG: '[{"role": "user", "content": "Hi"}]', TYPE_TAG: "chat"}
+    >>> version_fields(chat, "x/1").template
     [{'role': 'user', 'content': 'Hi'}]
-    >>> version_fields({"team": "nlp"}, "x/1")
+    >>> version_fields({"team": "nlp"}, "x/1")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
-    gitprompts.errors.InvalidInputError: x/1: no 'mlflow.prompt.text' tag: not an MLflow prompt version
+    gitprompts.errors.InvalidInputError: x/1: no 'mlflow.prompt.text' tag: not an MLflow prompt ...
     """
     if TEXT_TAG not in tags:
         raise InvalidInputError(f"{where}: no {TEXT_TAG!r} tag: not an MLflow prompt version")

@@ -15,6 +15,8 @@ template is reported and its prompt left alone.
 
 from __future__ import annotations
 
+from typing import Any
+
 import msgspec
 
 from gitprompts.core.mlflow_wire import (
@@ -45,7 +47,9 @@ class ExportReport(msgspec.Struct, frozen=True, kw_only=True):
     aliases_set: list[str]
 
 
-def export_mlflow(uri: str, registry: Registry | None = None, token: str | None = None) -> ExportReport:
+def export_mlflow(
+    uri: str, registry: Registry | None = None, token: str | None = None
+) -> ExportReport:
     """Copy every prompt of ``registry`` (default: current) to the MLflow server at ``uri``.
 
     >>> export_mlflow("http://127.0.0.1:5000", token="s3cret").refused   # doctest: +SKIP
@@ -88,7 +92,9 @@ def export_to(target: Source, registry: Registry) -> ExportReport:
                 where = f"MLflow prompt {name!r}"
                 fields = version_fields(tag_dict(record.get("tags"), where), where)
                 have[int(str(record.get("version")))] = fields.template
-        conflict = next((v for v in versions if v.version in have and have[v.version] != v.template), None)
+        conflict = next(
+            (v for v in versions if v.version in have and have[v.version] != v.template), None
+        )
         if conflict is not None:
             refused[name] = f"MLflow's version {conflict.version} of {name!r} has another template"
             continue
@@ -103,7 +109,9 @@ def export_to(target: Source, registry: Registry) -> ExportReport:
                 for gap in range(top + 1, v.version):
                     text = PLACEHOLDER.format(number=gap).replace("in MLflow", "in gitprompts")
                     _create(target, PromptVersion(name, gap, text, commit_message=text))
-                    target.call("DELETE", "model-versions/delete", {"name": name, "version": str(gap)})
+                    target.call(
+                        "DELETE", "model-versions/delete", {"name": name, "version": str(gap)}
+                    )
                     placeholders.append(f"prompts:/{name}/{gap}")
                 _create(target, v)
                 exported.append(v.uri)
@@ -113,11 +121,15 @@ def export_to(target: Source, registry: Registry) -> ExportReport:
             continue
         for key, value in prompt.tags.items():
             if remote_tags.get(key) != value:
-                target.call("POST", "registered-models/set-tag", {"name": name, "key": key, "value": value})
+                target.call(
+                    "POST", "registered-models/set-tag", {"name": name, "key": key, "value": value}
+                )
         for alias, number in prompt.aliases.items():
             if remote_aliases.get(alias) != str(number):
                 target.call(
-                    "POST", "registered-models/alias", {"name": name, "alias": alias, "version": str(number)}
+                    "POST",
+                    "registered-models/alias",
+                    {"name": name, "alias": alias, "version": str(number)},
                 )
                 aliases_set.append(f"prompts:/{name}@{alias}")
     return ExportReport(
@@ -129,7 +141,7 @@ def export_to(target: Source, registry: Registry) -> ExportReport:
     )
 
 
-def _model(target: Source, name: str) -> dict[str, object] | None:
+def _model(target: Source, name: str) -> dict[str, Any] | None:
     try:
         answer = target.call("GET", "registered-models/get", {"name": name})
     except _HttpError as exc:
@@ -154,7 +166,8 @@ def _create(target: Source, pv: PromptVersion) -> None:
     got = (answer.get("model_version") or {}).get("version")
     if str(got) != str(pv.version):
         raise InvalidInputError(
-            f"MLflow numbered {pv.name!r} version {pv.version} as {got!r} (a version was made there "
+            f"MLflow numbered {pv.name!r} version {pv.version} as {got!r} (a version was made "
+            "there "
             "meanwhile, or it reuses deleted numbers): numbers would no longer match"
         )
 

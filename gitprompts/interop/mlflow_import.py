@@ -75,7 +75,9 @@ class _Version(msgspec.Struct, frozen=True, kw_only=True):
 def _number(value: object, where: str) -> int:
     text = str(value)
     if not text.isdigit() or not 1 <= int(text) <= MAX_VERSION:
-        raise InvalidInputError(f"{where}: version {text[:40]!r} is not a number from 1 to {MAX_VERSION}")
+        raise InvalidInputError(
+            f"{where}: version {text[:40]!r} is not a number from 1 to {MAX_VERSION}"
+        )
     return int(text)
 
 
@@ -94,7 +96,9 @@ def _version(record: dict[str, Any], name: str) -> _Version:
         model_config=fields.model_config,
         response_format=fields.response_format,
         description=description,
-        created=int(created) if isinstance(created, (int, str)) and str(created).isdigit() else None,
+        created=int(created)
+        if isinstance(created, (int, str)) and str(created).isdigit()
+        else None,
     )
 
 
@@ -105,12 +109,18 @@ def _aliases(record: dict[str, Any], name: str) -> dict[str, int]:
     found: dict[str, int] = {}
     for item in raw:
         if not isinstance(item, dict) or not isinstance(item.get("alias"), str):
-            raise InvalidInputError(f"prompt {name!r}: alias {item!r:.100} is not {{alias, version}}")
-        found[item["alias"]] = _number(item.get("version"), f"prompt {name!r} alias {item['alias']!r}")
+            raise InvalidInputError(
+                f"prompt {name!r}: alias {item!r:.100} is not {{alias, version}}"
+            )
+        found[item["alias"]] = _number(
+            item.get("version"), f"prompt {name!r} alias {item['alias']!r}"
+        )
     return found
 
 
-def import_mlflow(uri: str, registry: Registry | None = None, token: str | None = None) -> ImportReport:
+def import_mlflow(
+    uri: str, registry: Registry | None = None, token: str | None = None
+) -> ImportReport:
     """Copy every prompt at the MLflow tracking URI ``uri`` into ``registry`` (default: current).
 
     >>> import_mlflow("http://127.0.0.1:5000").imported   # doctest: +SKIP
@@ -122,13 +132,14 @@ def import_mlflow(uri: str, registry: Registry | None = None, token: str | None 
 def import_from(source: Source, registry: Registry) -> ImportReport:
     """``import_mlflow`` from an opened source (tests and benchmarks pass their own)."""
     report = _Report()
+    every_version = source.all_versions()
     for record in source.prompts():
         name = record.get("name")
         if not isinstance(name, str):
             raise MLflowServerError(source.uri, f"a prompt without a name: {record!r:.200}")
         try:
             validate_name(name)
-            _import_prompt(source, registry, name, record, report)
+            _import_prompt(source, registry, name, record, every_version.get(name, []), report)
         except InvalidInputError as exc:
             report.refused[name] = str(exc)
     _import_links(source, registry, report)
@@ -143,11 +154,18 @@ def import_from(source: Source, registry: Registry) -> ImportReport:
     )
 
 
-def _import_prompt(source: Source, registry: Registry, name: str, record: dict[str, Any], report: _Report) -> None:
+def _import_prompt(
+    source: Source,
+    registry: Registry,
+    name: str,
+    record: dict[str, Any],
+    found: list[dict[str, Any]],
+    report: _Report,
+) -> None:
     prompt_tags = tag_dict(record.get("tags"), f"prompt {name!r}")
     prompt_tags.pop(IS_PROMPT_TAG, None)
     aliases = _aliases(record, name)
-    versions = sorted((_version(v, name) for v in source.versions(name)), key=lambda v: v.number)
+    versions = sorted((_version(v, name) for v in found), key=lambda v: v.number)
     if not versions:
         report.refused[name] = f"prompt {name!r} has no version in MLflow: nothing to import"
         return
@@ -186,7 +204,8 @@ def _import_prompt(source: Source, registry: Registry, name: str, record: dict[s
         )
         if written.version != v.number:  # another writer got in between
             raise MLflowServerError(
-                source.uri, f"{name}: wrote version {written.version} for MLflow's {v.number}: retry"
+                source.uri,
+                f"{name}: wrote version {written.version} for MLflow's {v.number}: retry",
             )
         report.imported.append(written.uri)
         top = v.number
@@ -208,7 +227,7 @@ def _import_prompt(source: Source, registry: Registry, name: str, record: dict[s
 
 
 def _import_links(source: Source, registry: Registry, report: _Report) -> None:
-    """MLflow's prompt -> logged model links, as model notes naming ``models:/<MLflow model id>``."""
+    """MLflow's prompt -> logged model links, as notes naming ``models:/<MLflow model id>``."""
     for model_id, linked in _linked_models(source):
         for name, number in linked:
             try:
@@ -226,7 +245,9 @@ def _import_links(source: Source, registry: Registry, report: _Report) -> None:
 def _linked_models(source: Source) -> list[tuple[str, list[tuple[str, int]]]]:
     """``(model id, [(prompt, version)])`` for every MLflow logged model that links prompts."""
     try:
-        experiments = source.call("POST", "experiments/search", {"max_results": 1000}).get("experiments", [])
+        experiments = source.call("POST", "experiments/search", {"max_results": 1000}).get(
+            "experiments", []
+        )
     except MLflowServerError:
         return []  # a store or server without experiments: no links to bring
     ids = [e.get("experiment_id") for e in experiments if isinstance(e, dict)]
@@ -257,7 +278,9 @@ def _linked_models(source: Source) -> list[tuple[str, list[tuple[str, int]]]]:
             pairs = [
                 (e["name"], int(e["version"]))
                 for e in entries
-                if isinstance(e, dict) and isinstance(e.get("name"), str) and str(e.get("version", "")).isdigit()
+                if isinstance(e, dict)
+                and isinstance(e.get("name"), str)
+                and str(e.get("version", "")).isdigit()
             ]
             found.append((model_id, pairs))
         token = page.get("next_page_token") or ""

@@ -602,7 +602,11 @@ class Registry:
                 },
                 message,
             )
-            tagger = txn.author if created is None else dataclasses.replace(txn.author, time=created // 1000)
+            tagger = (
+                txn.author
+                if created is None
+                else dataclasses.replace(txn.author, time=created // 1000)
+            )
             tag = txn.git.write_tag_object(tag_name(name, number), commit, message, tagger)
             txn.update_refs({tag_ref(name, number): (None, tag), MAIN: (main, commit)}, message)
         # Prime the cache from what was just written instead of reading it back.

@@ -42,7 +42,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
-from gitprompts.core.uri import LATEST
 from gitprompts.core.mlflow_wire import (
     INTERNAL_VERSION_TAGS,
     IS_PROMPT_TAG,
@@ -55,6 +54,7 @@ from gitprompts.core.mlflow_wire import (
 )
 from gitprompts.core.prompt import PromptVersion
 from gitprompts.core.search import compile_filter
+from gitprompts.core.uri import LATEST
 from gitprompts.errors import (
     GitPromptsError,
     InvalidInputError,
@@ -82,10 +82,11 @@ _STATUS = {
     "UNAUTHENTICATED": "401 Unauthorized",
     "PERMISSION_DENIED": "403 Forbidden",
 }
-# model-versions/search: the one filter MLflow's client sends (search_prompt_versions).
+# model-versions/search: what MLflow's client sends (search_prompt_versions: one prompt)
+# and what ``gitprompts import mlflow`` sends (every prompt's versions, the tag alone).
+_IS_PROMPT = r"tags?\.`?mlflow\.prompt\.is_prompt`?\s*=\s*'true'"
 _VERSIONS_FILTER = re.compile(
-    r"^\s*name\s*=\s*'(?P<name>(?:[^']|'')*)'"
-    r"(?:\s+AND\s+tags?\.`?mlflow\.prompt\.is_prompt`?\s*=\s*'true')?\s*$",
+    rf"^\s*(?:name\s*=\s*'(?P<name>(?:[^']|'')*)'(?:\s+AND\s+{_IS_PROMPT})?|{_IS_PROMPT})\s*$",
     re.I,
 )
 
@@ -127,10 +128,14 @@ def _str(params: Params, key: str, *, required: bool = True) -> str:
         value = value[0] if value else None
     if value is None or value == "":
         if required:
-            raise MLflowError("INVALID_PARAMETER_VALUE", f"Missing value for required parameter '{key}'.")
+            raise MLflowError(
+                "INVALID_PARAMETER_VALUE", f"Missing value for required parameter '{key}'."
+            )
         return ""
     if not isinstance(value, (str, int)) or isinstance(value, bool):
-        raise MLflowError("INVALID_PARAMETER_VALUE", f"Parameter '{key}' must be a string, got {value!r:.80}")
+        raise MLflowError(
+            "INVALID_PARAMETER_VALUE", f"Parameter '{key}' must be a string, got {value!r:.80}"
+        )
     return str(value)
 
 
@@ -169,7 +174,10 @@ class MLflowApp:
             body = self._handle(environ)
             status = "200 OK"
         except MLflowError as exc:
-            status, body = _STATUS.get(exc.code, "400 Bad Request"), error_json(exc.code, exc.message)
+            status, body = (
+                _STATUS.get(exc.code, "400 Bad Request"),
+                error_json(exc.code, exc.message),
+            )
         headers = [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
         start_response(status, headers)
         return [body]
@@ -189,7 +197,10 @@ class MLflowApp:
         handler, write = found
         if write:
             if self.read_only:
-                raise MLflowError("PERMISSION_DENIED", "this gitprompts serve is read-only: it refuses every write")
+                raise MLflowError(
+                    "PERMISSION_DENIED",
+                    "this gitprompts serve is read-only: it refuses every write",
+                )
             if not check_token(environ.get("HTTP_AUTHORIZATION", ""), self.tokens):
                 raise MLflowError(
                     "UNAUTHENTICATED",
@@ -227,7 +238,9 @@ class MLflowApp:
             with self._lock:
                 pending = self._pending.get(name)
             if pending is None:
-                raise MLflowError("RESOURCE_DOES_NOT_EXIST", f"Registered Model with name={name} not found")
+                raise MLflowError(
+                    "RESOURCE_DOES_NOT_EXIST", f"Registered Model with name={name} not found"
+                )
             return {
                 "name": name,
                 "creation_timestamp": pending.created,
@@ -255,10 +268,13 @@ class MLflowApp:
             return registry.get(name, number)
         except PromptVersionNotFoundError:
             raise MLflowError(
-                "RESOURCE_DOES_NOT_EXIST", f"Model Version (name={name}, version={number}) not found"
+                "RESOURCE_DOES_NOT_EXIST",
+                f"Model Version (name={name}, version={number}) not found",
             ) from None
         except NotFoundError:
-            raise MLflowError("RESOURCE_DOES_NOT_EXIST", f"Registered Model with name={name} not found") from None
+            raise MLflowError(
+                "RESOURCE_DOES_NOT_EXIST", f"Registered Model with name={name} not found"
+            ) from None
 
 
 def _first(registry: Registry, name: str, newest: PromptVersion) -> PromptVersion:
@@ -304,7 +320,9 @@ def _create_model(app: MLflowApp, registry: Registry, params: Params) -> dict[st
     name = _str(params, "name")
     tags = tag_dict(params.get("tags"), f"prompt {name!r}")
     if app._exists(registry, name):
-        raise MLflowError("RESOURCE_ALREADY_EXISTS", f"Registered Model (name={name}) already exists.")
+        raise MLflowError(
+            "RESOURCE_ALREADY_EXISTS", f"Registered Model (name={name}) already exists."
+        )
     if tags.pop(IS_PROMPT_TAG, None) != "true":
         raise MLflowError(
             "INVALID_PARAMETER_VALUE",
@@ -323,7 +341,9 @@ def _delete_model(app: MLflowApp, registry: Registry, params: Params) -> dict[st
         pending = app._pending.pop(name, None)
     if not app._exists(registry, name):
         if pending is None:
-            raise MLflowError("RESOURCE_DOES_NOT_EXIST", f"Registered Model with name={name} not found")
+            raise MLflowError(
+                "RESOURCE_DOES_NOT_EXIST", f"Registered Model with name={name} not found"
+            )
         return {}
     registry.delete_prompt(name)
     return {}
@@ -355,7 +375,11 @@ def _search_models(app: MLflowApp, registry: Registry, params: Params) -> dict[s
 
 @_route("POST", "registered-models/set-tag", write=True)
 def _set_model_tag(app: MLflowApp, registry: Registry, params: Params) -> dict[str, Any]:
-    name, key, value = _str(params, "name"), _str(params, "key"), _str(params, "value", required=False)
+    name, key, value = (
+        _str(params, "name"),
+        _str(params, "key"),
+        _str(params, "value", required=False),
+    )
     with app._lock:
         pending = app._pending.get(name)
         if pending is not None and not app._exists(registry, name):
@@ -414,7 +438,9 @@ def _get_by_alias(app: MLflowApp, registry: Registry, params: Params) -> dict[st
     else:
         found = registry.aliases(name).get(alias)
         if found is None:
-            raise MLflowError("INVALID_PARAMETER_VALUE", f"Registered model alias {alias} not found.")
+            raise MLflowError(
+                "INVALID_PARAMETER_VALUE", f"Registered model alias {alias} not found."
+            )
         number = found
     return {"model_version": version_json(app._version(registry, name, number))}
 
@@ -478,16 +504,28 @@ def _search_versions(app: MLflowApp, registry: Registry, params: Params) -> dict
         raise MLflowError(
             "INVALID_PARAMETER_VALUE",
             f"gitprompts serve searches the versions of one prompt: use the filter "
-            f"\"name = 'NAME'\" (optionally AND tags.`{IS_PROMPT_TAG}` = 'true'), not {text!r:.200}",
+            f"\"name = 'NAME'\" (optionally AND tags.`{IS_PROMPT_TAG}` = 'true'), "
+            f"not {text!r:.200}",
         )
-    name = match.group("name").replace("''", "'")
-    found = registry.versions(name) if app._exists(registry, name) else []
-    order = " ".join(params.get("order_by") or []).lower() if isinstance(params.get("order_by"), list) else ""
-    found.sort(key=lambda v: v.version, reverse="asc" not in order)
+    if match.group("name") is None:  # every prompt
+        found = [
+            v for n in registry.names() if app._exists(registry, n) for v in registry.versions(n)
+        ]
+    else:
+        name = match.group("name").replace("''", "'")
+        found = registry.versions(name) if app._exists(registry, name) else []
+    order = (
+        " ".join(params.get("order_by") or []).lower()
+        if isinstance(params.get("order_by"), list)
+        else ""
+    )
+    found.sort(key=lambda v: (v.name, v.version), reverse="asc" not in order)
     limit = int(_str(params, "max_results", required=False) or 10_000)
     token = _str(params, "page_token", required=False)
     start = int(token) if token.isdigit() else 0
-    answer: dict[str, Any] = {"model_versions": [version_json(v) for v in found[start : start + limit]]}
+    answer: dict[str, Any] = {
+        "model_versions": [version_json(v) for v in found[start : start + limit]]
+    }
     if start + limit < len(found):
         answer["next_page_token"] = str(start + limit)
     return answer
@@ -499,7 +537,9 @@ def _set_version_tag(app: MLflowApp, registry: Registry, params: Params) -> dict
     key, value = _str(params, "key"), _str(params, "value", required=False)
     app._version(registry, name, number)
     if key == MODEL_CONFIG_TAG:  # MLflow's set_prompt_model_config
-        config = version_fields({"mlflow.prompt.text": "", MODEL_CONFIG_TAG: value}, f"{name}/{number}")
+        config = version_fields(
+            {"mlflow.prompt.text": "", MODEL_CONFIG_TAG: value}, f"{name}/{number}"
+        )
         registry.set_model_config(name, number, config.model_config)
     elif key in INTERNAL_VERSION_TAGS:
         raise MLflowError(
@@ -524,8 +564,10 @@ def _delete_version_tag(app: MLflowApp, registry: Registry, params: Params) -> d
     return {}
 
 
-def mounted(mlflow_app: MLflowApp, other: Callable[..., Iterable[bytes]]) -> Callable[..., Iterable[bytes]]:
-    """One WSGI app: MLflow's API paths (``/api/``, ``/ajax-api/``) to ``mlflow_app``, the rest to ``other``.
+def mounted(
+    mlflow_app: MLflowApp, other: Callable[..., Iterable[bytes]]
+) -> Callable[..., Iterable[bytes]]:
+    """One WSGI app: MLflow's paths (``/api/``, ``/ajax-api/``) to ``mlflow_app``, others on.
 
     Every path under ``/api/`` and ``/ajax-api/`` is MLflow's, so an endpoint
     we do not implement answers MLflow's JSON ``ENDPOINT_NOT_FOUND``, not a page.
