@@ -16,6 +16,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from gitprompts.interop import export_mlflow, import_mlflow
 from gitprompts.registry import Registry
 
@@ -44,6 +46,7 @@ def _assert_same(registry: Registry, expected: dict[str, Any]) -> None:
             assert got.creation_timestamp == version["created_s"] * 1000, (name, number)
 
 
+@pytest.mark.slow
 @needs_mlflow
 def test_import_brings_every_field_then_only_what_is_new(
     mlflow_server: str, tmp_path: Path

@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import json
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+import pytest
 
 from gitprompts.core.mlflow_wire import IS_PROMPT_TAG, TEXT_TAG, TYPE_TAG
 from gitprompts.registry import Registry
@@ -24,22 +27,26 @@ from .serve_seed import running
 TOKEN = "s3cret-token"
 
 
+@pytest.mark.slow
 @needs_mlflow
 def test_mlflow_client_gets_the_same_answers_from_serve_as_from_mlflow(
     mlflow_server: str, tmp_path: Path
 ) -> None:
-    expected = json.loads(run_mlflow("mlflow_scenario.py", mlflow_server, "diff-", home=tmp_path))
     registry = Registry(tmp_path / "served.git")
-    with running(registry.path, TOKEN) as server:
-        got = json.loads(
-            run_mlflow(
-                "mlflow_scenario.py",
-                server.url,
-                "diff-",
-                home=tmp_path,
-                MLFLOW_TRACKING_TOKEN=TOKEN,
-            )
+    with running(registry.path, TOKEN) as server, ThreadPoolExecutor(2) as pool:
+        # Both backends at once: each child spends seconds importing MLflow.
+        on_mlflow = pool.submit(
+            run_mlflow, "mlflow_scenario.py", mlflow_server, "diff-", home=tmp_path
         )
+        on_serve = pool.submit(
+            run_mlflow,
+            "mlflow_scenario.py",
+            server.url,
+            "diff-",
+            home=tmp_path,
+            MLFLOW_TRACKING_TOKEN=TOKEN,
+        )
+        expected, got = json.loads(on_mlflow.result()), json.loads(on_serve.result())
         clone = tmp_path / "clone.git"
         git("clone", "-q", "--mirror", server.url + "/git/registry.git", str(clone))
     assert sorted(got) == sorted(expected)

@@ -1,7 +1,8 @@
 """``gitprompts serve``: the web UI and the git smart-HTTP endpoint, on one port.
 
 ``/`` and the pages under it are the UI (``pages``); ``/git/registry.git``
-is the registry for ``git clone``/``fetch``/``push`` (``git_http``). One
+is the registry for ``git clone``/``fetch``/``push`` (``git_http``);
+``/api/2.0/mlflow/...`` is MLflow's prompt REST API (``mlflow_rest``). One
 threaded process: a long clone streams from its own ``git http-backend``
 child and never blocks the UI.
 
