@@ -149,6 +149,16 @@ def _number(params: Params, key: str = "version") -> int:
     return int(text)
 
 
+def _limit(params: Params, default: int) -> int:
+    text = _str(params, "max_results", required=False) or str(default)
+    if not text.isdigit() or not 1 <= int(text) <= 200_000:
+        raise MLflowError(
+            "INVALID_PARAMETER_VALUE",
+            f"max_results must be a number from 1 to 200000, got {text!r:.80}",
+        )
+    return int(text)
+
+
 class MLflowApp:
     """The WSGI app for MLflow's registry endpoints, over the registry at ``path``.
 
@@ -352,7 +362,7 @@ def _delete_model(app: MLflowApp, registry: Registry, params: Params) -> dict[st
 @_route("GET", "registered-models/search")
 def _search_models(app: MLflowApp, registry: Registry, params: Params) -> dict[str, Any]:
     matches = compile_filter(_str(params, "filter", required=False) or None)
-    limit = int(_str(params, "max_results", required=False) or 100)
+    limit = _limit(params, 100)
     if not 1 <= limit <= MAX_RESULTS:
         raise MLflowError(
             "INVALID_PARAMETER_VALUE",
@@ -520,7 +530,7 @@ def _search_versions(app: MLflowApp, registry: Registry, params: Params) -> dict
         else ""
     )
     found.sort(key=lambda v: (v.name, v.version), reverse="asc" not in order)
-    limit = int(_str(params, "max_results", required=False) or 10_000)
+    limit = _limit(params, 10_000)
     token = _str(params, "page_token", required=False)
     start = int(token) if token.isdigit() else 0
     answer: dict[str, Any] = {
