@@ -38,6 +38,10 @@ def child_env(home: Path, **extra: str) -> dict[str, str]:
     return env
 
 
+# URL of a started mlflow server -> the URI of its sqlite store (to read it directly too).
+STORES: dict[str, str] = {}
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -72,6 +76,7 @@ def start_mlflow_server(workdir: Path, timeout: float = 120.0) -> Iterator[str]:
                     f"mlflow server did not start:\n{(workdir / 'server.log').read_text()[-3000:]}"
                 )
             time.sleep(0.3)
+        STORES[url] = f"sqlite:///{workdir}/mlflow.db"
         yield url
     finally:
         proc.terminate()

@@ -22,7 +22,7 @@ from gitprompts.interop import export_mlflow, import_mlflow
 from gitprompts.registry import Registry
 
 from .conftest import git
-from .mlflow_tools import needs_mlflow, run_mlflow
+from .mlflow_tools import STORES, child_env, needs_mlflow, run_mlflow
 from .serve_seed import running
 
 P = "imp-"
@@ -93,6 +93,17 @@ def test_import_brings_every_field_then_only_what_is_new(
     ]
     assert [a for a in report.aliases_set if P in a] == [f"prompts:/{P}greet@production"]
     _assert_same(registry, expected)
+
+    # The same store read directly (sqlite, through MLflow's own client) gives the same.
+    direct = Registry(tmp_path / "direct.git").path
+    done = subprocess.run(
+        [sys.executable, "-m", "gitprompts", "--registry", str(direct), "import", "mlflow",
+         STORES[mlflow_server], "--json"],
+        capture_output=True, text=True, env=child_env(tmp_path),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert P + "a..b" in json.loads(done.stdout)["refused"]
+    _assert_same(Registry(direct), expected)
 
 
 def test_export_to_mlflow_api_then_import_back_round_trips(tmp_path: Path) -> None:
