@@ -73,6 +73,7 @@ StartResponse = Callable[..., Any]
 PREFIXES = ("/api/2.0/mlflow/", "/ajax-api/2.0/mlflow/")
 MAX_BODY = 32 * 1024 * 1024  # a request's JSON: a 1 MiB prompt is far below this
 MAX_RESULTS = 1000  # MLflow's own cap for registry searches
+MAX_PENDING = 1000  # prompts created and still without a version, kept in memory
 _STATUS = {
     "RESOURCE_DOES_NOT_EXIST": "404 Not Found",
     "ENDPOINT_NOT_FOUND": "404 Not Found",
@@ -340,6 +341,12 @@ def _create_model(app: MLflowApp, registry: Registry, params: Params) -> dict[st
             f"{IS_PROMPT_TAG}=true (mlflow.genai.register_prompt sets it)",
         )
     with app._lock:
+        if len(app._pending) >= MAX_PENDING and name not in app._pending:
+            raise MLflowError(
+                "INVALID_STATE",
+                f"{MAX_PENDING} prompts were created here without a first version: register "
+                "a version of one (or delete it) before creating another",
+            )
         app._pending[name] = _Pending(tags, _str(params, "description", required=False))
     return {"registered_model": app._model(registry, name)}
 
