@@ -28,6 +28,7 @@ from typing import Any
 
 import msgspec
 
+from gitprompts.core.fields import prompt_file
 from gitprompts.core.mlflow_wire import IS_PROMPT_TAG, LINKED_PROMPTS_TAG, tag_dict, version_fields
 from gitprompts.core.uri import MAX_VERSION, validate_name
 from gitprompts.errors import GitPromptsError, InvalidInputError, MLflowServerError, NotFoundError
@@ -89,6 +90,17 @@ def _version(record: dict[str, Any], name: str) -> _Version:
     description = record.get("description") or ""
     if not isinstance(description, str):
         raise InvalidInputError(f"{where}: description is not a string")
+    # Every check register() makes, before anything of the prompt is written.
+    try:
+        prompt_file(
+            fields.template,
+            description or None,
+            fields.tags,
+            fields.response_format,
+            fields.model_config,
+        )
+    except InvalidInputError as exc:
+        raise InvalidInputError(f"{where}: {exc}") from None
     return _Version(
         number=number,
         template=fields.template,

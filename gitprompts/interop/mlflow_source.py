@@ -108,6 +108,7 @@ class HttpSource:
 
     def _pages(self, endpoint: str, key: str, body: dict[str, Any]) -> Iterator[dict[str, Any]]:
         token = ""
+        seen: set[str] = set()
         for _ in range(MAX_PAGES):
             page = self.call("GET", endpoint, {**body, **({"page_token": token} if token else {})})
             items = page.get(key, [])
@@ -117,6 +118,9 @@ class HttpSource:
             token = page.get("next_page_token") or ""
             if not isinstance(token, str) or not token:
                 return
+            if token in seen:
+                raise MLflowServerError(self.uri, f"{endpoint}: page token {token[:40]!r} repeats")
+            seen.add(token)
         raise MLflowServerError(self.uri, f"{endpoint}: more than {MAX_PAGES} pages")
 
     def prompts(self) -> Iterator[dict[str, Any]]:
