@@ -16,12 +16,6 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-os.environ["MLFLOW_ALIAS_PROMPT_CACHE_TTL_SECONDS"] = "0"  # every load asks the server
-os.environ["MLFLOW_VERSION_PROMPT_CACHE_TTL_SECONDS"] = "0"
-
-import mlflow
-from mlflow import MlflowClient
-
 # MLflow's client tags a prompt with the experiments that used it, from a thread:
 # that tag is written at an unpredictable moment, so it is left out of the diff.
 EXPERIMENT_IDS = "_mlflow_experiment_ids"
@@ -49,10 +43,18 @@ def prompt(p: Any) -> dict[str, Any]:
     return {"name": p.name, "tags": tags}
 
 
-P = sys.argv[2] if len(sys.argv) > 2 else ""  # a prefix for every prompt name
+P = ""  # a prefix for every prompt name (argument 2)
 
 
 def main() -> None:
+    global P
+    P = sys.argv[2] if len(sys.argv) > 2 else ""
+    # The suite collects this file (doctests): MLflow is imported only when it runs.
+    os.environ["MLFLOW_ALIAS_PROMPT_CACHE_TTL_SECONDS"] = "0"  # every load asks the server
+    os.environ["MLFLOW_VERSION_PROMPT_CACHE_TTL_SECONDS"] = "0"
+    import mlflow
+    from mlflow import MlflowClient
+
     mlflow.set_tracking_uri(sys.argv[1])
     mlflow.set_registry_uri(sys.argv[1])
     client = MlflowClient()

@@ -176,6 +176,7 @@ def test_unknown_endpoints_and_bad_input_answer_mlflow_json_errors(tmp_path: Pat
             ("GET", "registered-models/search?max_results=x", None, 400, "INVALID_PARAMETER_VALUE", "max_results"),
             ("GET", "model-versions/search?filter=run_id+%3D+%27x%27", None, 400, "INVALID_PARAMETER_VALUE", "name = 'NAME'"),
             ("POST", "registered-models/create", {"name": "m", "tags": []}, 400, "INVALID_PARAMETER_VALUE", "prompts only"),
+            ("POST", "registered-models/create", {"name": "x.lock", "tags": [{"key": IS_PROMPT_TAG, "value": "true"}]}, 400, "INVALID_PARAMETER_VALUE", "invalid prompt name"),
             ("POST", "registered-models/create", {"name": "greet", "tags": [{"key": IS_PROMPT_TAG, "value": "true"}]}, 400, "RESOURCE_ALREADY_EXISTS", "already exists"),
             ("POST", "model-versions/create", {"name": "greet", "tags": [{"key": "a", "value": 1}]}, 400, "INVALID_PARAMETER_VALUE", "tag 0"),
             ("POST", "model-versions/create", {"name": "greet", "tags": [{"key": "a", "value": "b"}]}, 400, "INVALID_PARAMETER_VALUE", TEXT_TAG),
