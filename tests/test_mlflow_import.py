@@ -133,3 +133,36 @@ def test_export_to_mlflow_api_then_import_back_round_trips(tmp_path: Path) -> No
         assert registry.aliases("greet") == {"production": 1}
         assert registry.prompt_tags("greet") == {"owner": "ada", "team": "nlp"}
         assert [v.version for v in registry.versions("greet")] == [1, 3]
+
+
+@pytest.mark.slow
+@needs_mlflow
+def test_export_to_a_real_mlflow_server_keeps_numbers_and_fields(
+    mlflow_server: str, tmp_path: Path
+) -> None:
+    source = Registry(tmp_path / "source.git")
+    source.register(
+        "exp-greet", "Hello {{ name }}", "first", {"team": "nlp"}, None, {"temperature": 0.1}
+    )
+    source.register(
+        "exp-greet",
+        [{"role": "user", "content": "Hi {{ name }}"}],
+        "chat",
+        None,
+        {"type": "object"},
+    )
+    source.register("exp-greet", "Third")
+    source.delete_version("exp-greet", 2)
+    source.set_alias("exp-greet", "production", 3)
+    report = export_mlflow(mlflow_server, source)
+    assert report.refused == {}
+    assert report.exported == ["prompts:/exp-greet/1", "prompts:/exp-greet/3"]
+    assert export_mlflow(mlflow_server, source).exported == []
+    back = Registry(tmp_path / "back.git")
+    import_mlflow(mlflow_server, back)
+    assert [v.version for v in back.versions("exp-greet")] == [1, 3]
+    assert back.get("exp-greet", 1).model_config == {"temperature": 0.1}
+    assert back.get("exp-greet", 1).commit_message == "first"
+    assert back.get("exp-greet", 3).template == "Third"
+    assert back.aliases("exp-greet") == {"production": 3}
+    assert back.prompt_tags("exp-greet") == {"team": "nlp"}
