@@ -29,7 +29,8 @@ should show its traceback.
     │   ├── CorruptTagError             .ref .reason
     │   ├── ConcurrentUpdateError       .ref .expected .got
     │   └── CorruptPromptFileError      .path .reason
-    │       └── CorruptStateFileError   .path .reason
+    │       ├── CorruptStateFileError   .path .reason
+    │       └── CorruptArtifactsSettingError  .path .reason
     ├── ModelError
     │   ├── IntegrityError              .path .expected .got
     │   │   └── RunRecordChangedError   .uri .ledger
@@ -42,8 +43,18 @@ should show its traceback.
         ├── PushRejectedError           .remote .rejected
         ├── AuthenticationError         .url .reason
         ├── HookInstallError            .path .reason
-        └── MLflowServerError           .uri .reason
+        ├── MLflowServerError           .uri .reason
+        └── ArtifactStoreError          .url .reason
+            ├── ArtifactStoreUnreachableError  .url .reason
+            ├── ArtifactStoreAuthError         .url .reason
+            ├── ArtifactStoreNotFoundError     .url .reason
+            └── ArtifactTransferError          .url .reason
 
+    UnsupportedArtifactStoreError (an InvalidInputError)  .url: GITPROMPTS_ARTIFACTS or
+    `gitprompts artifacts set` named a URL scheme no artifact store handles.
+
+    ArtifactUploadWarning (also a UserWarning)  .url .model_id: log_model kept a model
+    locally but could not upload it to the shared store (push uploads it later).
     UnpinnedPromptWarning (also a UserWarning, issued with warnings.warn): a loaded model's code
     asked for a prompt its manifest does not pin, and got the registry's.
     RemoteUnreachableWarning (also a UserWarning): a URL registry could not reach its remote
@@ -73,8 +84,15 @@ from gitprompts.core.urls import without_password
 __all__ = [
     "AliasNotFoundError",
     "AmbiguousModelIdError",
+    "ArtifactStoreAuthError",
+    "ArtifactStoreError",
+    "ArtifactStoreNotFoundError",
+    "ArtifactStoreUnreachableError",
+    "ArtifactTransferError",
+    "ArtifactUploadWarning",
     "AuthenticationError",
     "ConcurrentUpdateError",
+    "CorruptArtifactsSettingError",
     "CorruptPromptFileError",
     "CorruptStateFileError",
     "CorruptTagError",
@@ -114,6 +132,7 @@ __all__ = [
     "UnpinnedPromptError",
     "UnpinnedPromptWarning",
     "UnreadablePromptWarning",
+    "UnsupportedArtifactStoreError",
 ]
 
 
@@ -615,3 +634,93 @@ class IdentityWarning(GitPromptsError, UserWarning):
 
 class RemoteUnreachableWarning(GitPromptsError, UserWarning):
     """A URL registry could not reach its remote and answered from its local mirror."""
+
+
+# -- shared artifact stores (issue 13) ----------------------------------------
+
+
+class ArtifactStoreError(SyncError):
+    """A shared artifact store (s3://, gs://, az://, a ``gitprompts serve``) failed a request."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        self.url = without_password(url)
+        self.reason = reason
+        super().__init__(f"artifact store {self.url}: {reason}")
+
+
+class ArtifactStoreUnreachableError(ArtifactStoreError):
+    """The store did not answer (connection refused, DNS, timeout)."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        super().__init__(
+            url,
+            f"unreachable ({reason}); check the URL and the network (models already in "
+            "the local cache still load offline)",
+        )
+        self.reason = reason
+
+
+class ArtifactStoreAuthError(ArtifactStoreError):
+    """The store refused the credentials or token (401/403)."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        super().__init__(
+            url,
+            f"{reason}; for s3:// set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (or AWS_PROFILE), "
+            "for a gitprompts serve set GITPROMPTS_TOKEN to its push token",
+        )
+        self.reason = reason
+
+
+class ArtifactStoreNotFoundError(ArtifactStoreError):
+    """The bucket, container or endpoint does not exist."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        super().__init__(
+            url, f"{reason}; create it, or point GITPROMPTS_ARTIFACTS at one that exists"
+        )
+        self.reason = reason
+
+
+class ArtifactTransferError(ArtifactStoreError):
+    """A transfer broke off (the store went away mid-upload, a short or oversized download)."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        super().__init__(url, f"{reason}; nothing was kept, run the command again")
+        self.reason = reason
+
+
+class UnsupportedArtifactStoreError(InvalidInputError):
+    def __init__(self, url: str, supported: list[str]) -> None:
+        self.url = without_password(url)
+        self.supported = sorted(supported)
+        super().__init__(
+            f"artifact store {self.url!r}: its scheme is not supported; use a local path "
+            f"or a URL starting with {', '.join(s + '://' for s in self.supported)}"
+        )
+
+
+class ArtifactUploadWarning(GitPromptsError, UserWarning):
+    """``log_model`` kept a model locally but could not upload it; ``push`` uploads it later."""
+
+    def __init__(self, url: str, model_id: str, reason: str) -> None:
+        self.url = without_password(url)
+        self.model_id = model_id
+        super().__init__(
+            f"models:/{model_id} is logged here but not uploaded to {self.url} ({reason}); "
+            "`gitprompts push` uploads it before it links it"
+        )
+
+
+class CorruptArtifactsSettingError(CorruptPromptFileError):
+    """The registry's ``artifacts.json`` on main is not a setting gitprompts would write."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        RegistryError.__init__(
+            self,
+            f"cannot parse {path}: {reason} (the artifacts setting is JSON: "
+            '{"schema_version": 1, "url": "s3://bucket/prefix"}; '
+            "fix it with `gitprompts artifacts set URL`)",
+        )

@@ -12,6 +12,9 @@ PushResult(remote='origin', refs=['refs/heads/main', 'refs/tags/prompts/greet/4'
 
 from __future__ import annotations
 
+from gitprompts.models.stores import location, transfers
+from gitprompts.models.stores.location import Shared
+from gitprompts.models.stores.transfers import Sent
 from gitprompts.registry import Registry
 from gitprompts.remote import transfer
 from gitprompts.remote.location import get_registry
@@ -20,13 +23,18 @@ from gitprompts.remote.transfer import PullResult, PushResult, clone, login
 __all__ = [
     "PullResult",
     "PushResult",
+    "Sent",
+    "Shared",
     "add_remote",
+    "artifact_store",
     "clone",
     "login",
     "pull",
     "push",
     "remotes",
     "remove_remote",
+    "set_artifact_store",
+    "upload_models",
 ]
 
 
@@ -53,12 +61,17 @@ def push(
     """Publish local versions, aliases and model links: all refs or none (``--atomic``).
 
     Raises ``PushRejectedError`` (``pull_first=True``) when the remote has
-    versions or commits this registry has not pulled yet.
+    versions or commits this registry has not pulled yet. With a shared
+    artifact store (``gitprompts artifacts``), every model the registry links
+    is uploaded there first (only those it lacks), so a remote never links a
+    model nobody can fetch.
 
     >>> gitprompts.push()                    # doctest: +SKIP
     PushResult(remote='origin', refs=['refs/heads/main', 'refs/tags/prompts/greet/4'])
     """
-    return transfer.push(registry or get_registry(), remote, progress)
+    registry = registry or get_registry()
+    upload_models(registry)
+    return transfer.push(registry, remote, progress)
 
 
 def remotes(registry: Registry | None = None) -> dict[str, str]:
@@ -84,3 +97,36 @@ def remove_remote(name: str, registry: Registry | None = None) -> None:
     >>> gitprompts.sync.remove_remote("origin")  # doctest: +SKIP
     """
     transfer.remove_remote(registry or get_registry(), name)
+
+
+def artifact_store(registry: Registry | None = None) -> Shared:
+    """The shared artifact store models travel through, and where that was configured.
+
+    ``source`` is ``"GITPROMPTS_ARTIFACTS"`` (the environment, which wins),
+    ``"registry"`` (``set_artifact_store``), ``"serve"`` (the ``gitprompts
+    serve`` the registry was cloned from) or ``"none"``.
+
+    >>> gitprompts.sync.artifact_store()     # doctest: +SKIP
+    Shared(url='s3://team-models/prod', source='registry')
+    """
+    return location.shared_url(registry or get_registry())
+
+
+def set_artifact_store(url: str | None, registry: Registry | None = None) -> bool:
+    """Record ``url`` (``s3://``, ``gs://``, ``az://``, a serve's ``http(s)://HOST/artifacts``)
+    as the registry's shared store, committed on ``main`` so every clone uses it after
+    ``push``/``pull``; None removes it. True if ``main`` moved.
+
+    >>> gitprompts.sync.set_artifact_store("s3://team-models/prod")   # doctest: +SKIP
+    True
+    """
+    return location.write_setting(registry or get_registry(), url)
+
+
+def upload_models(registry: Registry | None = None) -> Sent:
+    """Upload every model the registry links that the shared store lacks (``push`` does this).
+
+    >>> gitprompts.sync.upload_models()      # doctest: +SKIP
+    Sent(objects=0, bytes=0, models=[])
+    """
+    return transfers.ensure_pushed(registry or get_registry())

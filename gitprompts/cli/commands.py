@@ -31,6 +31,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "login": "gitprompts.cli.login:login",
     "hooks": "gitprompts.cli.hooks:hooks",
     "serve": "gitprompts.cli.serve:serve",
+    "artifacts": "gitprompts.cli.artifacts:artifacts",
     "import": "gitprompts.cli.interop:import_",
     "export": "gitprompts.cli.interop:export",
 }
@@ -58,6 +59,7 @@ SUMMARIES: dict[str, str] = {
     "login": "Store a served registry's push token for git.",
     "hooks": "Install the server-side and pre-commit checks.",
     "serve": "Serve the registry: web UI and git over HTTP, one port.",
+    "artifacts": "Where logged models travel: a shared S3 or serve store.",
     "import": "Import prompts from MLflow (every version, tag, alias).",
     "export": "Export prompts to an MLflow tracking server.",
 }

@@ -151,3 +151,15 @@ def note_ids(note: str) -> list[str]:
 def note_text(ids: Iterable[str]) -> str:
     """A models note holding ``ids`` (one per line, sorted, so notes merge line by line)."""
     return "".join(f"{i}\n" for i in sorted(set(ids)))
+
+
+# -- shared artifact stores ---------------------------------------------------
+
+# The registry's shared artifact store (``gitprompts artifacts set URL``): a
+# small record on main, so every clone uploads to and fetches from the same one.
+ARTIFACTS_FILE = "artifacts.json"
+# Where ``gitprompts serve`` puts git and its artifact endpoint: a registry
+# cloned from ``<base>/git/registry.git`` finds the server's store at
+# ``<base>/artifacts``.
+SERVE_GIT_PATH = "/git/registry.git"
+SERVE_ARTIFACTS_PATH = "/artifacts"

@@ -22,11 +22,11 @@ from __future__ import annotations
 import errno
 import os
 import shutil
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["atomic_write", "staged_directory", "write_files"]
+__all__ = ["atomic_write", "atomic_write_stream", "staged_directory", "write_files"]
 
 # Enough of the final name to recognise a leftover, short enough that
 # ".<name>.<12 hex>.tmp" stays under the usual 255-byte limit on a name.
@@ -97,6 +97,42 @@ def atomic_write(
         # its directory on every object, manifest and log write would cost far
         # more than it buys for data that the registry can re-fetch or rebuild.
         os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_stream(
+    path: Path,
+    pieces: Iterable[bytes],
+    *,
+    tmp_dir: Path | None = None,
+    check: Callable[[], None] | None = None,
+) -> None:
+    """``atomic_write`` for data that arrives in pieces (a download, an upload's body).
+
+    The pieces go to a temporary file one by one, never all in memory; then
+    ``check()`` runs (it raises to refuse what arrived, e.g. a sha256 that
+    does not match) and only then is the file renamed over ``path``. On any
+    error the temporary file is removed and ``path`` is untouched.
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     atomic_write_stream(Path(d, "big"), [b"he", b"llo"])
+    ...     Path(d, "big").read_bytes()
+    b'hello'
+    """
+    directory = tmp_dir if tmp_dir is not None else path.parent
+    directory.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp, fd = _new_file(directory, path.name)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            for piece in pieces:
+                f.write(piece)
+        if check is not None:
+            check()
+        os.replace(tmp, path)  # no fsync: see atomic_write
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

@@ -42,6 +42,7 @@ from gitprompts.models.info import ModelInfo, describe
 from gitprompts.models.manifest import FileEntry, Manifest, PromptEntry
 from gitprompts.models.scripts import set_model
 from gitprompts.models.store import Store, sha256
+from gitprompts.models.stores import transfers
 from gitprompts.remote.location import get_registry, registry_location
 
 __all__ = [
@@ -220,6 +221,7 @@ def log_model(
             runs.record_model(run, name, model_id)
     else:
         runs.record_model(run, name, model_id)
+    transfers.share_logged(store, model_id, run.run_id)  # uploaded (if shared) before linked
     _link(manifest, model_id)
     located = modelstore.Located(f"models:/{model_id}", manifest, model_id, store=store)
     return describe(located, copies, name=name, run_id=run.run_id)
@@ -342,6 +344,7 @@ def search_models(prompt: str | None = None) -> list[ModelInfo]:
     """
     if prompt is None:
         store = Store()
+        transfers.fetch_manifests(store)  # a shared store's models are listed too
         every = []
         for path in sorted((store.root / "models").glob("*.json")):
             try:

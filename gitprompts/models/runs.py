@@ -111,6 +111,15 @@ _decoder = RecordDecoder(
 )
 
 
+def decode_record(data: bytes, path: str) -> RunRecord:
+    """A run record's bytes, decoded and checked (a fetched record is checked before it is kept).
+
+    >>> decode_record(b'{"run_id": "' + b"0" * 32 + b'"}', "r.json").run_id == "0" * 32
+    True
+    """
+    return _decoder.decode(data, path)
+
+
 def _path(store: Store, run_id: str) -> Path:
     return store.root / "runs" / f"{run_id}.json"
 

@@ -29,6 +29,7 @@ from gitprompts.models import manifest as mf
 from gitprompts.models import runs
 from gitprompts.models.manifest import FileEntry, Manifest, PromptEntry
 from gitprompts.models.store import Store, git_blob_id, read_at_most, verified
+from gitprompts.models.stores import transfers
 
 _ARTIFACT_NAME = re.compile(r"[A-Za-z0-9_.\-]{1,255}")
 # As git abbreviates object ids: 7 hex digits name one model among thousands
@@ -76,7 +77,9 @@ class Located:
         if self.directory is not None:
             return _read_verified(self.directory / "files" / entry.path, entry.sha256)
         assert self.store is not None
-        return self.store.get(entry.sha256, self._where(f"files/{entry.path}"))
+        shown = self._where(f"files/{entry.path}")
+        _fetch_if_missing(self.store, entry.sha256, entry.size, shown)
+        return self.store.get(entry.sha256, shown)
 
     def read_prompt(self, entry: PromptEntry) -> bytes:
         rel = entry.copy_path
@@ -84,6 +87,7 @@ class Located:
             data = _read_verified(self.directory / rel, entry.sha256)
         else:
             assert self.store is not None
+            _fetch_if_missing(self.store, entry.sha256, None, self._where(rel))
             data = self.store.get(entry.sha256, self._where(rel))
         blob = git_blob_id(data)
         if blob != entry.blob_id:
@@ -92,9 +96,21 @@ class Located:
 
     def read_all(self) -> tuple[dict[str, bytes], dict[tuple[str, int], bytes]]:
         """Every file and pinned prompt, verified, before anything is executed."""
+        if self.store is not None and self.directory is None:
+            wanted: list[tuple[str, int | None, str]] = [
+                (e.sha256, e.size, self._where(f"files/{e.path}")) for e in self.manifest.files
+            ]
+            wanted += [(p.sha256, None, self._where(p.copy_path)) for p in self.manifest.prompts]
+            transfers.fetch_missing(self.store, wanted)  # side by side from a shared store
         files = {e.path: self.read_file(e) for e in self.manifest.files}
         prompts = {(p.name, p.version): self.read_prompt(p) for p in self.manifest.prompts}
         return files, prompts
+
+
+def _fetch_if_missing(store: Store, digest: str, size: int | None, shown: str) -> None:
+    """A file missing from the local cache is fetched (and verified) from the shared store."""
+    if store.shared and not store.object_path(digest).is_file():
+        transfers.fetch_object(store, digest, size, shown)
 
 
 def _read_verified(path: Path, digest: str) -> bytes:
@@ -131,6 +147,8 @@ def locate(model_uri: object, store: Store | None = None) -> Located:
         run_id, _, name = model_uri[len("runs:/") :].partition("/")
         if not mf.RUN_ID.fullmatch(run_id) or not _ARTIFACT_NAME.fullmatch(name):
             raise ModelNotFoundError(model_uri, "a run id is 32 hex digits, then '/<name>'")
+        if store.shared and not (store.root / transfers.run_key(run_id)).is_file():
+            transfers.fetch_run(store, run_id)
         model_id = runs.resolve(store, run_id, name)
         located = _from_store(model_uri, store, model_id)
         located.name, located.run_id = name, run_id
@@ -166,6 +184,8 @@ def resolve_prefix(store: Store, prefix: str, uri: str) -> str:
         for stem, ext in (os.path.splitext(n) for n in names)
         if ext == ".json" and stem.startswith(prefix) and mf.SHA256.fullmatch(stem)
     )
+    if not found and store.shared:
+        found = [i for i in transfers.shared_model_ids(store) if i.startswith(prefix)]
     if not found:
         raise ModelNotFoundError(uri, f"no model id starts with {prefix} in {store.root}")
     if len(found) > 1:
@@ -175,6 +195,8 @@ def resolve_prefix(store: Store, prefix: str, uri: str) -> str:
 
 def _from_store(uri: str, store: Store, model_id: str) -> Located:
     path = manifest_path(store, model_id)
+    if store.shared and not path.is_file():
+        transfers.fetch_manifest(store, model_id)
     try:
         data = read_at_most(path, mf.MAX_BYTES)
     except FileNotFoundError:

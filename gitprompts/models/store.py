@@ -24,15 +24,24 @@ import hashlib
 import os
 from pathlib import Path
 
+from gitprompts.core import artifacts
 from gitprompts.errors import IntegrityError
 from gitprompts.fs.atomic import atomic_write
 from gitprompts.remote.location import home
 
 
 def default_root() -> Path:
-    """``$GITPROMPTS_ARTIFACTS``, or ``$GITPROMPTS_HOME/artifacts``."""
+    """``$GITPROMPTS_ARTIFACTS``, or ``$GITPROMPTS_HOME/artifacts``.
+
+    A URL there names a shared store (``models.stores``), and this local
+    store is its cache at ``$GITPROMPTS_HOME/artifacts``; a URL whose scheme
+    no store handles raises ``UnsupportedArtifactStoreError``, so it never
+    becomes a directory called ``s3:``.
+    """
     value = os.environ.get("GITPROMPTS_ARTIFACTS")
-    return Path(value).expanduser() if value else home() / "artifacts"
+    if value and artifacts.kind(value) == "path":
+        return Path(value).expanduser()
+    return home() / "artifacts"
 
 
 def sha256(data: bytes) -> str:
@@ -71,6 +80,9 @@ class Store:
 
     def __init__(self, root: str | os.PathLike[str] | None = None) -> None:
         self.root = Path(root).expanduser().absolute() if root is not None else default_root()
+        # Only the default store is the cache of the shared one: a Store given
+        # a root (a test's, serve's own) never reaches out.
+        self.shared = root is None
 
     def __repr__(self) -> str:
         return f"Store({str(self.root)!r})"

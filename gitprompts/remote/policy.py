@@ -30,8 +30,9 @@ import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from gitprompts.core import promptfile, state
+from gitprompts.core import artifacts, promptfile, state
 from gitprompts.core.layout import (
+    ARTIFACTS_FILE,
     MAIN,
     MODELS_NOTES,
     PROMPT_SUFFIX,
@@ -48,7 +49,12 @@ from gitprompts.core.layout import (
     tag_ref,
 )
 from gitprompts.core.uri import validate_name
-from gitprompts.errors import CorruptPromptFileError, CorruptStateFileError, GitPromptsError
+from gitprompts.errors import (
+    CorruptArtifactsSettingError,
+    CorruptPromptFileError,
+    CorruptStateFileError,
+    GitPromptsError,
+)
 from gitprompts.git.command import run, run_bytes
 from gitprompts.git.repo import GitRepo
 
@@ -230,7 +236,24 @@ def _check_main(repo: GitRepo, old: str, new: str, new_tags: set[str]) -> list[s
             f"{MAIN}: refused: state file {path}: {problem}"
             for problem in _untrusted(name, st, before, exists)
         ]
+    problems += _check_artifacts_setting(repo, base, new)
     return problems
+
+
+def _check_artifacts_setting(repo: GitRepo, base: str | None, new: str) -> list[str]:
+    """The shared artifact store setting on main: bounded, and a URL a store module handles."""
+    blob = repo.blob_at(new, ARTIFACTS_FILE)
+    if blob is None or (base is not None and repo.blob_at(base, ARTIFACTS_FILE) == blob):
+        return []
+    try:
+        if repo.blob_size(blob) > artifacts.MAX_BYTES:
+            raise CorruptArtifactsSettingError(
+                ARTIFACTS_FILE, f"larger than the {artifacts.MAX_BYTES}-byte limit"
+            )
+        artifacts.decode(repo.read_blob(blob), ARTIFACTS_FILE)
+    except GitPromptsError as exc:
+        return [f"{MAIN}: refused: invalid {ARTIFACTS_FILE}: {_one_line(exc)}"]
+    return []
 
 
 def _read_prompt(repo: GitRepo, blob: str, path: str) -> bytes:

@@ -25,8 +25,11 @@ from pathlib import Path
 from typing import Any
 from wsgiref.simple_server import ServerHandler, WSGIRequestHandler, WSGIServer
 
+from gitprompts.core.layout import SERVE_ARTIFACTS_PATH, SERVE_GIT_PATH
 from gitprompts.errors import GitPromptsError
+from gitprompts.models.store import Store
 
+from .artifacts import ArtifactsApp
 from .deadline import DeadlineReader
 from .git_http import GitApp
 from .hookdir import HookDirs
@@ -35,7 +38,7 @@ from .pages import UIApp
 
 log = logging.getLogger("gitprompts.serve")
 
-GIT_PREFIX = "/git/registry.git"
+GIT_PREFIX = SERVE_GIT_PATH  # where clones find it (core.layout: clients derive /artifacts)
 # Seconds a client may stay silent, and may take to send its request line and
 # headers (nginx's client_header_timeout and client_body_timeout are 60 s).
 IDLE_TIMEOUT = 60.0
@@ -193,12 +196,20 @@ def make_server(
         raise GitPromptsError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     server.hook_dirs = HookDirs()
     server.idle_timeout = idle_timeout
-    tokens = list(tokens)  # read by two apps
+    tokens = list(tokens)  # read by three apps
     git_app = GitApp(registry, tokens=tokens, read_only=read_only, hooks=server.hook_dirs)
     ui_app = UIApp(registry, clone_url=server.url + GIT_PREFIX)
+    # The team's artifact store: this process's local store, beside git and the UI.
+    artifacts_app = ArtifactsApp(Store().root, tokens=tokens, read_only=read_only)
     # MLflow's client (MLFLOW_TRACKING_URI=this server) gets its prompt REST API under /api/.
     mlflow_app = MLflowApp(registry, tokens=tokens, read_only=read_only)
-    server.set_app(mount(git_app, mounted(mlflow_app, ui_app)))
+    server.set_app(
+        mount(
+            artifacts_app,
+            mount(git_app, mounted(mlflow_app, ui_app)),
+            prefix=SERVE_ARTIFACTS_PATH,
+        )
+    )
     return server
 
 
