@@ -1,6 +1,7 @@
 """Benchmark: log_model and load_model of a models-from-code pyfunc model.
 
     python benchmarks/bench_models.py [--reps 7] [--vs-mlflow]
+    python benchmarks/bench_models.py --flavors openai,llama_index,dspy [--reps 7] [--rounds 3]
 
 Each repetition logs a different script (a changed comment), so nothing is
 served from the content-addressed store's dedup; one warm-up call is not
@@ -10,6 +11,15 @@ counted; medians are reported. With ``--vs-mlflow`` the same is done with
 temporary directory (sqlite tracking, local artifacts; ``--mlflow-store file``
 for the deprecated file store), in the MLflow virtualenv (``--mlflow-python``), or in
 this interpreter if mlflow imports here, and the ratios are printed.
+
+``--flavors`` times ``<flavor>.log_model`` and ``<flavor>.load_model`` of the
+OpenAI, LlamaIndex and DSPy flavors on both sides, each side in a child
+process of ``--flavor-python`` (an interpreter with gitprompts, MLflow and
+the three libraries; both sides run the same workload code, in ``--rounds``
+alternating rounds per flavor): a chat-completions model with its messages, a one-document
+``VectorStoreIndex`` (``MockEmbedding``, ``engine_type="query"``) and a
+``dspy.Predict`` program, each logged with ``prompts=`` and varied per
+repetition so nothing is deduplicated.
 """
 
 from __future__ import annotations
@@ -74,6 +84,113 @@ print(json.dumps({"log": log[1:], "load": load[1:], "version": mlflow.__version_
 """
 
 
+FLAVOR_SIDE = r"""
+import json, logging, os, sys, tempfile, time, warnings
+warnings.filterwarnings("ignore")
+logging.disable(logging.WARNING)
+side, flavor, reps = sys.argv[1], sys.argv[2], int(sys.argv[3])
+tmp = tempfile.mkdtemp(prefix=f"bench-{side}-")
+os.chdir(tmp)  # MLflow puts artifacts under ./mlruns
+os.environ["OPENAI_API_KEY"] = "sk-bench-never-called"
+REQUIREMENTS = {"openai": "openai", "llama_index": "llama-index-core", "dspy": "dspy"}
+if side == "mlflow":
+    import mlflow as api
+    api.set_tracking_uri("sqlite:///" + os.path.join(tmp, "mlflow.db"))
+    api.set_experiment("bench")
+    api.genai.register_prompt(name="bench-prompt", template="Answer {{ question }}")
+    extra = {"pip_requirements": [REQUIREMENTS[flavor]]}
+    version = api.__version__
+else:
+    os.environ["GITPROMPTS_HOME"] = tmp
+    import gitprompts as api
+    api.register_prompt("bench-prompt", "Answer {{ question }}")
+    extra = {}
+    version = api.__version__
+if flavor == "llama_index":
+    from llama_index.core import Document, Settings, VectorStoreIndex
+    from llama_index.core.embeddings import MockEmbedding
+    from llama_index.core.llms import MockLLM
+    Settings.llm = MockLLM()
+    Settings.embed_model = MockEmbedding(embed_dim=8)
+if flavor == "dspy":
+    import dspy
+    from dspy.utils import DummyLM
+    dspy.configure(lm=DummyLM([{"answer": "x"}]))
+import importlib
+module = importlib.import_module(f"{api.__name__}.{flavor}")
+
+
+def make(rep):
+    if flavor == "openai":
+        messages = [{"role": "system", "content": f"Rep {rep}: answer briefly."},
+                    {"role": "user", "content": "{question}"}]
+        return "gpt-4o-mini", {"task": "chat.completions", "messages": messages}
+    if flavor == "llama_index":
+        index = VectorStoreIndex.from_documents([Document(text=f"Rep {rep}: git stores snapshots.")])
+        return index, {"engine_type": "query"}
+    return dspy.Predict(dspy.Signature("question -> answer", f"Rep {rep}: answer briefly.")), {}
+
+
+log, load = [], []
+for rep in range(reps + 1):
+    model, kwargs = make(rep)
+    with api.start_run():
+        t = time.perf_counter()
+        info = module.log_model(model, name="model", prompts=["prompts:/bench-prompt/1"], **kwargs, **extra)
+        log.append(time.perf_counter() - t)
+    t = time.perf_counter()
+    module.load_model(info.model_uri)
+    load.append(time.perf_counter() - t)
+print(json.dumps({"log": log[1:], "load": load[1:], "version": version}))
+"""
+
+
+def bench_flavor(python: str, side: str, flavor: str, reps: int) -> dict[str, list[float]]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    result = subprocess.run(
+        [python, "-c", FLAVOR_SIDE, side, flavor, str(reps)],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    if result.returncode != 0:
+        raise SystemExit(f"the {side} side of {flavor} failed:\n{result.stderr[-3000:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def bench_flavors(flavors: list[str], python: str, reps: int, rounds: int) -> None:
+    """Per flavor, ``rounds`` rounds of both sides, the order swapped each round.
+
+    The machine's load moves by several times within a minute when it is
+    shared; alternating the sides spreads that over both, and the medians
+    are over every round's samples.
+    """
+    print("| flavor | measure | gitprompts | MLflow | MLflow / gitprompts |")
+    print("|---|---|---|---|---|")
+    version = ""
+    for flavor in flavors:
+        samples: dict[str, dict[str, list[float]]] = {
+            side: {"log": [], "load": []} for side in ("gitprompts", "mlflow")
+        }
+        for round_ in range(rounds):
+            sides = ["gitprompts", "mlflow"] if round_ % 2 == 0 else ["mlflow", "gitprompts"]
+            for side in sides:
+                got = bench_flavor(python, side, flavor, reps)
+                version = str(got.get("version", version)) if side == "mlflow" else version
+                for what in ("log", "load"):
+                    samples[side][what] += got[what]
+        for what in ("log", "load"):
+            ours = samples["gitprompts"][what]
+            theirs = samples["mlflow"][what]
+            a, b = statistics.median(ours), statistics.median(theirs)
+            print(
+                f"| {flavor} | `{what}_model` | {a * 1000:.1f} ms | {b * 1000:.1f} ms "
+                f"| **{b / a:.1f}x** |",
+                flush=True,
+            )
+    print(f"(medians of {rounds} rounds x {reps}; MLflow {version}, sqlite tracking)")
+
+
 def bench_gitprompts(reps: int) -> dict[str, list[float]]:
     home = tempfile.mkdtemp(prefix="bench-gitprompts-")
     os.environ["GITPROMPTS_HOME"] = home
@@ -128,7 +245,13 @@ def main() -> None:
     parser.add_argument("--vs-mlflow", action="store_true")
     parser.add_argument("--mlflow-python", default="/work/mlflow-venv/bin/python")
     parser.add_argument("--mlflow-store", choices=["sqlite", "file"], default="sqlite")
+    parser.add_argument("--flavors", help="comma-separated: openai,llama_index,dspy")
+    parser.add_argument("--flavor-python", default="/work/venv-bench-flavors/bin/python")
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
+    if args.flavors:
+        bench_flavors(args.flavors.split(","), args.flavor_python, args.reps, args.rounds)
+        return
     ours = bench_gitprompts(args.reps)
     print(f"gitprompts log_model  (models-from-code pyfunc): {_ms(ours['log'])}")
     print(f"gitprompts load_model (models-from-code pyfunc): {_ms(ours['load'])}")

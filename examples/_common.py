@@ -57,3 +57,22 @@ def chat_model(*replies: str) -> Any:
     from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
     return FakeListChatModel(responses=list(replies) or ["(a fake answer)"])
+
+
+def require_extra(example: str, extra: str, *modules: str) -> None:
+    """Exit with one line naming ``extra`` when one of ``modules`` is not installed."""
+    missing = []
+    for module in modules:
+        try:
+            found = importlib.util.find_spec(module) is not None
+        except (ImportError, ValueError):
+            found = False
+        if not found:
+            missing.append(module)
+    if missing:
+        print(
+            f"{example} needs {', '.join(missing)}, not installed: pip install '.[{extra}]'  "
+            f"(or: pip install 'gitprompts[{extra}]')",
+            file=sys.stderr,
+        )
+        raise SystemExit(1)

@@ -19,7 +19,7 @@ from gitprompts.core.version import __version__
 from gitprompts.errors import GitPromptsError
 
 if TYPE_CHECKING:
-    from gitprompts import config, hooks, langchain, models, pyfunc, sync
+    from gitprompts import config, dspy, hooks, langchain, llama_index, models, openai, pyfunc, sync
     from gitprompts.api import (
         delete_prompt,
         delete_prompt_alias,
@@ -86,7 +86,17 @@ _LAZY = {
     # Public submodules: the attribute is the module itself.
     **{
         name: f"gitprompts.{name}"
-        for name in ("config", "hooks", "langchain", "models", "pyfunc", "sync")
+        for name in (
+            "config",
+            "hooks",
+            "langchain",
+            "models",
+            "pyfunc",
+            "sync",
+            "openai",
+            "llama_index",
+            "dspy",
+        )
     },
 }
 __getattr__, __dir__ = exports(globals(), _LAZY)
@@ -108,16 +118,19 @@ __all__ = [
     "delete_prompt_tag",
     "delete_prompt_version",
     "delete_prompt_version_tag",
+    "dspy",
     "errors",
     "get_model_info",
     "get_prompt_tags",
     "get_registry",
     "hooks",
     "langchain",
+    "llama_index",
     "load_model",
     "load_prompt",
     "log_model",
     "models",
+    "openai",
     "pull",
     "push",
     "pyfunc",

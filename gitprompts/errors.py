@@ -49,6 +49,8 @@ should show its traceback.
             ├── ArtifactStoreAuthError         .url .reason
             ├── ArtifactStoreNotFoundError     .url .reason
             └── ArtifactTransferError          .url .reason
+    MissingExtraError (also ImportError)  .extra .module: an optional library a feature needs
+    is not installed; the message names the extra (``pip install 'gitprompts[openai]'``).
 
     UnsupportedArtifactStoreError (an InvalidInputError)  .url: GITPROMPTS_ARTIFACTS or
     `gitprompts artifacts set` named a URL scheme no artifact store handles.
@@ -112,6 +114,7 @@ __all__ = [
     "InvalidVersionError",
     "MLflowServerError",
     "ManifestError",
+    "MissingExtraError",
     "MissingVariablesError",
     "ModelError",
     "ModelNotFoundError",
@@ -723,4 +726,15 @@ class CorruptArtifactsSettingError(CorruptPromptFileError):
             f"cannot parse {path}: {reason} (the artifacts setting is JSON: "
             '{"schema_version": 1, "url": "s3://bucket/prefix"}; '
             "fix it with `gitprompts artifacts set URL`)",
+        )
+
+
+class MissingExtraError(GitPromptsError, ImportError):
+    """A feature needs an optional library that is not installed (one line naming the extra)."""
+
+    def __init__(self, extra: str, module: str, feature: str) -> None:
+        self.extra = extra
+        self.module = module
+        super().__init__(
+            f"{feature} needs {module!r}, which is not installed: pip install 'gitprompts[{extra}]'"
         )

@@ -107,9 +107,12 @@ def test_top_level_holds_only_facades_and_entry_points() -> None:
         "api",
         "config",
         "demo",
+        "dspy",
         "errors",
         "hooks",
         "langchain",
+        "llama_index",
+        "openai",
         "pyfunc",
         "sync",
     ]

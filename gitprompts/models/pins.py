@@ -127,6 +127,11 @@ def activate(pins: PinSet | None) -> Iterator[None]:
         _active.reset(token)
 
 
+def current() -> PinSet | None:
+    """The ``PinSet`` active in this context (a flavor resolving its prompt references), or None."""
+    return _active.get()
+
+
 @contextmanager
 def recording() -> Iterator[Recorder]:
     """Record every prompt loaded in this context (with no pins in the way)."""

@@ -4,7 +4,14 @@ A flavor turns a model object into files and back, and wraps a loaded model
 so its entry points run with the model's prompts pinned. Logging,
 manifests, hashing and pinning are the same for every flavor and live in
 ``gitprompts.models``; a new flavor is one module, type-checked against
-``Flavor``.
+``Flavor``, whose library is imported on use through ``extras.require`` (one
+line naming the extra when it is missing).
+
+Two optional functions, looked up with ``getattr``: ``owns(model)`` lets
+``detect`` recognise the flavor's objects (asked only when its library is
+already imported), and ``predict(model, data, params)`` is what
+``PyFuncModel.predict`` calls for objects without ``predict``/``invoke``
+(LlamaIndex engines and workflows, DSPy programs).
 """
 
 from __future__ import annotations

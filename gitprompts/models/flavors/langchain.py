@@ -15,15 +15,14 @@ Needs the ``langchain`` extra: ``pip install 'gitprompts[langchain]'``.
 from __future__ import annotations
 
 import contextlib
-import functools
 import json
 import warnings
-from collections.abc import AsyncIterator, Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from gitprompts.errors import ModelError
 from gitprompts.models.flavors import pyfunc
-from gitprompts.models.pins import PinSet, activate
+from gitprompts.models.flavors.pinning import pinned, pinned_astream, pinned_async, pinned_stream
+from gitprompts.models.pins import PinSet
 
 if TYPE_CHECKING:
     from gitprompts.models.info import ModelInfo
@@ -97,64 +96,13 @@ def deserialise(loader: str, data: bytes, where: str) -> Any:
         raise ModelError(f"{where}: LangChain could not load the model ({exc})") from exc
 
 
-def _pinned(method: Callable[..., Any], pins: PinSet) -> Callable[..., Any]:
-    @functools.wraps(method)
-    def call(*args: Any, **kwargs: Any) -> Any:
-        with activate(pins):
-            return method(*args, **kwargs)
-
-    return call
-
-
-def _pinned_async(method: Callable[..., Any], pins: PinSet) -> Callable[..., Any]:
-    @functools.wraps(method)
-    async def call(*args: Any, **kwargs: Any) -> Any:
-        with activate(pins):
-            return await method(*args, **kwargs)
-
-    return call
-
-
-def _pinned_stream(method: Callable[..., Iterator[Any]], pins: PinSet) -> Callable[..., Any]:
-    @functools.wraps(method)
-    def call(*args: Any, **kwargs: Any) -> Iterator[Any]:
-        with activate(pins):
-            iterator = method(*args, **kwargs)
-        # Each step runs the model's code, so each gets the pins (a context
-        # set across a yield would leak into the consumer's code).
-        while True:
-            with activate(pins):
-                try:
-                    item = next(iterator)
-                except StopIteration:
-                    return
-            yield item
-
-    return call
-
-
-def _pinned_astream(method: Callable[..., AsyncIterator[Any]], pins: PinSet) -> Callable[..., Any]:
-    @functools.wraps(method)
-    async def call(*args: Any, **kwargs: Any) -> AsyncIterator[Any]:
-        iterator = method(*args, **kwargs)
-        while True:
-            with activate(pins):
-                try:
-                    item = await iterator.__anext__()
-                except StopAsyncIteration:
-                    return
-            yield item
-
-    return call
-
-
 _WRAPPERS = {
-    "invoke": _pinned,
-    "batch": _pinned,
-    "ainvoke": _pinned_async,
-    "abatch": _pinned_async,
-    "stream": _pinned_stream,
-    "astream": _pinned_astream,
+    "invoke": pinned,
+    "batch": pinned,
+    "ainvoke": pinned_async,
+    "abatch": pinned_async,
+    "stream": pinned_stream,
+    "astream": pinned_astream,
 }
 
 

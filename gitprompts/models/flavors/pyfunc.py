@@ -65,6 +65,9 @@ class PyFuncModel:
                 if params is None:
                     return model.predict(data)
                 return model.predict(data, params=params)
+            flavor_predict = _flavor_predict(self.metadata.flavor)
+            if flavor_predict is not None:  # objects whose entry point is not predict/invoke
+                return flavor_predict(model, data, params)
             if callable(getattr(model, "invoke", None)):
                 return model.invoke(data)
             return model(data)
@@ -75,6 +78,15 @@ class PyFuncModel:
 
     def __repr__(self) -> str:
         return f"<PyFuncModel: {self.metadata.model_uri}>"
+
+
+def _flavor_predict(flavor: str) -> Any:
+    """The ``predict(model, data, params)`` of a flavor that has one (LlamaIndex, DSPy)."""
+    from gitprompts.models import flavors
+
+    if flavor == "pyfunc" or flavor not in flavors.FLAVORS:
+        return None
+    return getattr(flavors.get(flavor), "predict", None)
 
 
 def wrap(model: Any, pins: PinSet, info: ModelInfo) -> PyFuncModel:
