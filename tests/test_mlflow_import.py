@@ -63,7 +63,7 @@ def test_import_brings_every_field_then_only_what_is_new(
     assert [n for n in registry.names() if n.startswith(P)] == [P + "gappy", P + "greet"]
     _assert_same(registry, {k: v for k, v in expected.items()})
     # MLflow's deleted version 2 keeps its number here too.
-    assert report.placeholders == [f"prompts:/{P}gappy/2"]
+    assert [u for u in report.placeholders if P in u] == [f"prompts:/{P}gappy/2"]
     assert registry.top_version(P + "gappy") == 3
     # The model link MLflow recorded is a note naming the MLflow model.
     links = registry.linked_models(P + "greet", 1)[1]
