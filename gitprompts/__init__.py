@@ -19,7 +19,18 @@ from gitprompts.core.version import __version__
 from gitprompts.errors import GitPromptsError
 
 if TYPE_CHECKING:
-    from gitprompts import config, dspy, hooks, langchain, llama_index, models, openai, pyfunc, sync
+    from gitprompts import (
+        config,
+        dspy,
+        hooks,
+        langchain,
+        llama_index,
+        models,
+        openai,
+        pyfunc,
+        sync,
+        tracing,
+    )
     from gitprompts.api import (
         delete_prompt,
         delete_prompt_alias,
@@ -53,6 +64,7 @@ if TYPE_CHECKING:
     )
     from gitprompts.registry import Registry
     from gitprompts.sync import clone, pull, push
+    from gitprompts.tracing import autolog
 
 
 # Imported on first use (PEP 562): ``import gitprompts`` -- and with it
@@ -83,6 +95,8 @@ _LAZY = {
     # The model half of the API is exactly what gitprompts.models exports.
     **dict.fromkeys(_models.__all__, "gitprompts.models"),
     **dict.fromkeys(["clone", "pull", "push"], "gitprompts.sync"),
+    # Every flavor's calls are LangChain's today: one autolog covers them.
+    "autolog": "gitprompts.tracing",
     # Public submodules: the attribute is the module itself.
     **{
         name: f"gitprompts.{name}"
@@ -96,6 +110,7 @@ _LAZY = {
             "openai",
             "llama_index",
             "dspy",
+            "tracing",
         )
     },
 }
@@ -110,6 +125,7 @@ __all__ = [
     "Run",
     "__version__",
     "active_run",
+    "autolog",
     "clone",
     "config",
     "delete_prompt",
@@ -146,5 +162,6 @@ __all__ = [
     "set_registry",
     "start_run",
     "sync",
+    "tracing",
     "verify_model",
 ]

@@ -17,12 +17,14 @@ should show its traceback.
     │   ├── MissingVariablesError       .missing .uri
     │   ├── InvalidIdentityError        .source .value
     │   ├── InvalidModelError           .model .reason
-    │   └── AmbiguousModelIdError       .prefix .candidates
+    │   ├── AmbiguousModelIdError       .prefix .candidates
+    │   └── InvalidTraceIdError         .trace_id
     ├── NotFoundError (also LookupError)
     │   ├── PromptNotFoundError         .name .near
     │   ├── PromptVersionNotFoundError  .name .version
     │   ├── AliasNotFoundError          .name .alias
-    │   └── ModelNotFoundError          .uri
+    │   ├── ModelNotFoundError          .uri
+    │   └── TraceNotFoundError          .trace_id .ambiguous
     ├── RegistryError
     │   ├── NotARegistryError           .path
     │   ├── RegistryWriteError          .path .reason
@@ -49,6 +51,7 @@ should show its traceback.
             ├── ArtifactStoreAuthError         .url .reason
             ├── ArtifactStoreNotFoundError     .url .reason
             └── ArtifactTransferError          .url .reason
+    TraceStoreError                     .path .reason  (also a GitPromptsError)
     MissingExtraError (also ImportError)  .extra .module: an optional library a feature needs
     is not installed; the message names the extra (``pip install 'gitprompts[openai]'``).
 
@@ -65,6 +68,8 @@ should show its traceback.
     writes are recorded as the OS user; issued once per process.
     UnreadablePromptWarning (also a UserWarning)  .name .path .reason: a listing left out a
     prompt whose file on main (or its version's file) could not be read.
+    TraceExportWarning (also a UserWarning)  .endpoint .reason: spans could not be sent to the
+    OTLP endpoint and were dropped; issued once per process (the call is never slowed).
 
 Messages name the offending input and say what would have been valid, and
 the input is kept in a field for code that handles the error:
@@ -110,6 +115,7 @@ __all__ = [
     "InvalidModelError",
     "InvalidPromptNameError",
     "InvalidTemplateError",
+    "InvalidTraceIdError",
     "InvalidURIError",
     "InvalidVersionError",
     "MLflowServerError",
@@ -132,6 +138,9 @@ __all__ = [
     "RunRecordChangedError",
     "SyncError",
     "TemplateRenderError",
+    "TraceExportWarning",
+    "TraceNotFoundError",
+    "TraceStoreError",
     "UnpinnedPromptError",
     "UnpinnedPromptWarning",
     "UnreadablePromptWarning",
@@ -737,4 +746,55 @@ class MissingExtraError(GitPromptsError, ImportError):
         self.module = module
         super().__init__(
             f"{feature} needs {module!r}, which is not installed: pip install 'gitprompts[{extra}]'"
+        )
+
+
+# -- tracing ---------------------------------------------------------------------
+
+
+class InvalidTraceIdError(InvalidInputError):
+    def __init__(self, trace_id: str) -> None:
+        self.trace_id = trace_id
+        super().__init__(
+            f"invalid trace id {_short_repr(trace_id)}: use the 32 hex digits "
+            "`gitprompts traces list` shows, or a unique prefix of at least 7"
+        )
+
+
+class TraceNotFoundError(NotFoundError):
+    def __init__(self, trace_id: str, ambiguous: bool = False) -> None:
+        self.trace_id = trace_id
+        self.ambiguous = ambiguous
+        if ambiguous:
+            super().__init__(
+                f"trace id prefix {trace_id!r} is ambiguous: give more hex digits "
+                "(`gitprompts traces list` shows them)"
+            )
+        else:
+            super().__init__(
+                f"trace {trace_id!r} not found in the local trace store "
+                "(`gitprompts traces list` shows the stored ones; the oldest are dropped "
+                "when the store is full)"
+            )
+
+
+class TraceStoreError(GitPromptsError):
+    """The local trace store cannot be opened, read or written, or its bound is malformed."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        super().__init__(f"trace store {path}: {reason}")
+
+
+class TraceExportWarning(GitPromptsError, UserWarning):
+    """Spans could not be exported over OTLP and were dropped (issued once per process)."""
+
+    def __init__(self, endpoint: str, reason: str) -> None:
+        self.endpoint = endpoint
+        self.reason = reason
+        super().__init__(
+            f"cannot export spans to {endpoint} ({reason}); they are dropped, and the local "
+            "trace store still keeps them. Check OTEL_EXPORTER_OTLP_ENDPOINT / "
+            "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"
         )

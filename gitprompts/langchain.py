@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from gitprompts.core.prompt import PromptVersion
     from gitprompts.models.info import ModelInfo
 
-__all__ = ["load_model", "log_model"]
+__all__ = ["autolog", "load_model", "log_model"]
 
 
 def log_model(
@@ -47,3 +47,20 @@ def load_model(model_uri: str | os.PathLike[str], strict: bool = False) -> Any:
     """
     model, pins, info = load_raw(model_uri, strict, flavor="langchain")
     return wrap(model, pins, info)
+
+
+def autolog(disable: bool = False) -> None:
+    """Trace every LangChain/LangGraph call, as ``mlflow.langchain.autolog()`` does.
+
+    Spans are OpenTelemetry's: kept in the local trace store (``gitprompts
+    traces list``) and sent over OTLP when ``OTEL_EXPORTER_OTLP_ENDPOINT`` is
+    set; see ``gitprompts.tracing.autolog`` for the options. Needs the
+    ``tracing`` extra.
+
+    >>> gitprompts.langchain.autolog()   # doctest: +SKIP
+    """
+    from gitprompts import tracing
+
+    if not disable:
+        tracing.require_langchain()
+    tracing.autolog(disable=disable)

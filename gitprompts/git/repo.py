@@ -206,13 +206,16 @@ class GitRepo:
         except KeyError:
             return None
 
-    def identity(self) -> Person:
-        """Who is writing: git's environment variables, then git config, then the OS user."""
+    def identity(self, given: tuple[str, str] | None = None) -> Person:
+        """Who is writing: ``given`` (name, email), else git's environment variables, then
+        git config, then the OS user."""
         env = os.environ
         name = env.get("GIT_AUTHOR_NAME") or env.get("GIT_COMMITTER_NAME")
         email = env.get("GIT_AUTHOR_EMAIL") or env.get("GIT_COMMITTER_EMAIL")
         named_by = "GIT_AUTHOR_NAME/GIT_COMMITTER_NAME" if name else "git config user.name"
         mailed_by = "GIT_AUTHOR_EMAIL/GIT_COMMITTER_EMAIL" if email else "git config user.email"
+        if given is not None:
+            (name, email), named_by, mailed_by = given, "the writer's name", "the writer's email"
         if not (name and email):
             if self._configured is None:
                 # Read once per handle: opening the config stack costs more than a write.

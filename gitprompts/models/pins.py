@@ -54,6 +54,11 @@ _recorder: ContextVar[Recorder | None] = ContextVar("gitprompts_recorder", defau
 _code_dirs: dict[str, PinSet] = {}
 _by_file: dict[str, PinSet | None] = {}
 _install_lock = threading.Lock()
+# Called after every load answered while the hook is on: (URI as written, the
+# version, the pinned entry or None when it came from the registry). Tracing
+# watches loads this way; empty (the default), it costs one truthiness test.
+Observer = Callable[[str, PromptVersion, "PromptEntry | None"], None]
+observers: list[Observer] = []
 
 
 @dataclass
@@ -65,6 +70,9 @@ class PinSet:
     files: dict[tuple[str, int], bytes]
     strict: bool = False
     _parsed: dict[tuple[str, int], promptfile.PromptFile] = field(default_factory=dict)
+    # What the model's code asked for and got, by pinned version: the URI as it
+    # was written this time, and the entry that answered (tracing reads it).
+    served: dict[tuple[str, int], tuple[str, PromptEntry]] = field(default_factory=dict)
 
     def find(self, ref: PromptRef) -> PromptEntry | None:
         """The pinned entry answering ``ref``, or None if the model did not pin it.
@@ -164,6 +172,19 @@ def forget() -> None:
         hooked = False
 
 
+def observe(observer: Observer) -> None:
+    """Call ``observer`` after every ``load_prompt`` from now on (tracing uses it)."""
+    _enable()
+    if observer not in observers:
+        observers.append(observer)
+
+
+def unobserve(observer: Observer) -> None:
+    """Stop calling ``observer``."""
+    if observer in observers:
+        observers.remove(observer)
+
+
 def _pins_for_caller() -> PinSet | None:
     if not _code_dirs:
         return None
@@ -193,7 +214,11 @@ def intercept(
     if pins is not None:
         entry = pins.find(ref)
         if entry is not None:
-            return pins.prompt(entry)
+            pinned = pins.prompt(entry)
+            pins.served[(entry.name, entry.version)] = (written, entry)
+            for observer in observers:
+                observer(written, pinned, entry)
+            return pinned
         if pins.strict:
             raise UnpinnedPromptError(ref.uri, pins.model)
         warnings.warn(
@@ -207,4 +232,7 @@ def intercept(
     recorder = _recorder.get()
     if recorder is not None and found is not None:
         recorder.loads.append((written, found))
+    if found is not None:
+        for observer in observers:
+            observer(written, found, None)
     return found

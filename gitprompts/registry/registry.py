@@ -128,6 +128,9 @@ class Registry:
         # The last PromptVersion handed out per version, with the state it was made from.
         self._made: dict[tuple[str, int], tuple[State, PromptVersion]] = {}
         self._files: dict[str, promptfile.PromptFile] = {}
+        # Who writes through this handle, (name, email); None: git's identity. The web UI
+        # sets the signed-in person's on a handle of its own.
+        self.author: tuple[str, str] | None = None
 
     def __repr__(self) -> str:
         if self.upstream is not None:
@@ -538,7 +541,7 @@ class Registry:
         is told afterwards, outside the lock. Sync passes ``publish=False``:
         it is how the upstream itself reads and writes.
         """
-        author = self._git.identity()
+        author = self._git.identity(self.author)
         with self._writer_lock():
             self._git.recover()
             txn = Transaction(self._git, self._refresh(), author)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
+import os
 import shutil
 import socket
 import socketserver
@@ -33,6 +34,8 @@ from .artifacts import ArtifactsApp
 from .deadline import DeadlineReader
 from .git_http import GitApp
 from .hookdir import HookDirs
+from .llm import Endpoint
+from .manage import ManageApp
 from .mlflow_rest import MLflowApp, mounted
 from .pages import UIApp
 
@@ -198,7 +201,10 @@ def make_server(
     server.idle_timeout = idle_timeout
     tokens = list(tokens)  # read by three apps
     git_app = GitApp(registry, tokens=tokens, read_only=read_only, hooks=server.hook_dirs)
-    ui_app = UIApp(registry, clone_url=server.url + GIT_PREFIX)
+    ui_app: WSGIApp = UIApp(registry, clone_url=server.url + GIT_PREFIX)
+    if tokens and not read_only:  # sign in, and manage prompts from the UI (manage)
+        endpoint = Endpoint.from_environ(os.environ)  # the playground's "Run", if configured
+        ui_app = ManageApp(registry, server.url + GIT_PREFIX, tokens=tokens, endpoint=endpoint)
     # The team's artifact store: this process's local store, beside git and the UI.
     artifacts_app = ArtifactsApp(Store().root, tokens=tokens, read_only=read_only)
     # MLflow's client (MLFLOW_TRACKING_URI=this server) gets its prompt REST API under /api/.

@@ -197,3 +197,29 @@ def policy_installed(hooks_dir: Path) -> bool:
     except OSError:
         return False
     return hookscripts.MARKER.encode() in head
+
+
+def ui_writes_refused(path: Path) -> str | None:
+    """Why the UI must not write to the registry at ``path``, if it must not.
+
+    A push runs the registry's own hooks (a freeze, a review rule); a write
+    from the UI is not a push, so git would not run them. Rather than let
+    the UI slip past such a rule, it writes only to a registry whose only
+    push hook is gitprompts' own policy (which the registry's own checks
+    already enforce), or none.
+
+    >>> from gitprompts.registry import Registry
+    >>> ui_writes_refused(Registry(tmp_path / "r.git").path) is None
+    True
+    """
+    hooks = registry_hooks_dir(path)
+    present = present_hooks(hooks)
+    legacy = os.access(hooks / "pre-receive.legacy", os.X_OK)
+    if not present or (present == {"pre-receive"} and policy_installed(hooks) and not legacy):
+        return None
+    shown = ", ".join(sorted(present | ({"pre-receive.legacy"} if legacy else set())))
+    return (
+        f"this registry runs its own hooks on a push ({shown}); a write from the web UI is "
+        "not a push, so they would not run: the UI does not write here. Push with "
+        "gitprompts or git instead, or remove those hooks"
+    )

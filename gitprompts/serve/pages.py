@@ -2,12 +2,13 @@
 
 Routes::
 
-    /                       prompts (?q=name&tag=key[=value]&page=N), 100 per page
+    /                       prompts (?q=name&text=words&tag=key[=value]&page=N), 100 per page
     /prompts/<name>         a prompt (?v=N shown, ?from=A&to=B&view=unified|side diff)
     /models                 logged models
     /models/<model_id>      a model: pinned prompts, files, verification
     /runs                   runs
     /runs/<run_id>          a run and its models
+    /traces, /traces/<id>   traces recorded by gitprompts.autolog() (see ``traces``)
 
 Every value from the registry or the request is escaped by Jinja2's
 autoescape; variables are highlighted by splitting the raw text and
@@ -44,7 +45,9 @@ from gitprompts.models.runs import RunRecord, search_runs
 from gitprompts.models.sources import locate
 from gitprompts.registry import Registry
 
+from . import traces
 from .pool import RegistryPool
+from .search import text_matches
 from .templates import CSS, TEMPLATES
 
 log = logging.getLogger("gitprompts.serve.ui")
@@ -159,7 +162,7 @@ class UIApp:
         self._listing: Registry | None = None
         self._listing_lock = threading.Lock()
         self.env = jinja2.Environment(
-            loader=jinja2.DictLoader(TEMPLATES),
+            loader=jinja2.DictLoader({**TEMPLATES, **traces.TEMPLATES}),
             autoescape=True,
             undefined=jinja2.StrictUndefined,
             trim_blocks=True,
@@ -221,6 +224,8 @@ class UIApp:
                 return self.runs_page()
             if parts[0] == "runs" and len(parts) == 2:
                 return self.run_page(parts[1])
+        if parts[0] == "traces":  # the local trace store: no registry handle
+            return traces.route(self, parts[1:], query)
         raise HTTPError("404 Not Found", f"no page at {path}")
 
     # -- pages -----------------------------------------------------------------
@@ -240,6 +245,10 @@ class UIApp:
         if q:
             needle = q.lower()
             names = [n for n in names if needle in n.lower()]
+        text = query.get("text", "").strip()
+        if text:  # in the template text (and the rest of the file) of each latest version
+            matching = set(text_matches(self.registry_path, text))
+            names = [n for n in names if n in matching]
         found: list[Any]
         if tag:
             # Tags live in each prompt's file: this reads them all (cached until main moves).
@@ -258,7 +267,7 @@ class UIApp:
         page = min(max(1, _int(query.get("page"), 1) or 1), pages)
 
         def page_url(n: int) -> str:
-            params = {k: v for k, v in (("q", q), ("tag", tag)) if v}
+            params = {k: v for k, v in (("q", q), ("tag", tag), ("text", text)) if v}
             return "/?" + urlencode({**params, "page": n})
 
         shown = found[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
@@ -270,6 +279,7 @@ class UIApp:
             count=count,
             q=q,
             tag=tag,
+            text=text,
             page=page,
             pages=pages,
             page_url=page_url,
@@ -321,6 +331,7 @@ class UIApp:
             diff_rows=rows,
             meta_rows=meta_rows,
             view=view,
+            traces=traces.recent_for_prompt(name),
         )
 
     def _models_by_version(self, registry: Registry, name: str) -> dict[int, list[dict[str, str]]]:

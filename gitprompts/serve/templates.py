@@ -62,8 +62,8 @@ BASE = """<!doctype html>
 <title>{% block title %}{% endblock %} · gitprompts</title>
 <style>{{ css }}</style></head>
 <body><header><a class="brand" href="/">gitprompts</a>
-<a href="/">Prompts</a><a href="/models">Models</a><a href="/runs">Runs</a>
-<span class="clone">git clone {{ clone_url }}</span></header>
+<a href="/">Prompts</a><a href="/models">Models</a><a href="/runs">Runs</a><a href="/traces">Traces</a>
+<span class="clone">git clone {{ clone_url }}</span>{% include "nav.html" ignore missing %}</header>
 <main>{% block body %}{% endblock %}</main></body></html>
 """
 
@@ -71,10 +71,12 @@ PROMPTS = """{% extends "base.html" %}
 {% block title %}Prompts{% endblock %}
 {% block body %}
 <h1>Prompts <span class="muted">{{ total }} of {{ count }}</span></h1>
+{% include "list_actions.html" ignore missing %}
 <form class="search" method="get" action="/">
 <input name="q" value="{{ q }}" placeholder="name contains…" aria-label="name">
+<input name="text" value="{{ text }}" placeholder="template text contains…" aria-label="template text">
 <input name="tag" value="{{ tag }}" placeholder="tag key or key=value" aria-label="tag">
-<button type="submit">Search</button>{% if q or tag %} <a href="/">clear</a>{% endif %}
+<button type="submit">Search</button>{% if q or tag or text %} <a href="/">clear</a>{% endif %}
 </form>
 <table><thead><tr><th>Name</th><th>Latest</th><th>Aliases</th><th>Tags</th>
 <th>Last change</th></tr></thead><tbody>
@@ -84,7 +86,7 @@ PROMPTS = """{% extends "base.html" %}
 <td>{% for a, v in p.aliases.items() %}<span class="pill alias">{{ a }} → v{{ v }}</span>{% endfor %}</td>
 <td>{% for k, v in p.tags.items() %}<span class="pill tag">{{ k }}={{ v }}</span>{% endfor %}</td>
 <td class="muted">{{ when(p.creation_timestamp) }}</td></tr>
-{% else %}<tr><td colspan="5" class="muted">No prompts{% if q or tag %} match{% endif %}.</td></tr>
+{% else %}<tr><td colspan="5" class="muted">No prompts{% if q or tag or text %} match{% endif %}.</td></tr>
 {% endfor %}</tbody></table>
 {% if pages > 1 %}<div class="pager">
 {% if page > 1 %}<a href="{{ page_url(page - 1) }}">← previous</a>{% endif %}
@@ -97,6 +99,7 @@ PROMPT = """{% extends "base.html" %}
 {% block title %}{{ name }}{% endblock %}
 {% block body %}
 <h1>{{ name }} <span class="muted">v{{ shown.version }} of {{ versions|length }}</span></h1>
+{% include "prompt_actions.html" ignore missing %}
 <div class="grid">
 <div>URI</div><div class="mono">{{ shown.uri }}</div>
 <div>Type</div><div>{{ shown.prompt_type }}</div>
@@ -124,6 +127,7 @@ PROMPT = """{% extends "base.html" %}
 <td>{% for a in v.aliases %}<span class="pill alias">{{ a }}</span>{% endfor %}</td>
 <td>{% for m in models.get(v.version, []) %}<a class="mono" href="/models/{{ m.id }}" title="{{ m.id }}">{{ m.label }}</a><br>{% else %}<span class="muted">—</span>{% endfor %}</td>
 </tr>{% endfor %}</tbody></table>
+{% include "prompt_traces.html" %}
 
 <h2 id="diff">Diff</h2>
 <form class="search" method="get" action="{{ prompt_url(name) }}#diff">
