@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from gitprompts.core.layout import prompt_path
 from gitprompts.interop import export_mlflow, import_mlflow
 from gitprompts.registry import Registry
 
@@ -70,7 +71,7 @@ def test_import_brings_every_field_then_only_what_is_new(
     assert len(links) == 1 and links[0].startswith("models:/m-")
     # Every version is a plain file and tag in git.
     shown = git(
-        "--git-dir", str(registry.path), "show", f"prompts/{P}greet/2:prompts/{P}greet.prompt"
+        "--git-dir", str(registry.path), "show", f"prompts/{P}greet/2:{prompt_path(P + 'greet')}"
     )
     assert "type: chat" in shown and "commit_message: chat" in shown
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from gitprompts.core.layout import prompt_path
 from gitprompts.core.mlflow_wire import IS_PROMPT_TAG, TEXT_TAG, TYPE_TAG
 from gitprompts.registry import Registry
 
@@ -59,7 +60,7 @@ def test_mlflow_client_gets_the_same_answers_from_serve_as_from_mlflow(
 
     # Every prompt landed as a plain file and tag, readable with git alone ...
     shown = git(
-        "--git-dir", str(registry.path), "show", "prompts/diff-greet/2:prompts/diff-greet.prompt"
+        "--git-dir", str(registry.path), "show", f"prompts/diff-greet/2:{prompt_path('diff-greet')}"
     )
     assert "type: chat" in shown and "You are {{ persona }}." in shown
     assert git("--git-dir", str(registry.path), "tag", "-l", "prompts/diff-greet/*").split() == [
