@@ -203,16 +203,19 @@ def test_the_hook_refuses_a_file_in_the_wrong_shard_or_both_layouts(tmp_path: Pa
     old = git("-C", str(work), "rev-parse", "HEAD").strip()
     (work / "prompts" / "0" / "0").mkdir(parents=True, exist_ok=True)
     (work / "prompts" / "0" / "0" / "greet.prompt").write_text("misplaced")
+    one_level = f"prompts/{layout.shard('greet').replace('/', '')}/greet.prompt"  # never released
+    (work / one_level).parent.mkdir()
+    (work / one_level).write_text("one level")
     git("-C", str(work), "add", "-A")
     git("-C", str(work), "commit", "-qm", "misplaced")
     new = git("-C", str(work), "rev-parse", "HEAD").strip()
     git("-C", str(work), "push", "-q", str(reg.path), "HEAD:refs/heads/wrong")
     problems = check_push(reg.path, [(old, new, "refs/heads/main")])
-    assert (
-        len(problems) == 1
-        and f"this one: prompts/{layout.shard('greet')}/greet.prompt" in problems[0]
-    )
-    git("-C", str(work), "rm", "-q", "prompts/0/0/greet.prompt")
+    assert len(problems) == 2
+    for problem, path in zip(problems, ["prompts/0/0/greet.prompt", one_level], strict=True):
+        assert problem.startswith(f"refs/heads/main: refused: {path} is not where")
+        assert f"this one: prompts/{layout.shard('greet')}/greet.prompt" in problem
+    git("-C", str(work), "rm", "-q", "prompts/0/0/greet.prompt", one_level)
     (work / "prompts" / "flat.prompt").write_text("flat")
     git("-C", str(work), "add", "-A")
     git("-C", str(work), "commit", "-qm", "flat file on a sharded main")
