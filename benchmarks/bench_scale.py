@@ -356,10 +356,22 @@ def disk_from_scratch(base: Path, prompts: int, cache: Path) -> None:
 
 
 def clone_seconds(registry: Path, target: Path) -> float:
+    return clone_times(registry, target)[0]
+
+
+def clone_times(registry: Path, target: Path) -> tuple[float, float]:
+    """``(wall, cpu)`` seconds of ``git clone --bare``; cpu (user + sys of git and its
+    children) is what the clone costs itself, steadier than wall on a loaded machine."""
     shutil.rmtree(target, ignore_errors=True)
+    before = os.times()
     start = time.perf_counter()
     subprocess.run(["git", "clone", "-q", "--bare", f"file://{registry}", str(target)], check=True)
-    return time.perf_counter() - start
+    wall = time.perf_counter() - start
+    after = os.times()
+    cpu = (after.children_user - before.children_user) + (
+        after.children_system - before.children_system
+    )
+    return wall, cpu
 
 
 def compare_levels(base: Path, rounds: int, *, rebuild: bool) -> None:
@@ -379,23 +391,28 @@ def compare_levels(base: Path, rounds: int, *, rebuild: bool) -> None:
                 subprocess.run(["git", "--git-dir", str(path), "gc", "--quiet"], check=True)
                 print(f"built {path.name} in {took:.0f} s, {du(path) / 2**20:.0f} MiB", flush=True)
             sources.append(path)
-    times: dict[str, list[float]] = {p.name: [] for p in sources}
+    times: dict[str, list[tuple[float, float]]] = {p.name: [] for p in sources}
     for round_ in range(rounds):
         order = sources if round_ % 2 == 0 else sources[::-1]  # the load moves
         for source in order:
-            took = clone_seconds(source, base / "clone.git")
-            times[source.name].append(took)
+            wall, cpu = clone_times(source, base / "clone.git")
+            times[source.name].append((wall, cpu))
             print(
-                f"round {round_ + 1}: git clone --bare {source.name}: {took:.1f} s "
-                f"(load {os.getloadavg()[0]:.1f})",
+                f"round {round_ + 1}: git clone --bare {source.name}: {wall:.1f} s "
+                f"(cpu {cpu:.1f} s, load {os.getloadavg()[0]:.1f})",
                 flush=True,
             )
-    medians = {name: statistics.median(t) for name, t in times.items()}
-    for name, t in times.items():
-        print(f"{name}: median {medians[name]:.1f} s of {', '.join(f'{x:.1f}' for x in t)}")
+    wall_median = {name: statistics.median(w for w, _ in t) for name, t in times.items()}
+    cpu_median = {name: statistics.median(c for _, c in t) for name, t in times.items()}
+    for name in times:
+        print(f"{name}: median {wall_median[name]:.1f} s (cpu {cpu_median[name]:.1f} s)")
     for tag in ("l1", "l2"):
-        ratio = medians[f"{tag}-r10000x10.git"] / medians[f"{tag}-r100x1000.git"]
-        print(f"{tag}: clone 10,000 x 10 / 100 x 1,000 = {ratio:.2f}x")
+        big, small = f"{tag}-r10000x10.git", f"{tag}-r100x1000.git"
+        print(
+            f"{tag}: clone 10,000 x 10 / 100 x 1,000 = "
+            f"{wall_median[big] / wall_median[small]:.2f}x wall, "
+            f"{cpu_median[big] / cpu_median[small]:.2f}x cpu"
+        )
 
 
 def compare_register(base: Path, cache: Path, rounds: int) -> None:
