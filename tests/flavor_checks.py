@@ -12,6 +12,8 @@ LLM: ``call(loaded_model)`` and ``predict(pyfunc_model)`` return what the LLM sa
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
@@ -95,6 +97,24 @@ def hides(*modules: str) -> str:
         "        return None\n"
         "sys.meta_path.insert(0, Hide())\n"
     )
+
+
+def missing_extra_lines(module: str, call: str) -> list[str]:
+    """What a child process prints when ``call`` raises MissingExtraError, ``module`` hidden.
+
+    ``import gitprompts`` must not import ``module`` (checked in the child too).
+    """
+    code = hides(module) + (
+        "import gitprompts, sys\n"
+        f"assert {module!r} not in sys.modules\n"
+        "try:\n"
+        f"    {call}\n"
+        "except gitprompts.errors.MissingExtraError as exc:\n"
+        "    print(exc)\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    return run.stdout.strip().splitlines()
 
 
 def forge_entry(exported: Path, entry: str, data: bytes) -> None:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +18,7 @@ import dspy
 from dspy.teleprompt import LabeledFewShot
 from dspy.utils import DummyLM
 
-from .flavor_checks import hides, travels
+from .flavor_checks import missing_extra_lines, travels
 
 V1 = "Answer like a careful engineer, in one sentence."
 V2 = "Answer like a pirate."
@@ -165,16 +163,7 @@ def test_bad_input_is_refused(qa: gitprompts.Registry, lm: DummyLM, home: Path) 
 
 
 def test_without_dspy_one_line_names_the_extra(registry: gitprompts.Registry) -> None:
-    code = hides("dspy") + (
-        "import gitprompts\n"
-        "try:\n"
-        "    gitprompts.dspy.log_model(object())\n"
-        "except gitprompts.errors.MissingExtraError as exc:\n"
-        "    print(exc)\n"
-    )
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-    assert run.returncode == 0, run.stderr
-    assert run.stdout.strip().splitlines() == [
+    assert missing_extra_lines("dspy", "gitprompts.dspy.log_model(object())") == [
         "the dspy flavor needs 'dspy', which is not installed: pip install 'gitprompts[dspy]'"
     ]
 

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import subprocess
-import sys
 import threading
 import warnings
 from collections.abc import Iterator
@@ -26,7 +24,7 @@ from llama_index.core import Document, Settings, VectorStoreIndex
 from llama_index.core.embeddings import MockEmbedding
 from llama_index.core.llms import MockLLM
 
-from .flavor_checks import hides, travels
+from .flavor_checks import missing_extra_lines, travels
 
 V1 = 'Context: {{ context_str }}\nAnswer as JSON {"answer": ...}: {{ query_str }}'
 V2 = "Arr, pirate context {{ context_str }}: {{ query_str }}"
@@ -189,16 +187,7 @@ def test_engines_are_refused_with_how_to_log_them(
 
 
 def test_without_llama_index_one_line_names_the_extra(registry: gitprompts.Registry) -> None:
-    code = hides("llama_index") + (
-        "import gitprompts\n"
-        "try:\n"
-        "    gitprompts.llama_index.log_model(object())\n"
-        "except gitprompts.errors.MissingExtraError as exc:\n"
-        "    print(exc)\n"
-    )
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-    assert run.returncode == 0, run.stderr
-    assert run.stdout.strip().splitlines() == [
+    assert missing_extra_lines("llama_index", "gitprompts.llama_index.log_model(object())") == [
         "the llama_index flavor needs 'llama_index.core', which is not installed: "
         "pip install 'gitprompts[llama-index]'"
     ]
