@@ -11,6 +11,7 @@ LLM: ``call(loaded_model)`` and ``predict(pyfunc_model)`` return what the LLM sa
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -138,3 +139,23 @@ def forge_entry(exported: Path, entry: str, data: bytes) -> None:
     ]
     path.write_bytes(manifest.encode(msgspec.structs.replace(old, files=files)))
     (exported / "files" / entry).write_bytes(data)
+
+
+def example_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    """The environment an example runs in: no API key, no home, its own TMPDIR; ``extra`` added."""
+    env = {k: v for k, v in os.environ.items() if k not in ("OPENAI_API_KEY", "GITPROMPTS_HOME")}
+    env["TMPDIR"] = str(tmp_path / "tmp")
+    (tmp_path / "tmp").mkdir(exist_ok=True)
+    env.update(extra)
+    return env
+
+
+def run_example(example: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """``examples/<example>`` run as a script in ``env`` (two minutes at the most)."""
+    return subprocess.run(
+        [sys.executable, str(ROOT / "examples" / example)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
