@@ -100,6 +100,13 @@ def hides(*modules: str) -> str:
     )
 
 
+def two_versions(name: str, first: str, second: str) -> None:
+    """Register ``name`` v1 and v2 with @production at v1 (a test then moves it to v2)."""
+    gitprompts.register_prompt(name, first)
+    gitprompts.register_prompt(name, second)
+    gitprompts.set_prompt_alias(name, "production", 1)
+
+
 def missing_extra_lines(module: str, call: str) -> list[str]:
     """What a child process prints when ``call`` raises MissingExtraError, ``module`` hidden.
 

@@ -18,7 +18,7 @@ import dspy
 from dspy.teleprompt import LabeledFewShot
 from dspy.utils import DummyLM
 
-from .flavor_checks import missing_extra_lines, travels
+from .flavor_checks import missing_extra_lines, travels, two_versions
 
 V1 = "Answer like a careful engineer, in one sentence."
 V2 = "Answer like a pirate."
@@ -35,9 +35,7 @@ def lm() -> Iterator[DummyLM]:
 
 @pytest.fixture
 def qa(registry: gitprompts.Registry) -> gitprompts.Registry:
-    gitprompts.register_prompt("qa-instructions", V1)
-    gitprompts.register_prompt("qa-instructions", V2)
-    gitprompts.set_prompt_alias("qa-instructions", "production", 1)
+    two_versions("qa-instructions", V1, V2)
     return registry
 
 
@@ -109,9 +107,7 @@ gitprompts.set_model(program)
 def test_a_program_from_code_with_its_optimized_state_stays_pinned_in_threads_and_tasks(
     qa: gitprompts.Registry, lm: DummyLM, tmp_path: Path
 ) -> None:
-    gitprompts.register_prompt("qa-style", "Be brief.")
-    gitprompts.register_prompt("qa-style", "Shout!")
-    gitprompts.set_prompt_alias("qa-style", "production", 1)
+    two_versions("qa-style", "Be brief.", "Shout!")
     script = tmp_path / "qa_program.py"
     script.write_text(PROGRAM)
     # Optimize the same program here and save its state (what an optimizer run leaves).

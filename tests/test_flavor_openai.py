@@ -21,7 +21,7 @@ from gitprompts import errors
 
 pytest.importorskip("openai")
 
-from .flavor_checks import ROOT, missing_extra_lines, travels
+from .flavor_checks import ROOT, missing_extra_lines, travels, two_versions
 
 sys.path.insert(0, str(ROOT / "examples"))
 from _chat_server import ChatServer, running
@@ -41,9 +41,7 @@ def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[ChatServer]:
 
 @pytest.fixture
 def qa(registry: gitprompts.Registry) -> gitprompts.Registry:
-    gitprompts.register_prompt("qa", V1)
-    gitprompts.register_prompt("qa", V2)
-    gitprompts.set_prompt_alias("qa", "production", 1)
+    two_versions("qa", V1, V2)
     return registry
 
 
