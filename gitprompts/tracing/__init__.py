@@ -43,10 +43,17 @@ if TYPE_CHECKING:
     from gitprompts.tracing.usage import Loads
     from gitprompts.tracing.writer import SpanWriter
 
-__all__ = ["autolog", "flush", "is_enabled", "require_langchain"]
+__all__ = ["autolog", "flavor_autolog", "flush", "is_enabled", "require_langchain"]
 
 EXTRA = "pip install 'gitprompts[tracing]'"
 TRACER_NAME = "gitprompts"
+# Flavors whose library calls are traced by a module of ours (LangChain's are the
+# handler's): flavor -> (the library it needs, the module with enable/disable, its extra).
+FLAVORS = {
+    "openai": ("openai", "gitprompts.tracing.openai", "openai"),
+    "dspy": ("dspy", "gitprompts.tracing.dspy", "dspy"),
+    "llama_index": ("llama_index.core", "gitprompts.tracing.llama_index", "llama-index"),
+}
 
 
 @dataclass
@@ -58,6 +65,8 @@ class _State:
     writer: SpanWriter
     loads: Loads
     hook: Any  # the ContextVar LangChain's configure hook reads
+    tracer: Any = None
+    flavors: set[str] | None = None  # traced by FLAVORS modules
 
 
 _lock = threading.Lock()
@@ -83,12 +92,53 @@ def require_langchain() -> None:
 
 
 def _has_langchain() -> bool:
+    return _installed("langchain_core")
+
+
+def _installed(module: str) -> bool:
     import importlib.util
 
     try:
-        return importlib.util.find_spec("langchain_core") is not None
+        return importlib.util.find_spec(module) is not None
     except (ImportError, ValueError):
         return False
+
+
+def _flavor_module(flavor: str) -> Any:
+    import importlib
+
+    return importlib.import_module(FLAVORS[flavor][1])
+
+
+def flavor_autolog(flavor: str, disable: bool = False) -> None:
+    """Turn one flavor's tracing on (starting tracing if it is off) or off; the facades'
+    ``gitprompts.openai.autolog()``, ``gitprompts.dspy.autolog()``... call it.
+
+    >>> gitprompts.tracing.flavor_autolog("openai")   # doctest: +SKIP
+    """
+    library, _, extra = FLAVORS[flavor]
+    if disable:
+        with _lock:
+            state = _state
+            if state is None or state.flavors is None or flavor not in state.flavors:
+                return
+            state.flavors.discard(flavor)
+        _flavor_module(flavor).disable()
+        return
+    _require()
+    if not _installed(library):
+        raise ModelError(
+            f"tracing {flavor} needs {library}, which is not installed here: "
+            f"pip install 'gitprompts[{extra},tracing]'"
+        )
+    state = _state
+    if state is None:
+        autolog(flavors=(flavor,))
+        return
+    _flavor_module(flavor).enable(state.tracer, state.loads)
+    with _lock:
+        if state.flavors is not None:
+            state.flavors.add(flavor)
 
 
 def _provider(tracer_provider: TracerProvider | None) -> tuple[Any, bool]:
@@ -113,14 +163,16 @@ def autolog(
     *,
     tracer_provider: TracerProvider | None = None,
     local: bool = True,
+    flavors: tuple[str, ...] | None = None,
 ) -> None:
-    """Trace every LangChain/LangGraph call and pyfunc ``predict`` in this process
-    (``disable=True`` stops it).
+    """Trace every LangChain/LangGraph call, OpenAI chat completion, DSPy module and LM
+    call and every loaded model's ``predict`` in this process (``disable=True`` stops it).
 
     ``tracer_provider``: an OpenTelemetry SDK provider to make spans with
     (default: the global one the application set, else our own, with OTLP
     export when the ``OTEL_*`` variables name an endpoint). ``local``: also
-    keep spans in the local trace store. Calling it again reconfigures.
+    keep spans in the local trace store. ``flavors``: of ``FLAVORS``, those to trace
+    (default: every one whose library is installed). Calling it again reconfigures.
 
     >>> gitprompts.langchain.autolog()   # doctest: +SKIP
     """
@@ -175,8 +227,11 @@ def autolog(
         register_configure_hook(hook, inheritable=True)
     pyfunc.enable(tracer, loads)
     pins.observe(loads)
+    chosen = {f for f in FLAVORS if _installed(FLAVORS[f][0])} if flavors is None else set(flavors)
+    for flavor in sorted(chosen):
+        _flavor_module(flavor).enable(tracer, loads)
     with _lock:
-        _state = _State(provider, owned, processors, handler, writer, loads, hook)
+        _state = _State(provider, owned, processors, handler, writer, loads, hook, tracer, chosen)
 
 
 def _stop(state: _State) -> None:
@@ -185,6 +240,8 @@ def _stop(state: _State) -> None:
 
     pins.unobserve(state.loads)
     pyfunc.disable()
+    for flavor in sorted(state.flavors or ()):
+        _flavor_module(flavor).disable()
     if state.handler is not None:
         from langchain_core.tracers import context as lc_context
 
