@@ -54,7 +54,8 @@ def load_model(model_uri: str | os.PathLike[str], strict: bool = False) -> Any:
 
 
 def autolog(disable: bool = False) -> None:
-    """Trace every DSPy module call (``forward``) and LM call, and every loaded program's calls, as ``mlflow.dspy.autolog()`` does (``disable=True`` stops it).
+    """Trace every DSPy module call (``forward``) and LM call, as ``mlflow.dspy.autolog()``
+    does (``disable=True`` stops it).
 
     Spans carry the GenAI attributes and the registry prompt versions used
     (for a loaded model, the pinned ones); see ``gitprompts.tracing.autolog``

@@ -80,7 +80,8 @@ def load_model(model_uri: str | os.PathLike[str], strict: bool = False) -> Any:
 
 
 def autolog(disable: bool = False) -> None:
-    """Trace every loaded LlamaIndex model's ``predict``, and LlamaIndex's own query, retrieval and LLM steps, as ``mlflow.llama_index.autolog()`` does (``disable=True`` stops it).
+    """Trace LlamaIndex's query, retrieval and LLM steps and every loaded model's
+    ``predict``, as ``mlflow.llama_index.autolog()`` does (``disable=True`` stops it).
 
     Spans carry the GenAI attributes and the registry prompt versions used
     (for a loaded model, the pinned ones); see ``gitprompts.tracing.autolog``

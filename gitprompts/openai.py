@@ -76,7 +76,9 @@ def load_model(model_uri: str | os.PathLike[str], strict: bool = False) -> Any:
 
 
 def autolog(disable: bool = False) -> None:
-    """Trace every chat completion (``openai.OpenAI().chat.completions.create``, sync and async) and every loaded openai model's ``predict``, as ``mlflow.openai.autolog()`` does (``disable=True`` stops it).
+    """Trace every chat completion (``openai.OpenAI().chat.completions.create``, sync and
+    async) and every loaded openai model's ``predict``, as ``mlflow.openai.autolog()`` does
+    (``disable=True`` stops it).
 
     Spans carry the GenAI attributes and the registry prompt versions used
     (for a loaded model, the pinned ones); see ``gitprompts.tracing.autolog``

@@ -114,9 +114,7 @@ def test_any_openai_client_call_gets_a_chat_span_with_genai_attributes(
     assert len(_named(exporter, "chat ")) == 1  # off: no new span
 
 
-def test_an_openai_error_is_recorded_on_the_span(
-    exporter: InMemorySpanExporter, chat: str
-) -> None:
+def test_an_openai_error_is_recorded_on_the_span(exporter: InMemorySpanExporter, chat: str) -> None:
     import openai
 
     gitprompts.openai.autolog()
@@ -223,7 +221,7 @@ def test_a_loaded_llama_index_models_llm_span_names_the_pinned_version(
         Settings._embed_model = None
     assert "Answer well" in answer
     names = [s.name for s in _named(exporter, "")]
-    predict = [s for s in _named(exporter, "predict") if s.name == "predict"][0]  # innermost
+    predict = next(s for s in _named(exporter, "predict") if s.name == "predict")  # innermost
     (call,) = _named(exporter, "text_completion ")  # MockLLM.complete: LLM.predict calls it
     assert call.name == "text_completion unknown"  # MockLLM's model name
     assert "RetrieverQueryEngine.query" in names and "VectorIndexRetriever.retrieve" in names

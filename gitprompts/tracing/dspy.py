@@ -15,6 +15,7 @@ Needs the ``tracing`` and ``dspy`` extras.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 from typing import Any
@@ -66,10 +67,9 @@ class SpanCallback(BaseCallback):  # type: ignore[misc]
         if opened is None:
             return None
         span, token, lm = opened
-        try:
+        # A different context (DSPy moved threads) cannot detach: the span still ends.
+        with contextlib.suppress(Exception):
             otel_context.detach(token)  # type: ignore[arg-type]
-        except Exception:  # a different context (DSPy moved threads): the span still ends
-            pass
         if exception is not None:
             span.record_exception(exception)
             span.set_attribute(attr.ERROR_TYPE, type(exception).__qualname__)
@@ -163,7 +163,10 @@ def _usage(lm: Any) -> dict[str, Any]:
         return {}
     usage = history[-1].get("usage") or {}
     found: dict[str, Any] = {}
-    for key, name in (("prompt_tokens", attr.INPUT_TOKENS), ("completion_tokens", attr.OUTPUT_TOKENS)):
+    for key, name in (
+        ("prompt_tokens", attr.INPUT_TOKENS),
+        ("completion_tokens", attr.OUTPUT_TOKENS),
+    ):
         value = usage.get(key) if isinstance(usage, dict) else None
         if isinstance(value, int):
             found[name] = value

@@ -50,8 +50,8 @@ def enable(tracer: Tracer, loads: Loads) -> None:
     """Trace every chat completion with ``tracer`` from now on."""
     global _active, _wrapped
     if not _wrapped:
-        Completions.create = _traced(Completions.create)  # type: ignore[method-assign]
-        AsyncCompletions.create = _traced_async(AsyncCompletions.create)  # type: ignore[method-assign]
+        Completions.create = _traced(Completions.create)
+        AsyncCompletions.create = _traced_async(AsyncCompletions.create)
         _wrapped = True
     _active = (tracer, loads)
 
@@ -130,7 +130,10 @@ def response_attributes(response: Any) -> dict[str, Any]:
     if isinstance(model, str) and model:
         found[attr.RESPONSE_MODEL] = model
     usage = getattr(response, "usage", None)
-    for key, name in (("prompt_tokens", attr.INPUT_TOKENS), ("completion_tokens", attr.OUTPUT_TOKENS)):
+    for key, name in (
+        ("prompt_tokens", attr.INPUT_TOKENS),
+        ("completion_tokens", attr.OUTPUT_TOKENS),
+    ):
         value = getattr(usage, key, None)
         if isinstance(value, int):
             found[name] = value
@@ -162,8 +165,9 @@ def _traced(create: Callable[..., Any]) -> Callable[..., Any]:
         span = _start(*active, kwargs)
         try:
             # Current during the call: the HTTP client's own spans, if instrumented, nest.
-            with trace.use_span(span, end_on_exit=False, record_exception=False,
-                                set_status_on_exception=False):
+            with trace.use_span(
+                span, end_on_exit=False, record_exception=False, set_status_on_exception=False
+            ):
                 response = create(self, *args, **kwargs)
         except BaseException as error:
             _finish(span, None, error)
@@ -183,8 +187,9 @@ def _traced_async(create: Callable[..., Any]) -> Callable[..., Any]:
         span = _start(*active, kwargs)
         try:
             # Current during the call: the HTTP client's own spans, if instrumented, nest.
-            with trace.use_span(span, end_on_exit=False, record_exception=False,
-                                set_status_on_exception=False):
+            with trace.use_span(
+                span, end_on_exit=False, record_exception=False, set_status_on_exception=False
+            ):
                 response = await create(self, *args, **kwargs)
         except BaseException as error:
             _finish(span, None, error)
