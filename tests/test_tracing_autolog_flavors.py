@@ -9,8 +9,11 @@ in-memory exporter.
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -245,3 +248,24 @@ def test_gitprompts_autolog_turns_on_every_installed_flavor() -> None:
             assert (flavor in state.flavors) == tracing._installed(library)
     finally:
         gitprompts.autolog(disable=True)
+
+
+def test_autolog_hooks_a_library_only_when_the_application_imports_it(tmp_path: Path) -> None:
+    """Importing DSPy and LlamaIndex costs seconds: autolog() must not do it for them."""
+    pytest.importorskip("dspy")
+    script = (
+        "import sys, gitprompts\n"
+        "from opentelemetry.sdk.trace import TracerProvider\n"
+        "gitprompts.autolog(tracer_provider=TracerProvider(), local=False)\n"
+        "print('dspy' in sys.modules, 'gitprompts.tracing.dspy' in sys.modules)\n"
+        "import dspy\n"
+        "print(any(type(c).__name__ == 'SpanCallback' for c in dspy.settings.callbacks))\n"
+        "gitprompts.autolog(disable=True)\n"
+        "print(any(type(c).__name__ == 'SpanCallback' for c in dspy.settings.callbacks))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "GITPROMPTS_HOME": str(tmp_path / "home")}
+    out = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["False", "False", "True", "False"]

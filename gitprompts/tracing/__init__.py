@@ -28,6 +28,8 @@ Needs the ``tracing`` extra: ``pip install 'gitprompts[tracing]'``.
 
 from __future__ import annotations
 
+import functools
+import sys
 import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -123,7 +125,7 @@ def flavor_autolog(flavor: str, disable: bool = False) -> None:
             if state is None or state.flavors is None or flavor not in state.flavors:
                 return
             state.flavors.discard(flavor)
-        _flavor_module(flavor).disable()
+        _disable_flavor(flavor)
         return
     _require()
     if not _installed(library):
@@ -135,10 +137,12 @@ def flavor_autolog(flavor: str, disable: bool = False) -> None:
     if state is None:
         autolog(flavors=(flavor,))
         return
-    _flavor_module(flavor).enable(state.tracer, state.loads)
+    from gitprompts.tracing import imports
+
     with _lock:
         if state.flavors is not None:
             state.flavors.add(flavor)
+    imports.when_imported(library, functools.partial(_late_enable, flavor))
 
 
 def _provider(tracer_provider: TracerProvider | None) -> tuple[Any, bool]:
@@ -187,7 +191,7 @@ def autolog(
     from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
     from gitprompts.models import pins
-    from gitprompts.tracing import pyfunc
+    from gitprompts.tracing import imports, pyfunc
     from gitprompts.tracing.exporters import StoreExporter, otlp_exporter
     from gitprompts.tracing.store import TraceStore
     from gitprompts.tracing.usage import Loads
@@ -228,10 +232,27 @@ def autolog(
     pyfunc.enable(tracer, loads)
     pins.observe(loads)
     chosen = {f for f in FLAVORS if _installed(FLAVORS[f][0])} if flavors is None else set(flavors)
-    for flavor in sorted(chosen):
-        _flavor_module(flavor).enable(tracer, loads)
     with _lock:
         _state = _State(provider, owned, processors, handler, writer, loads, hook, tracer, chosen)
+    for flavor in sorted(chosen):
+        # A library not imported yet is hooked when the application imports it:
+        # importing DSPy and LlamaIndex here would cost ~3 s.
+        imports.when_imported(FLAVORS[flavor][0], functools.partial(_late_enable, flavor))
+
+
+def _late_enable(flavor: str) -> None:
+    state = _state
+    if state is not None and state.flavors is not None and flavor in state.flavors:
+        _flavor_module(flavor).enable(state.tracer, state.loads)
+
+
+def _disable_flavor(flavor: str) -> None:
+    from gitprompts.tracing import imports
+
+    imports.cancel(FLAVORS[flavor][0])
+    module = sys.modules.get(FLAVORS[flavor][1])  # never imported: nothing to switch off
+    if module is not None:
+        module.disable()
 
 
 def _stop(state: _State) -> None:
@@ -241,7 +262,7 @@ def _stop(state: _State) -> None:
     pins.unobserve(state.loads)
     pyfunc.disable()
     for flavor in sorted(state.flavors or ()):
-        _flavor_module(flavor).disable()
+        _disable_flavor(flavor)
     if state.handler is not None:
         from langchain_core.tracers import context as lc_context
 
