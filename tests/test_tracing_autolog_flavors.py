@@ -117,6 +117,31 @@ def test_any_openai_client_call_gets_a_chat_span_with_genai_attributes(
     assert len(_named(exporter, "chat ")) == 1  # off: no new span
 
 
+def test_an_async_openai_call_gets_its_span_under_the_applications_span(
+    exporter: InMemorySpanExporter, chat: str
+) -> None:
+    import asyncio
+
+    import openai
+    from opentelemetry import trace
+
+    gitprompts.openai.autolog()
+    tracer = trace.get_tracer("app", tracer_provider=tracing._state.provider)  # type: ignore[union-attr]
+
+    async def call() -> None:
+        with tracer.start_as_current_span("handler"):
+            await openai.AsyncOpenAI(max_retries=0).chat.completions.create(
+                model="m", messages=[{"role": "user", "content": "async?"}]
+            )
+
+    asyncio.run(call())
+    (span,) = _named(exporter, "chat ")
+    (handler,) = _named(exporter, "handler")
+    assert span.parent is not None and span.parent.span_id == handler.context.span_id
+    assert "async?" in _sent(span)
+    assert "user: async?" in str((span.attributes or {})["gen_ai.output.messages"])
+
+
 def test_an_openai_error_is_recorded_on_the_span(exporter: InMemorySpanExporter, chat: str) -> None:
     import openai
 

@@ -9,6 +9,13 @@ prompt names it (``gen_ai.prompt.name``, ``gitprompts.prompt.*``: the URI as
 written, the version, for a loaded model the *pinned* one, and the file's
 hashes); the root span of a loaded model's call carries its id.
 
+The other flavors' libraries are traced too, each by a module of its own
+(``FLAVORS``): every OpenAI chat completion (``tracing/openai.py``), DSPy
+module and LM call (``tracing/dspy.py``), LlamaIndex step
+(``tracing/llama_index.py``); a library not imported yet is hooked when the
+application imports it (``tracing/imports.py``). ``flavor_autolog`` turns
+one on or off (``gitprompts.openai.autolog()``...).
+
 Where spans go:
 
 - the application's tracer provider, when it set one
