@@ -294,3 +294,19 @@ def test_autolog_hooks_a_library_only_when_the_application_imports_it(tmp_path: 
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["False", "False", "True", "False"]
+
+
+def test_a_langchain_openai_call_is_one_span_not_two(
+    qa: gitprompts.Registry, exporter: InMemorySpanExporter, chat: str
+) -> None:
+    """ChatOpenAI calls the openai client: the LangChain span covers it, no second trace."""
+    pytest.importorskip("langchain_openai")
+    from langchain_openai import ChatOpenAI
+
+    gitprompts.openai.autolog()
+    system = gitprompts.load_prompt("prompts:/qa@production").template
+    ChatOpenAI(model="gpt-4o-mini", max_retries=0).invoke([("system", system), ("user", "Hi")])
+    (span,) = _named(exporter, "chat ")
+    a = dict(span.attributes or {})
+    assert (a["gitprompts.prompt.version"], a["gen_ai.request.model"]) == (1, "gpt-4o-mini")
+    assert KEY not in json.dumps(a)

@@ -11,6 +11,9 @@ parameters (credential-named ones redacted), the messages exactly as sent,
 the reply, the token usage, the error if any, and the registry prompt whose
 text is in the messages (for a loaded model, the version it pinned).
 
+A call made by a LangChain model that our LangChain handler traces (``ChatOpenAI``)
+gets no span of its own: the handler's span has it all (``tracing/calls.py``).
+
 A streamed call (``stream=True``) gets its span when ``create`` returns,
 without the reply: the chunks come later, to the caller.
 
@@ -30,6 +33,7 @@ from opentelemetry.trace import SpanKind, Status, StatusCode, Tracer
 
 from gitprompts.models import pins
 from gitprompts.tracing import attributes as attr
+from gitprompts.tracing import calls
 from gitprompts.tracing import pyfunc
 from gitprompts.tracing.messages import message_json, message_text, to_json
 from gitprompts.tracing.usage import Loads, described, matching
@@ -160,7 +164,7 @@ def _traced(create: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(create)
     def traced(self: Any, *args: Any, **kwargs: Any) -> Any:
         active = _active
-        if active is None:
+        if active is None or calls.in_langchain_model():
             return create(self, *args, **kwargs)
         span = _start(*active, kwargs)
         try:
@@ -182,7 +186,7 @@ def _traced_async(create: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(create)
     async def traced(self: Any, *args: Any, **kwargs: Any) -> Any:
         active = _active
-        if active is None:
+        if active is None or calls.in_langchain_model():
             return await create(self, *args, **kwargs)
         span = _start(*active, kwargs)
         try:
