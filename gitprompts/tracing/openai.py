@@ -33,8 +33,7 @@ from opentelemetry.trace import SpanKind, Status, StatusCode, Tracer
 
 from gitprompts.models import pins
 from gitprompts.tracing import attributes as attr
-from gitprompts.tracing import calls
-from gitprompts.tracing import pyfunc
+from gitprompts.tracing import calls, pyfunc
 from gitprompts.tracing.messages import message_json, message_text, to_json
 from gitprompts.tracing.usage import Loads, described, matching
 
