@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from gitprompts import config
-from gitprompts.models import pins
+from gitprompts.models import pins, runs
 
 
 def _installed(module: str) -> bool:
@@ -82,12 +82,16 @@ def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]
     monkeypatch.delenv("GITPROMPTS_ARTIFACTS", raising=False)
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(fake_home / ".gitconfig"))
+    # No background gc racing a test's writes and its cleanup; tests/test_maintenance.py turns it on.
+    monkeypatch.setenv("GITPROMPTS_MAINTENANCE", "0")
     for key, value in IDENTITY.items():
         monkeypatch.setenv(key, value)
     config.forget_registries()
     yield home
     config.forget_registries()
     pins.forget()
+    # A test that failed inside start_run() without a with block leaves its run active.
+    runs._stack.clear()
 
 
 @pytest.fixture(autouse=True)

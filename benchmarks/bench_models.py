@@ -5,9 +5,11 @@
 
 Each repetition logs a different script (a changed comment), so nothing is
 served from the content-addressed store's dedup; one warm-up call is not
-counted; medians are reported. With ``--vs-mlflow`` the same is done with
-``mlflow.pyfunc.log_model(python_model="<script>", pip_requirements=[...])``
-(given requirements, so MLflow skips inferring them) on a local store in a
+counted; medians are reported. Both sides are given the same MLflow
+arguments: ``pip_requirements`` (so MLflow skips inferring them),
+``input_example`` and ``signature`` (each side's own ``infer_signature``).
+With ``--vs-mlflow`` the same is done with
+``mlflow.pyfunc.log_model(python_model="<script>", ...)`` on a local store in a
 temporary directory (sqlite tracking, local artifacts; ``--mlflow-store file``
 for the deprecated file store), in the MLflow virtualenv (``--mlflow-python``), or in
 this interpreter if mlflow imports here, and the ratios are printed.
@@ -43,7 +45,9 @@ import {module}
 PROMPT = {module}.load_prompt("prompts:/bench-prompt/1")
 
 
-def predict(model_input):
+# Type hints: MLflow 3 then passes the list through as gitprompts does (without
+# them it turns a list into a pandas DataFrame first).
+def predict(model_input: list[str]) -> list[str]:
     return [PROMPT.format(question=q) for q in model_input]
 
 
@@ -74,7 +78,13 @@ for rep in range(reps + 1):
         f.write(script.replace("{rep}", str(rep)))
     with mlflow.start_run():
         t = time.perf_counter()
-        info = mlflow.pyfunc.log_model(python_model=path, name="model", pip_requirements=["mlflow"])
+        info = mlflow.pyfunc.log_model(
+            python_model=path,
+            name="model",
+            pip_requirements=["mlflow"],
+            input_example=["x"],
+            signature=mlflow.models.infer_signature(["x"], ["Answer x"]),
+        )
         log.append(time.perf_counter() - t)
     t = time.perf_counter()
     model = mlflow.pyfunc.load_model(info.model_uri)
@@ -194,7 +204,8 @@ def bench_flavors(flavors: list[str], python: str, reps: int, rounds: int) -> No
 def bench_gitprompts(reps: int) -> dict[str, list[float]]:
     home = tempfile.mkdtemp(prefix="bench-gitprompts-")
     os.environ["GITPROMPTS_HOME"] = home
-    sys.path.insert(0, str(ROOT))
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
     import gitprompts
 
     gitprompts.register_prompt("bench-prompt", "Answer {{ question }}")
@@ -203,7 +214,13 @@ def bench_gitprompts(reps: int) -> dict[str, list[float]]:
         path = Path(home) / f"model_{rep}.py"
         path.write_text(SCRIPT.format(rep=rep, module="gitprompts", set_model="set_model"))
         t = time.perf_counter()
-        info = gitprompts.pyfunc.log_model(str(path), name="model")
+        info = gitprompts.pyfunc.log_model(
+            python_model=str(path),
+            name="model",
+            pip_requirements=["gitprompts"],
+            input_example=["x"],
+            signature=gitprompts.infer_signature(["x"], ["Answer x"]),
+        )
         log.append(time.perf_counter() - t)
         t = time.perf_counter()
         model = gitprompts.pyfunc.load_model(info.model_uri)
@@ -242,27 +259,50 @@ def _ms(values: list[float]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reps", type=int, default=7)
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="alternate the two sides this many times and pool the samples "
+        "(on a shared machine the load moves between the sides otherwise)",
+    )
     parser.add_argument("--vs-mlflow", action="store_true")
-    parser.add_argument("--mlflow-python", default="/work/mlflow-venv/bin/python")
+    parser.add_argument("--mlflow-python", default="/work/venv-mlflow20/bin/python")
     parser.add_argument("--mlflow-store", choices=["sqlite", "file"], default="sqlite")
     parser.add_argument("--flavors", help="comma-separated: openai,llama_index,dspy")
     parser.add_argument("--flavor-python", default="/work/venv-bench-flavors/bin/python")
-    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     if args.flavors:
         bench_flavors(args.flavors.split(","), args.flavor_python, args.reps, args.rounds)
         return
-    ours = bench_gitprompts(args.reps)
+    ours: dict[str, list[float]] = {"log": [], "load": []}
+    theirs: dict[str, list[float]] = {"log": [], "load": []}
+    version = None
+    for round_ in range(args.rounds):
+        mine = bench_gitprompts(args.reps)
+        line = f"round {round_ + 1}: gitprompts log {_ms(mine['log'])}, load {_ms(mine['load'])}"
+        for what in ("log", "load"):
+            ours[what] += mine[what]
+        if args.vs_mlflow:
+            other = bench_mlflow(args.reps, args.mlflow_python, args.mlflow_store)
+            version = other.get("version")
+            ratios = [
+                statistics.median(other[w]) / statistics.median(mine[w]) for w in ("log", "load")
+            ]
+            line += f"; mlflow log {_ms(other['log'])}, load {_ms(other['load'])}"
+            line += f"; ratios log {ratios[0]:.1f}x load {ratios[1]:.1f}x"
+            for what in ("log", "load"):
+                theirs[what] += other[what]
+        print(line, flush=True)
     print(f"gitprompts log_model  (models-from-code pyfunc): {_ms(ours['log'])}")
     print(f"gitprompts load_model (models-from-code pyfunc): {_ms(ours['load'])}")
     if args.vs_mlflow:
-        theirs = bench_mlflow(args.reps, args.mlflow_python, args.mlflow_store)
-        label = f"mlflow {theirs.get('version')} ({args.mlflow_store} store)"
+        label = f"mlflow {version} ({args.mlflow_store} store)"
         print(f"{label} log_model:  {_ms(theirs['log'])}")
         print(f"{label} load_model: {_ms(theirs['load'])}")
         for what in ("log", "load"):
             ratio = statistics.median(theirs[what]) / statistics.median(ours[what])
-            print(f"{what}_model: gitprompts is {ratio:.1f}x faster (median vs median)")
+            print(f"{what}_model: gitprompts is {ratio:.1f}x faster (pooled median vs median)")
 
 
 if __name__ == "__main__":

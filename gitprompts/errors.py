@@ -18,12 +18,16 @@ should show its traceback.
     │   ├── InvalidIdentityError        .source .value
     │   ├── InvalidModelError           .model .reason
     │   ├── AmbiguousModelIdError       .prefix .candidates
+    │   ├── UnsupportedArgumentError    .argument .instead
+    │   ├── SchemaEnforcementError      .reason
+    │   ├── RunAlreadyActiveError       .run_id
     │   └── InvalidTraceIdError         .trace_id
     ├── NotFoundError (also LookupError)
     │   ├── PromptNotFoundError         .name .near
     │   ├── PromptVersionNotFoundError  .name .version
     │   ├── AliasNotFoundError          .name .alias
     │   ├── ModelNotFoundError          .uri
+    │   ├── RunNotFoundError            .run_id .reason
     │   └── TraceNotFoundError          .trace_id .ambiguous
     ├── RegistryError
     │   ├── NotARegistryError           .path
@@ -67,6 +71,10 @@ should show its traceback.
     writes are recorded as the OS user; issued once per process.
     UnreadablePromptWarning (also a UserWarning)  .name .path .reason: a listing left out a
     prompt whose file on main (or its version's file) could not be read.
+    UnsupportedArgumentWarning (also a UserWarning)  .argument .instead: an MLflow argument that
+    needs MLflow's server was given; issued once per argument per process.
+    RequirementsMismatchWarning (also a UserWarning)  .model_uri .mismatches: load_model found
+    the running environment differs from the requirements the model was logged with.
     TraceExportWarning (also a UserWarning)  .endpoint .reason: spans could not be sent to the
     OTLP endpoint and were dropped; issued once per process (the call is never slowed).
 
@@ -133,7 +141,11 @@ __all__ = [
     "RegistryWriteError",
     "RemoteNotFoundError",
     "RemoteUnreachableWarning",
+    "RequirementsMismatchWarning",
+    "RunAlreadyActiveError",
+    "RunNotFoundError",
     "RunRecordChangedError",
+    "SchemaEnforcementError",
     "SyncError",
     "TemplateRenderError",
     "TraceExportWarning",
@@ -142,6 +154,8 @@ __all__ = [
     "UnpinnedPromptError",
     "UnpinnedPromptWarning",
     "UnreadablePromptWarning",
+    "UnsupportedArgumentError",
+    "UnsupportedArgumentWarning",
     "UnsupportedArtifactStoreError",
 ]
 
@@ -635,6 +649,77 @@ class IdentityWarning(GitPromptsError, UserWarning):
 
 class RemoteUnreachableWarning(GitPromptsError, UserWarning):
     """A URL registry could not reach its remote and answered from its local mirror."""
+
+
+# -- MLflow arguments (issue 20: every mirrored function accepts MLflow's arguments) --
+
+
+class UnsupportedArgumentError(InvalidInputError):
+    """An MLflow argument gitprompts accepts but cannot honour in the form given."""
+
+    def __init__(self, argument: str, value: object, instead: str) -> None:
+        self.argument = argument
+        self.instead = instead
+        super().__init__(f"{argument}={_short_repr(value)} is not supported here: {instead}")
+
+
+class SchemaEnforcementError(InvalidInputError):
+    """``predict`` input does not match the model's signature (MLflow's wording)."""
+
+    def __init__(self, data: object, schema: str, reason: str) -> None:
+        self.reason = reason
+        super().__init__(
+            f"Failed to enforce schema of data {_short_repr(data)} with schema [{schema}]. "
+            f"Error: {reason}"
+        )
+
+
+class RunAlreadyActiveError(InvalidInputError):
+    """``start_run`` while a run is active, without ``nested=True`` (as MLflow refuses)."""
+
+    def __init__(self, run_id: str) -> None:
+        self.run_id = run_id
+        super().__init__(
+            f"Run with UUID {run_id} is already active. To start a new run, first end the "
+            "current run with gitprompts.end_run() (or leave its with block). To start a nested "
+            "run, call start_run with nested=True"
+        )
+
+
+class RunNotFoundError(NotFoundError):
+    """``start_run(run_id=...)``/``get_run`` of a run this artifact store does not hold."""
+
+    def __init__(self, run_id: object, reason: str) -> None:
+        self.run_id = run_id
+        self.reason = reason
+        super().__init__(
+            f"run {_short_repr(run_id)} not found: {reason}; a run id is the 32 hex digits "
+            "of run.info.run_id, from start_run in this artifact store"
+        )
+
+
+class UnsupportedArgumentWarning(GitPromptsError, UserWarning):
+    """An MLflow argument that needs MLflow's server; said once per argument per process."""
+
+    def __init__(self, argument: str, instead: str) -> None:
+        self.argument = argument
+        self.instead = instead
+        super().__init__(f"{argument}= is ignored by gitprompts: {instead}")
+
+
+class RequirementsMismatchWarning(GitPromptsError, UserWarning):
+    """The model's recorded requirements differ from the running environment (as MLflow warns)."""
+
+    def __init__(self, model_uri: str, mismatches: list[str]) -> None:
+        self.model_uri = model_uri
+        self.mismatches = list(mismatches)
+        lines = "".join(f"\n - {m}" for m in self.mismatches)
+        super().__init__(
+            f"Detected one or more mismatches between the model's dependencies and the current "
+            f"Python environment ({model_uri}):{lines}\nTo fix them, install the model's "
+            "requirements (get_model_info(uri).requirements); load_model(..., "
+            "suppress_warnings=True) hides this warning"
+        )
 
 
 # -- shared artifact stores (issue 13) ----------------------------------------

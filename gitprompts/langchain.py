@@ -1,9 +1,13 @@
 """``gitprompts.langchain``: LangChain runnables and LangGraph graphs (as ``mlflow.langchain``).
 
+Every function takes every argument ``mlflow.langchain``'s does (see
+``gitprompts.models.arguments`` for those answered differently).
 ``load_model`` returns the runnable or graph itself, whose
 ``invoke``/``ainvoke``/``batch``/``stream`` run with the model's prompts
-pinned. The flavor itself lives in ``gitprompts.models.flavors.langchain``.
-Needs the ``langchain`` extra: ``pip install 'gitprompts[langchain]'``.
+pinned (``gitprompts.pyfunc.load_model`` gives it behind ``predict``, with
+its signature enforced). The flavor itself lives in
+``gitprompts.models.flavors.langchain``. Needs the ``langchain`` extra:
+``pip install 'gitprompts[langchain]'``.
 
 >>> info = gitprompts.langchain.log_model("chatbot.py", name="graph")   # doctest: +SKIP
 >>> graph = gitprompts.langchain.load_model(info.model_uri)             # doctest: +SKIP
@@ -12,9 +16,11 @@ Needs the ``langchain`` extra: ``pip install 'gitprompts[langchain]'``.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gitprompts.models.api import load_raw
+from gitprompts.models import arguments
+from gitprompts.models.api import load_parts, save_local
 from gitprompts.models.api import log_model as _log_model
 from gitprompts.models.flavors.langchain import wrap
 
@@ -22,30 +28,137 @@ if TYPE_CHECKING:
     from gitprompts.core.prompt import PromptVersion
     from gitprompts.models.info import ModelInfo
 
-__all__ = ["autolog", "load_model", "log_model"]
+__all__ = ["autolog", "load_model", "log_model", "save_model"]
 
 
 def log_model(
     lc_model: Any,
-    name: str = "model",
-    prompts: list[str | PromptVersion] | None = None,
+    artifact_path: str | None = None,
+    conda_env: Any = None,
     code_paths: list[str | os.PathLike[str]] | None = None,
+    registered_model_name: str | None = None,
+    signature: Any = None,
+    input_example: Any = None,
+    await_registration_for: int = 300,
+    pip_requirements: Any = None,
+    extra_pip_requirements: Any = None,
+    metadata: dict[str, Any] | None = None,
+    loader_fn: Any = None,
+    persist_dir: Any = None,
+    run_id: str | None = None,
+    model_config: Any = None,
+    streamable: bool | None = None,
+    resources: Any = None,
+    prompts: list[str | PromptVersion] | None = None,
+    name: str | None = None,
+    params: dict[str, Any] | None = None,
+    tags: dict[str, Any] | None = None,
+    model_type: str | None = None,
+    step: int = 0,
+    model_id: str | None = None,
 ) -> ModelInfo:
-    """``gitprompts.log_model`` with the langchain flavor (``lc_model`` as in MLflow).
+    """``mlflow.langchain.log_model``: log a runnable, graph or script, its prompts pinned.
+
+    ``run_id`` logs into that (earlier) run instead of the active one.
 
     >>> with gitprompts.start_run(run_name="summarizer-model"):      # doctest: +SKIP
     ...     gitprompts.langchain.log_model(chain, name="model",
     ...                                    prompts=["prompts:/summarization-prompt/2"])
     """
-    return _log_model(lc_model, name, prompts, code_paths, flavor="langchain")
+    arguments.check(
+        "langchain.log_model",
+        {
+            "loader_fn": loader_fn,
+            "persist_dir": persist_dir,
+            "model_id": model_id,
+            "registered_model_name": registered_model_name,
+            "await_registration_for": await_registration_for,
+            "resources": resources,
+            "model_type": model_type,
+            "step": step,
+        },
+    )
+    return _log_model(
+        lc_model,
+        arguments.model_name(name, artifact_path),
+        prompts,
+        code_paths,
+        flavor="langchain",
+        params=params,
+        tags=tags,
+        run_id=run_id,
+        signature=signature,
+        input_example=input_example,
+        pip_requirements=pip_requirements,
+        extra_pip_requirements=extra_pip_requirements,
+        conda_env=conda_env,
+        metadata=metadata,
+        model_config=model_config,
+    )
 
 
-def load_model(model_uri: str | os.PathLike[str], strict: bool = False) -> Any:
+def save_model(
+    lc_model: Any,
+    path: str | os.PathLike[str],
+    conda_env: Any = None,
+    code_paths: list[str | os.PathLike[str]] | None = None,
+    mlflow_model: Any = None,
+    signature: Any = None,
+    input_example: Any = None,
+    pip_requirements: Any = None,
+    extra_pip_requirements: Any = None,
+    metadata: dict[str, Any] | None = None,
+    loader_fn: Any = None,
+    persist_dir: Any = None,
+    model_config: Any = None,
+    streamable: bool | None = None,
+    *,
+    prompts: list[str | PromptVersion] | None = None,
+) -> Path:
+    """``mlflow.langchain.save_model``: write the model as a directory at ``path``.
+
+    >>> gitprompts.langchain.save_model(chain, "export/chain")   # doctest: +SKIP
+    """
+    arguments.check(
+        "langchain.save_model",
+        {"mlflow_model": mlflow_model, "loader_fn": loader_fn, "persist_dir": persist_dir},
+    )
+    return save_local(
+        lc_model,
+        path,
+        code_paths,
+        flavor="langchain",
+        prompts=prompts,
+        signature=signature,
+        input_example=input_example,
+        pip_requirements=pip_requirements,
+        extra_pip_requirements=extra_pip_requirements,
+        conda_env=conda_env,
+        metadata=metadata,
+        model_config=model_config,
+    )
+
+
+def load_model(
+    model_uri: str | os.PathLike[str],
+    dst_path: str | os.PathLike[str] | None = None,
+    *,
+    suppress_warnings: bool = False,
+    model_config: Any = None,
+    strict: bool = False,
+) -> Any:
     """The logged runnable or graph, whose ``invoke`` sees the pinned prompts.
 
     >>> graph = gitprompts.langchain.load_model(model_info.model_uri)  # doctest: +SKIP
     """
-    model, pins, info = load_raw(model_uri, strict, flavor="langchain")
+    model, pins, info, _ = load_parts(
+        model_uri,
+        strict,
+        flavor="langchain",
+        model_config=model_config,
+        suppress_warnings=suppress_warnings,
+        dst_path=dst_path,
+    )
     return wrap(model, pins, info)
 
 

@@ -1,9 +1,12 @@
-"""``gitprompts.pyfunc``: any callable, or any object with ``predict`` (as ``mlflow.pyfunc``).
+"""``gitprompts.pyfunc``: callables, objects with ``predict``, PythonModels (as ``mlflow.pyfunc``).
 
-``load_model`` returns a ``PyFuncModel`` whose ``predict`` runs the model
-with its prompts pinned; like ``mlflow.pyfunc.load_model`` it also loads
-models of other flavors behind the same ``predict``. The flavor itself lives
-in ``gitprompts.models.flavors.pyfunc``.
+Every function takes every argument ``mlflow.pyfunc``'s does (see
+``gitprompts.models.arguments`` for those answered differently).
+``load_model`` returns a ``PyFuncModel`` whose ``predict`` checks its input
+against the model's signature and runs the model with its prompts pinned;
+like ``mlflow.pyfunc.load_model`` it also loads models of other flavors
+behind the same ``predict``. The flavor itself lives in
+``gitprompts.models.flavors.pyfunc``.
 
 >>> info = gitprompts.pyfunc.log_model(lambda q: q.upper(), name="shout")  # doctest: +SKIP
 >>> gitprompts.pyfunc.load_model(info.model_uri).predict("hi")          # doctest: +SKIP
@@ -13,36 +16,206 @@ in ``gitprompts.models.flavors.pyfunc``.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gitprompts.models.api import load_raw
+from gitprompts.errors import InvalidModelError
+from gitprompts.models import arguments
+from gitprompts.models.api import load_parts, save_local
 from gitprompts.models.api import log_model as _log_model
+from gitprompts.models.context import PythonModel, PythonModelContext
 from gitprompts.models.flavors.pyfunc import PyFuncModel
 
 if TYPE_CHECKING:
     from gitprompts.core.prompt import PromptVersion
     from gitprompts.models.info import ModelInfo
 
-__all__ = ["PyFuncModel", "load_model", "log_model"]
+__all__ = [
+    "PyFuncModel",
+    "PythonModel",
+    "PythonModelContext",
+    "load_model",
+    "log_model",
+    "save_model",
+]
 
 
 def log_model(
-    python_model: Any,
-    name: str = "model",
-    prompts: list[str | PromptVersion] | None = None,
+    artifact_path: Any = None,
+    loader_module: str | None = None,
+    data_path: Any = None,
     code_paths: list[str | os.PathLike[str]] | None = None,
+    infer_code_paths: bool = False,
+    conda_env: Any = None,
+    python_model: Any = None,
+    artifacts: dict[str, str | os.PathLike[str]] | None = None,
+    registered_model_name: str | None = None,
+    signature: Any = None,
+    input_example: Any = None,
+    await_registration_for: int = 300,
+    pip_requirements: Any = None,
+    extra_pip_requirements: Any = None,
+    metadata: dict[str, Any] | None = None,
+    model_config: Any = None,
+    streamable: bool | None = None,
+    resources: Any = None,
+    auth_policy: Any = None,
+    uv_project_path: Any = None,
+    uv_groups: Any = None,
+    uv_extras: Any = None,
+    prompts: list[str | PromptVersion] | None = None,
+    name: str | None = None,
+    params: dict[str, Any] | None = None,
+    tags: dict[str, Any] | None = None,
+    model_type: str | None = None,
+    step: int = 0,
+    model_id: str | None = None,
 ) -> ModelInfo:
-    """``gitprompts.log_model`` with the pyfunc flavor.
+    """``mlflow.pyfunc.log_model``: log ``python_model`` (an object or a script), prompts pinned.
 
-    >>> gitprompts.pyfunc.log_model("agent.py", name="agent")    # doctest: +SKIP
+    Without ``python_model=``, the first argument is the model
+    (``log_model(predict, name="shout")``, gitprompts' own form); with it,
+    the first argument is MLflow's deprecated ``artifact_path``, used as the
+    name. ``artifacts`` are bundled with the model and handed to a
+    ``PythonModel`` as ``context.artifacts`` at load.
+
+    >>> gitprompts.pyfunc.log_model(name="agent", python_model="agent.py")    # doctest: +SKIP
     """
-    return _log_model(python_model, name, prompts, code_paths, flavor="pyfunc")
+    if python_model is None:
+        python_model, artifact_path = artifact_path, None
+    if python_model is None:
+        raise InvalidModelError(
+            None, "give the model as python_model= (an object or a script path)"
+        )
+    arguments.check(
+        "pyfunc.log_model",
+        {
+            "loader_module": loader_module,
+            "data_path": data_path,
+            "model_id": model_id,
+            "infer_code_paths": infer_code_paths,
+            "registered_model_name": registered_model_name,
+            "await_registration_for": await_registration_for,
+            "resources": resources,
+            "auth_policy": auth_policy,
+            "uv_project_path": uv_project_path,
+            "uv_groups": uv_groups,
+            "uv_extras": uv_extras,
+            "model_type": model_type,
+            "step": step,
+        },
+    )
+    return _log_model(
+        python_model,
+        arguments.model_name(name, artifact_path),
+        prompts,
+        code_paths,
+        flavor="pyfunc",
+        params=params,
+        tags=tags,
+        artifacts=artifacts,
+        signature=signature,
+        input_example=input_example,
+        pip_requirements=pip_requirements,
+        extra_pip_requirements=extra_pip_requirements,
+        conda_env=conda_env,
+        metadata=metadata,
+        model_config=model_config,
+    )
 
 
-def load_model(model_uri: str | os.PathLike[str], strict: bool = False) -> PyFuncModel:
+def save_model(
+    path: str | os.PathLike[str],
+    loader_module: str | None = None,
+    data_path: Any = None,
+    code_paths: list[str | os.PathLike[str]] | None = None,
+    infer_code_paths: bool = False,
+    conda_env: Any = None,
+    mlflow_model: Any = None,
+    python_model: Any = None,
+    artifacts: dict[str, str | os.PathLike[str]] | None = None,
+    signature: Any = None,
+    input_example: Any = None,
+    pip_requirements: Any = None,
+    extra_pip_requirements: Any = None,
+    metadata: dict[str, Any] | None = None,
+    model_config: Any = None,
+    streamable: bool | None = None,
+    resources: Any = None,
+    auth_policy: Any = None,
+    uv_project_path: Any = None,
+    uv_groups: Any = None,
+    uv_extras: Any = None,
+    *,
+    prompts: list[str | PromptVersion] | None = None,
+    **kwargs: Any,
+) -> Path:
+    """``mlflow.pyfunc.save_model``: write the model as a directory at ``path`` (no run, no store).
+
+    ``load_model(path)`` loads it anywhere; the directory holds its own
+    manifest, files and pinned prompt copies. ``path`` must not exist or be
+    an empty directory.
+
+    >>> gitprompts.pyfunc.save_model("export/shout", python_model=Shout())   # doctest: +SKIP
+    """
+    if python_model is None:
+        raise InvalidModelError(
+            None, "give the model as python_model= (an object or a script path)"
+        )
+    arguments.check(
+        "pyfunc.save_model",
+        {
+            "loader_module": loader_module,
+            "data_path": data_path,
+            "mlflow_model": mlflow_model,
+            "kwargs": kwargs,
+            "infer_code_paths": infer_code_paths,
+            "resources": resources,
+            "auth_policy": auth_policy,
+            "uv_project_path": uv_project_path,
+            "uv_groups": uv_groups,
+            "uv_extras": uv_extras,
+        },
+    )
+    return save_local(
+        python_model,
+        path,
+        code_paths,
+        flavor="pyfunc",
+        prompts=prompts,
+        artifacts=artifacts,
+        signature=signature,
+        input_example=input_example,
+        pip_requirements=pip_requirements,
+        extra_pip_requirements=extra_pip_requirements,
+        conda_env=conda_env,
+        metadata=metadata,
+        model_config=model_config,
+    )
+
+
+def load_model(
+    model_uri: str | os.PathLike[str],
+    suppress_warnings: bool = False,
+    dst_path: str | os.PathLike[str] | None = None,
+    model_config: Any = None,
+    *,
+    strict: bool = False,
+) -> PyFuncModel:
     """Load any logged model behind ``predict`` (pins active during each call).
+
+    ``model_config`` (a dict or a YAML/JSON file) replaces the logged one in
+    the model's context; ``dst_path`` (an existing directory) receives a copy
+    of the model; ``suppress_warnings=True`` hides the requirements warning.
 
     >>> gitprompts.pyfunc.load_model("models:/<id>").predict({"q": "hi"})   # doctest: +SKIP
     """
-    model, pins, info = load_raw(model_uri, strict, flavor="pyfunc")
-    return PyFuncModel(model, pins, info)
+    model, pins, info, context = load_parts(
+        model_uri,
+        strict,
+        flavor="pyfunc",
+        model_config=model_config,
+        suppress_warnings=suppress_warnings,
+        dst_path=dst_path,
+    )
+    return PyFuncModel(model, pins, info, context)

@@ -51,7 +51,8 @@ def test_models_list(logged: gitprompts.ModelInfo) -> None:
 def test_models_show(logged: gitprompts.ModelInfo) -> None:
     data = json.loads(run("models", "show", logged.model_uri, "--json").stdout)
     assert list(data) == [
-        "model_uri", "model_id", "name", "flavor", "run_id", "created", "prompts", "files"
+        "model_uri", "model_id", "name", "flavor", "run_id", "created", "prompts", "files",
+        "requirements", "signature", "metadata", "model_config", "artifacts",
     ]  # fmt: skip
     created = datetime.strptime(data["created"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
     assert abs(datetime.now(timezone.utc) - created) < timedelta(minutes=5)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import gitprompts
 from gitprompts.cli import LAZY_COMMANDS
+from gitprompts.core import layout
 
 # The checkout under test, first on the path, so the child runs this code
 # even when another copy of gitprompts is installed.
@@ -156,7 +157,7 @@ def test_a_warning_is_one_line_and_the_listing_goes_on(tmp_path: Path) -> None:
     assert cli("--registry", str(registry), "register", "bad", "-t", "soon broken").returncode == 0
     work = tmp_path / "work"
     subprocess.run(["git", "clone", "-q", str(registry), str(work)], check=True, env=env())
-    (work / "state" / "bad.json").write_text('{"latest": "many"}')
+    (work / layout.state_path("bad")).write_text('{"latest": "many"}')
     for args in (["commit", "-qam", "break bad"], ["push", "-q", "origin", "main"]):
         subprocess.run(["git", "-C", str(work), *args], check=True, env=env())
     listed = cli("--registry", str(registry), "list")

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from gitprompts import hooks, sync
+from gitprompts.core import layout
 from gitprompts.errors import HookInstallError
 from gitprompts.registry import Registry
 from gitprompts.remote import hookscripts
@@ -35,11 +36,11 @@ def _push(work: Path, *refspecs: str) -> subprocess.CompletedProcess[str]:
 
 
 def _commit_prompt(work: Path, name: str, text: str, state_latest: int | None = None) -> str:
-    (work / "prompts").mkdir(exist_ok=True)
-    (work / "prompts" / f"{name}.prompt").write_text(text)
+    (work / layout.prompt_path(name)).parent.mkdir(parents=True, exist_ok=True)
+    (work / layout.prompt_path(name)).write_text(text)
     if state_latest is not None:
-        (work / "state").mkdir(exist_ok=True)
-        (work / "state" / f"{name}.json").write_text(f'{{"latest": {state_latest}}}\n')
+        (work / layout.state_path(name)).parent.mkdir(parents=True, exist_ok=True)
+        (work / layout.state_path(name)).write_text(f'{{"latest": {state_latest}}}\n')
     git("-C", str(work), "add", "-A")
     git("-C", str(work), "commit", "-qm", f"edit {name}")
     return git("-C", str(work), "rev-parse", "HEAD").strip()
@@ -64,9 +65,9 @@ def test_good_push_accepted(served: tuple[Path, Path]) -> None:
         ("move", ["+refs/tags/prompts/greet/1"], "never move"),
         ("skip", ["HEAD:refs/heads/main", "refs/tags/prompts/greet/3"], "not the next number"),
         ("invalid", ["HEAD:refs/heads/main", "refs/tags/prompts/greet/2"], "invalid prompt file"),
-        ("missing", ["refs/tags/prompts/ghost/1"], "has no prompts/ghost.prompt"),
+        ("missing", ["refs/tags/prompts/ghost/1"], f"has no {layout.prompt_path('ghost')}"),
         ("rewrite", ["+HEAD:refs/heads/main"], "non-fast-forward"),
-        ("badmain", ["HEAD:refs/heads/main"], "invalid prompt file prompts/bad.prompt"),
+        ("badmain", ["HEAD:refs/heads/main"], f"invalid prompt file {layout.prompt_path('bad')}"),
     ],
 )
 def test_each_rule_refuses(
@@ -214,8 +215,8 @@ def test_hook_copied_by_hand_runs_gitprompts_python(
 
 
 def _commit_state(work: Path, name: str, text: str) -> None:
-    (work / "state").mkdir(exist_ok=True)
-    (work / "state" / f"{name}.json").write_text(text)
+    (work / layout.state_path(name)).parent.mkdir(parents=True, exist_ok=True)
+    (work / layout.state_path(name)).write_text(text)
     git("-C", str(work), "add", "-A")
     git("-C", str(work), "commit", "-qm", f"edit state of {name} by hand")
 
@@ -223,9 +224,12 @@ def _commit_state(work: Path, name: str, text: str) -> None:
 @pytest.mark.parametrize(
     ("state_json", "rule"),
     [
-        ('{"latest": 1000000000}', "invalid state file state/greet.json"),
-        ('{"latest": -5}', "invalid state file state/greet.json"),
-        ('{"latest": 1, "version_tags": {"abc": {}}}', "invalid state file state/greet.json"),
+        ('{"latest": 1000000000}', f"invalid state file {layout.state_path('greet')}"),
+        ('{"latest": -5}', f"invalid state file {layout.state_path('greet')}"),
+        (
+            '{"latest": 1, "version_tags": {"abc": {}}}',
+            f"invalid state file {layout.state_path('greet')}",
+        ),
         ('{"latest": 5}', "latest is 5, but prompt 'greet' has no version 5"),
         ('{"latest": 1, "aliases": {"production": 7}}', "alias 'production' points at version 7"),
         (
@@ -276,7 +280,7 @@ def test_hook_refuses_a_file_in_state_that_is_no_prompt_state(
     served: tuple[Path, Path], path: str
 ) -> None:
     _, work = served
-    (work / path).parent.mkdir(exist_ok=True)
+    (work / path).parent.mkdir(parents=True, exist_ok=True)
     (work / path).write_text('{"latest": 0}')
     git("-C", str(work), "add", "-A")
     git("-C", str(work), "commit", "-qm", "stray file")
@@ -299,7 +303,7 @@ def test_next_number_refusal_names_the_state_that_claims_it(tmp_path: Path) -> N
     result = _push(work, "HEAD:refs/heads/main", "refs/tags/prompts/greet/2")
     assert result.returncode != 0
     assert any(
-        "expected 6: the server's state/greet.json says 5 numbers were given out; "
+        f"expected 6: the server's {layout.state_path('greet')} says 5 numbers were given out; "
         "pull, then push again" in line
         for line in _refusals(result)
     ), result.stderr

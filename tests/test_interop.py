@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 import gitprompts
+from gitprompts.core import layout
 from tests.conftest import git
 
 
@@ -21,7 +22,7 @@ def clone(registry: gitprompts.Registry, tmp_path: Path) -> Path:
 
 
 def test_git_show_tag_gives_that_version(clone: Path) -> None:
-    shown = git("show", "prompts/summarize/1:prompts/summarize.prompt", cwd=clone)
+    shown = git("show", f"prompts/summarize/1:{layout.prompt_path('summarize')}", cwd=clone)
     assert shown.endswith("---\nv1 {{ text }}")
     assert "commit_message: first" in shown
     assert git("cat-file", "-t", "prompts/summarize/2", cwd=clone).strip() == "tag"
@@ -32,17 +33,17 @@ def test_git_show_tag_gives_that_version(clone: Path) -> None:
 
 
 def test_git_log_is_the_prompts_history(clone: Path) -> None:
-    log = git("log", "--format=%s", "--", "prompts/summarize.prompt", cwd=clone).splitlines()
+    log = git("log", "--format=%s", "--", layout.prompt_path("summarize"), cwd=clone).splitlines()
     assert log == ["Register summarize version 2", "first"]
     # Alias moves are commits too, on the prompt's state record.
-    state_log = git("log", "--format=%s", "--", "state/summarize.json", cwd=clone)
+    state_log = git("log", "--format=%s", "--", layout.state_path("summarize"), cwd=clone)
     assert "Set alias production of summarize to version 1" in state_log
 
 
 def test_version_made_by_hand_loads_like_any_other(
     clone: Path, registry: gitprompts.Registry
 ) -> None:
-    path = clone / "prompts" / "summarize.prompt"
+    path = clone / layout.prompt_path("summarize")
     path.write_bytes(
         b"---\ntype: text\ncommit_message: by hand\n---\nv3 written in an editor {{ text }}\n"
     )
@@ -60,7 +61,8 @@ def test_version_made_by_hand_loads_like_any_other(
 
 
 def test_plain_text_file_without_front_matter_is_a_text_prompt(clone: Path) -> None:
-    (clone / "prompts" / "handmade.prompt").write_bytes(b"Just text, {{ x }}")
+    (clone / layout.prompt_path("handmade")).parent.mkdir(parents=True, exist_ok=True)
+    (clone / layout.prompt_path("handmade")).write_bytes(b"Just text, {{ x }}")
     git("add", ".", cwd=clone)
     git("commit", "-qm", "Add handmade", cwd=clone)
     git("tag", "prompts/handmade/1", cwd=clone)  # even a lightweight tag works
@@ -73,7 +75,7 @@ def test_plain_text_file_without_front_matter_is_a_text_prompt(clone: Path) -> N
 def test_untagged_draft_on_main_is_not_a_version(clone: Path) -> None:
     # Listing reads main's file only while it is exactly the newest version's file.
     assert gitprompts.search_prompts("tags.stage = 'draft'") == []
-    path = clone / "prompts" / "summarize.prompt"
+    path = clone / layout.prompt_path("summarize")
     path.write_bytes(b"---\ntype: text\ntags:\n  stage: draft\n---\nwork in progress\n")
     git("commit", "-qam", "Draft, not tagged yet", cwd=clone)
     git("push", "-q", "origin", "main", cwd=clone)

@@ -10,7 +10,7 @@ import pytest
 
 import gitprompts
 from gitprompts import errors
-from gitprompts.core import promptfile
+from gitprompts.core import layout, promptfile
 from gitprompts.core.uri import parse_prompt_uri, parse_version, resolve_ref, validate_name
 
 from .conftest import git
@@ -49,9 +49,9 @@ def test_the_longest_name_survives_a_plain_git_clone_with_a_work_tree(
     )
     assert clone.returncode == 0, clone.stderr
     assert git("-C", str(work), "status", "--porcelain") == ""
-    data = (work / "prompts" / f"{name}.prompt").read_bytes()
+    data = (work / layout.prompt_path(name)).read_bytes()
     assert promptfile.decode(data).template == "Hello {{ who }}"
-    assert (work / "state" / f"{name}.json").is_file()
+    assert (work / layout.state_path(name)).is_file()
     assert git("-C", str(work), "tag", "--list").split() == [f"prompts/{name}/1"]
 
 

@@ -18,7 +18,7 @@ from click.testing import CliRunner, Result
 import gitprompts
 from gitprompts import errors
 from gitprompts.cli import main
-from gitprompts.core import state
+from gitprompts.core import layout, state
 from gitprompts.core.merge import merge_state
 from gitprompts.core.state import State
 from gitprompts.registry import Registry
@@ -104,7 +104,7 @@ def test_a_state_without_prompt_tags_lists_the_latest_versions_tags(tmp_path: Pa
     reg.register("p", "a", tags={"team": "nlp"})
     work = tmp_path / "work"
     git("clone", "-q", str(reg.path), str(work))
-    (work / "state" / "p.json").write_text('{"latest": 1}\n')
+    (work / layout.state_path("p")).write_text('{"latest": 1}\n')
     git("-C", str(work), "commit", "-qam", "an older writer's state")
     git("-C", str(work), "push", "-q", "origin", "HEAD:main")
     fresh = Registry(reg.path, create=False)
@@ -125,7 +125,7 @@ def test_set_and_delete_prompt_model_config(registry: Registry) -> None:
     assert loaded.model_config == {"model_name": "gpt-4o", "temperature": 0.5}
     assert (loaded.template, loaded.blob_id) == (v1.template, v1.blob_id)  # immutable
     assert "temperature: 0.1" in git(
-        "--git-dir", str(registry.path), "show", "prompts/p/1:prompts/p.prompt"
+        "--git-dir", str(registry.path), "show", f"prompts/p/1:{layout.prompt_path('p')}"
     )
     gitprompts.delete_prompt_model_config("p", 1)
     assert gitprompts.load_prompt("prompts:/p/1").model_config is None  # type: ignore[union-attr]
@@ -270,7 +270,7 @@ def test_state_decode_refuses_bad_new_fields(record: dict[str, object], named: s
 
 
 def _push_state(work: Path, text: str) -> subprocess.CompletedProcess[str]:
-    (work / "state" / "greet.json").write_text(text)
+    (work / layout.state_path("greet")).write_text(text)
     git("-C", str(work), "commit", "-qam", "edit state")
     return subprocess.run(
         ["git", "-C", str(work), "push", "--porcelain", "origin", "HEAD:refs/heads/main"],

@@ -17,7 +17,7 @@ import pytest
 
 import gitprompts
 from gitprompts import errors, hooks
-from gitprompts.core import fields, promptfile
+from gitprompts.core import fields, layout, promptfile
 from gitprompts.registry import Registry
 
 from .conftest import git
@@ -118,7 +118,7 @@ def test_the_registry_and_the_hook_refuse_a_bomb(tmp_path: Path) -> None:
     server.register("greet", "Hello {{ name }}")
     work = tmp_path / "work"
     git("clone", "-q", str(server.path), str(work))
-    (work / "prompts" / "greet.prompt").write_bytes(BOMB)
+    (work / layout.prompt_path("greet")).write_bytes(BOMB)
     git("-C", str(work), "commit", "-qam", "bomb")
     git("-C", str(work), "tag", "-a", "-m", "v2", "prompts/greet/2")
     # First straight into the repository (no hook yet), as a mirror could get it.
@@ -134,7 +134,7 @@ def test_the_registry_and_the_hook_refuse_a_bomb(tmp_path: Path) -> None:
         """
     )
     assert result.returncode == 0, result.stderr[-2000:]
-    assert "prompts/greet.prompt at prompts/greet/2" in result.stdout
+    assert f"{layout.prompt_path('greet')} at prompts/greet/2" in result.stdout
     assert "anchors and aliases are not allowed" in result.stdout
 
     hooked = Registry(tmp_path / "hooked.git")
@@ -143,7 +143,7 @@ def test_the_registry_and_the_hook_refuse_a_bomb(tmp_path: Path) -> None:
     git("-C", str(work), "remote", "add", "hooked", str(hooked.path))
     git("-C", str(work), "fetch", "-q", "hooked")
     git("-C", str(work), "reset", "-q", "--hard", "hooked/main")
-    (work / "prompts" / "greet.prompt").write_bytes(BOMB)
+    (work / layout.prompt_path("greet")).write_bytes(BOMB)
     git("-C", str(work), "commit", "-qam", "bomb")
     git("-C", str(work), "tag", "-f", "-a", "-m", "v2", "prompts/greet/2")
     before = git("--git-dir", str(hooked.path), "show-ref")
@@ -260,7 +260,7 @@ def test_the_hook_refuses_a_file_over_the_limit(tmp_path: Path) -> None:
     hooks.install(server.path)
     work = tmp_path / "work"
     git("clone", "-q", str(server.path), str(work))
-    (work / "prompts" / "greet.prompt").write_bytes(b"y" * ((1 << 20) + 1))
+    (work / layout.prompt_path("greet")).write_bytes(b"y" * ((1 << 20) + 1))
     git("-C", str(work), "commit", "-qam", "too big")
     before = git("--git-dir", str(server.path), "show-ref")
     push = subprocess.run(

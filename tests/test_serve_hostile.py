@@ -26,6 +26,7 @@ import pytest
 from click.testing import CliRunner
 
 from gitprompts.cli import main
+from gitprompts.core import layout
 from gitprompts.registry import Registry
 from gitprompts.serve import GIT_PREFIX, IDLE_TIMEOUT, Server
 
@@ -246,7 +247,7 @@ def test_one_unreadable_prompt_does_not_take_the_list_down(registry: Path, tmp_p
     Registry(registry).register("other", "Other {{ x }}")
     work = tmp_path / "work"
     git("clone", "-q", str(registry), str(work))
-    (work / "state" / "greet.json").write_text('{"latest": -5}\n')
+    (work / layout.state_path("greet")).write_text('{"latest": -5}\n')
     git("commit", "-qam", "Break greet's state by hand", cwd=work)
     git("push", "-q", "origin", "main", cwd=work)
     with running(registry) as server:
@@ -263,7 +264,7 @@ def test_the_hook_under_serve_keeps_the_servers_size_limit(
     monkeypatch.setenv("GITPROMPTS_MAX_PROMPT_BYTES", "200")
     work = tmp_path / "work"
     git("clone", "-q", str(registry), str(work))
-    (work / "prompts" / "greet.prompt").write_text("Hello {{ name }}! " + "x" * 500)
+    (work / layout.prompt_path("greet")).write_text("Hello {{ name }}! " + "x" * 500)
     git("-C", str(work), "commit", "-qam", "Too big for this server")
     git("-C", str(work), "tag", "-a", "prompts/greet/2", "-m", "too big")
     before = git("-C", str(registry), "rev-parse", "main")

@@ -21,6 +21,7 @@ from typing import Any, ClassVar
 import pytest
 
 import gitprompts
+from gitprompts.core import layout
 from gitprompts.registry import Registry
 
 from .manage_client import Client
@@ -221,7 +222,7 @@ def test_new_version_is_registered_as_register_prompt_does_by_the_signed_in_pers
         tags={"team": "b", "reviewed": "yes"},
         model_config={"temperature": 0.3},
     )
-    show = "prompts/greet/2:prompts/greet.prompt"
+    show = f"prompts/greet/2:{layout.prompt_path('greet')}"
     assert git(reg.path, "show", show) == git(other.path, "show", show)
 
 
@@ -388,7 +389,7 @@ def test_history_lists_every_kind_of_change_including_plain_git_ones(
     # a version made with plain git (clone, edit, commit, tag, push) shows up too
     work = reg.path.parent / "work"
     subprocess.run(["git", "clone", "-q", str(reg.path), str(work)], check=True)
-    (work / "prompts" / "greet.prompt").write_text("By hand {{ name }}")
+    (work / layout.prompt_path("greet")).write_text("By hand {{ name }}")
     for args in (
         ["commit", "-qam", "Edited by hand"],
         ["tag", "-a", "prompts/greet/3", "-m", "Edited by hand"],

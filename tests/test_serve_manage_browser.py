@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from gitprompts.core import layout
 from gitprompts.registry import Registry
 
 from .serve_seed import running
@@ -169,7 +170,7 @@ def test_a_person_manages_prompts_in_the_browser(registry: Registry, browser: An
         page.click("text=Set version tag")
         assert "by <Ada>" in page.inner_text("table >> nth=0")
         shoot(page, "tags")
-        state = git(repo, "show", "main:state/summarization-prompt.json")
+        state = git(repo, "show", f"main:{layout.state_path('summarization-prompt')}")
         assert '"reviewed": "by <Ada>"' in state
         assert git(repo, "log", "-1", "--format=%an", "main") == "Ada Lovelace\n"
 
@@ -233,7 +234,7 @@ def test_a_person_manages_prompts_in_the_browser(registry: Registry, browser: An
         assert page.url.endswith("/prompts/hostile?v=1")
         assert HOSTILE in page.inner_text("pre.template")
         assert page.locator("script").count() == 0 and page.locator("main img").count() == 0
-        stored = git(repo, "show", "prompts/hostile/1:prompts/hostile.prompt")
+        stored = git(repo, "show", f"prompts/hostile/1:{layout.prompt_path('hostile')}")
         assert stored.endswith(HOSTILE) and "<b>bold</b></textarea>" in stored
         page.goto(url + "/prompts/hostile/new")
         assert page.input_value("#template") == HOSTILE

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from gitprompts import errors, sync
-from gitprompts.core import state
+from gitprompts.core import layout, state
 from gitprompts.errors import (
     CorruptPromptFileError,
     InvalidInputError,
@@ -101,6 +101,10 @@ def _by_hand(server: Path, work: Path, files: dict[str, str], tag: str | None = 
     if not work.exists():
         git("clone", "-q", str(server), str(work))
     for rel, text in files.items():
+        # Written as the flat path for short; committed where the layout puts it.
+        name = layout.name_from_path(rel)
+        if name is not None:
+            rel = layout.paths(name, flat=False)[0 if rel.startswith("prompts/") else 1]
         (work / rel).parent.mkdir(parents=True, exist_ok=True)
         (work / rel).write_text(text)
     git("-C", str(work), "add", "-A")
@@ -215,13 +219,13 @@ def test_readers_answer_quickly_whatever_the_state_says(
     assert "y" in listed
     if LATEST[case] == "CorruptStateFileError":
         assert "x" not in listed
-        assert any("state/x.json" in w for w in results[5]["warnings"])
+        assert any(layout.state_path("x") in w for w in results[5]["warnings"])
     else:
         assert "x" in listed
     assert _answer(results[6]) == 1
     assert _answer(results[8]) == 1
     # A pull that cannot merge the file says which file (and writes nothing).
-    assert "error" not in results[9] or "state/x.json" in results[9]["message"], results[9]
+    assert "error" not in results[9] or layout.state_path("x") in results[9]["message"], results[9]
 
 
 def test_register_after_a_negative_latest_creates_no_negative_version(
@@ -231,7 +235,7 @@ def test_register_after_a_negative_latest_creates_no_negative_version(
     before = git("--git-dir", str(server.path), "show-ref")
     [outcome] = _run(server.path, ["gitprompts.register_prompt('x', 'four').version"])
     assert outcome.get("error") == "CorruptStateFileError", outcome
-    assert "state/x.json" in outcome["message"]
+    assert layout.state_path("x") in outcome["message"]
     assert git("--git-dir", str(server.path), "show-ref") == before
 
 
@@ -288,11 +292,11 @@ def test_listing_skips_an_unreadable_prompt_file_and_says_which(
     messages = sorted(str(w.message) for w in caught)
     assert all(issubclass(w.category, UnreadablePromptWarning) for w in caught)
     assert len(messages) == 2
-    assert "prompts/bad.prompt" in messages[0] and "'bad'" in messages[0]
-    assert "state/y.json" in messages[1] and "'y'" in messages[1]
+    assert layout.prompt_path("bad") in messages[0] and "'bad'" in messages[0]
+    assert layout.state_path("y") in messages[1] and "'y'" in messages[1]
     warning = next(w.message for w in caught if "bad" in str(w.message))
     assert isinstance(warning, UnreadablePromptWarning)
-    assert warning.name == "bad" and warning.path.startswith("prompts/bad.prompt")
+    assert warning.name == "bad" and warning.path.startswith(layout.prompt_path("bad"))
     # Warned once per main: the listing is cached until main moves.
     with warnings.catch_warnings(record=True) as again:
         warnings.simplefilter("always")

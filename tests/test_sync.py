@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from gitprompts import sync
+from gitprompts.core import layout
 from gitprompts.core.uri import parse_prompt_uri
 from gitprompts.errors import PushRejectedError, RemoteNotFoundError
 from gitprompts.registry import Registry
@@ -71,7 +72,7 @@ def test_race_on_one_version_number(server: Registry, tmp_path: Path) -> None:
         "Register greet version 3",
     ]
     assert git(
-        "--git-dir", str(server.path), "show", "prompts/greet/4:prompts/greet.prompt"
+        "--git-dir", str(server.path), "show", f"prompts/greet/4:{layout.prompt_path('greet')}"
     ).endswith("B's third")
     a_pull = sync.pull(registry=a)
     assert a_pull.fast_forward and a.aliases("greet") == {"production": 4}
@@ -281,7 +282,7 @@ def test_pull_brings_a_version_made_by_hand(server: Registry, tmp_path: Path) ->
     a.register("greet", "A's own third")  # unpublished: collides with the hand-made 3
     work = tmp_path / "work"
     git("clone", "-q", str(server.path), str(work))
-    (work / "prompts" / "greet.prompt").write_bytes(b"Made by hand {{ name }}\n")
+    (work / layout.prompt_path("greet")).write_bytes(b"Made by hand {{ name }}\n")
     git("commit", "-qam", "Edit greet by hand", cwd=work)
     git("tag", "-a", "prompts/greet/3", "-m", "by hand", cwd=work)
     git("push", "-q", "origin", "main", "prompts/greet/3", cwd=work)
@@ -303,7 +304,8 @@ def test_push_sends_a_version_made_by_hand_in_the_registry(
     a = _clone(server, tmp_path, "a")
     work = tmp_path / "work"
     git("clone", "-q", str(a.path), str(work))
-    (work / "prompts" / "other.prompt").write_bytes(b"Other, by hand {{ x }}\n")
+    (work / layout.prompt_path("other")).parent.mkdir(parents=True, exist_ok=True)
+    (work / layout.prompt_path("other")).write_bytes(b"Other, by hand {{ x }}\n")
     git("commit", "-qam", "Edit other by hand", cwd=work)
     git("tag", "-a", "prompts/other/2", "-m", "by hand", cwd=work)
     git("push", "-q", "origin", "main", "prompts/other/2", cwd=work)

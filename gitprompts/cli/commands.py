@@ -31,6 +31,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "login": "gitprompts.cli.login:login",
     "hooks": "gitprompts.cli.hooks:hooks",
     "serve": "gitprompts.cli.serve:serve",
+    "migrate": "gitprompts.cli.migrate:migrate",
     "traces": "gitprompts.cli.traces:traces",
     "artifacts": "gitprompts.cli.artifacts:artifacts",
 }
@@ -58,6 +59,7 @@ SUMMARIES: dict[str, str] = {
     "login": "Store a served registry's push token for git.",
     "hooks": "Install the server-side and pre-commit checks.",
     "serve": "Serve the registry: web UI and git over HTTP, one port.",
+    "migrate": "Move main into the sharded layout (tags stay).",
     "traces": "List and show traces recorded by gitprompts.autolog().",
     "artifacts": "Where logged models travel: a shared S3 or serve store.",
 }

@@ -50,6 +50,12 @@ def model_entry(info: ModelInfo, *, details: bool = False) -> dict[str, Any]:
     }
     if details:
         data["files"] = [file_entry(f) for f in info.files]
+        # MLflow's log_model arguments, as recorded (issue 20).
+        data["requirements"] = info.requirements
+        data["signature"] = None if info.signature is None else info.signature.to_dict()
+        data["metadata"] = info.metadata
+        data["model_config"] = info.model_config
+        data["artifacts"] = dict(info.manifest.artifacts)
     return data
 
 

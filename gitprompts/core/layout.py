@@ -4,9 +4,13 @@ Plain git users and other tools rely on this layout, and the writer, the
 reader, sync and the server hook must agree on it to the letter, so every
 path, ref name and numbering rule is spelled here and nowhere else:
 
-- ``main`` holds ``prompts/<name>.prompt`` (the newest version's file) and
-  ``state/<name>.json`` (aliases, deleted versions, edited tags, the highest
-  number given out);
+- ``main`` holds ``prompts/<shard>/<name>.prompt`` (the newest version's
+  file) and ``state/<shard>/<name>.json`` (aliases, deleted versions, edited
+  tags, the highest number given out), where ``<shard>`` is the first two hex
+  digits of the SHA-256 of the name (``shard``): 256 directories, so no tree
+  has one entry per prompt and a version rewrites a bounded number of tree
+  entries. A registry from before (``prompts/<name>.prompt``, ``state/<name>.json``:
+  the flat layout) is still read, and written flat until ``gitprompts migrate``;
 - version N of ``name`` is the annotated tag ``prompts/<name>/<N>``;
 - which models use a version is a git note in ``refs/notes/gitprompts-models``;
 - a remote's ``main`` and notes are tracked under ``refs/remotes/<remote>/``.
@@ -17,14 +21,19 @@ path, ref name and numbering rule is spelled here and nowhere else:
 ('greet', 3)
 >>> parse_tag_ref("refs/tags/prompts/greet/03") is None
 True
->>> name_from_path("state/greet.json")
-'greet'
+>>> prompt_path("greet")
+'prompts/23/greet.prompt'
+>>> name_from_path("state/23/greet.json"), name_from_path("state/greet.json")
+('greet', 'greet')
+>>> name_from_path("state/00/greet.json") is None   # not greet's shard
+True
 >>> next_number(2, lambda n: n == 3)
 4
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable
 
 from gitprompts.core.uri import SCHEME, parse_version, validate_name
@@ -44,23 +53,93 @@ LOCK_FILE = "gitprompts.lock"
 TXN_FILE = "gitprompts.txn"
 
 
+# The directory level between prompts/ (state/) and a prompt's file: two hex
+# digits, 256 directories. At 10,000 prompts a shard holds ~40 files, so a
+# version rewrites ~600 tree entries instead of 20,000; measured in
+# benchmarks/bench_scale.py (README "Scale"). A hash, not the name's first
+# letters (crates.io, Homebrew): prompt names share prefixes ("team-..."), and
+# a prefix shard would put them all in one tree again.
+SHARD_HEX = 2
+# Files inside the bare repository that only gitprompts readers use: the
+# listing index (derived from main, never the source of truth) and when
+# maintenance last started.
+INDEX_FILE = "gitprompts.index"
+MAINTENANCE_FILE = "gitprompts.maintenance"
+
+
+def shard(name: str) -> str:
+    """The shard directory of ``name``: the first two hex digits of sha256(name).
+
+    The same as ``printf %s NAME | sha256sum | cut -c1-2`` in a shell.
+
+    >>> shard("greet")
+    '23'
+    """
+    return hashlib.sha256(name.encode()).hexdigest()[:SHARD_HEX]
+
+
 def prompt_path(name: str) -> str:
-    """``prompts/<name>.prompt``: the newest version's file on ``main``."""
-    return f"{PROMPTS_DIR}/{name}{PROMPT_SUFFIX}"
+    """``prompts/<shard>/<name>.prompt``: the newest version's file on ``main``."""
+    return f"{PROMPTS_DIR}/{shard(name)}/{name}{PROMPT_SUFFIX}"
 
 
 def state_path(name: str) -> str:
-    """``state/<name>.json``: what changes about a prompt after its versions are written."""
+    """``state/<shard>/<name>.json``: what changes about a prompt after its versions are written."""
+    return f"{STATE_DIR}/{shard(name)}/{name}{STATE_SUFFIX}"
+
+
+def flat_prompt_path(name: str) -> str:
+    """``prompts/<name>.prompt``: where the flat layout (before sharding) keeps the file."""
+    return f"{PROMPTS_DIR}/{name}{PROMPT_SUFFIX}"
+
+
+def flat_state_path(name: str) -> str:
+    """``state/<name>.json``: where the flat layout keeps the state file."""
     return f"{STATE_DIR}/{name}{STATE_SUFFIX}"
 
 
+def prompt_paths(name: str) -> tuple[str, str]:
+    """Where a commit may hold ``name``'s file, in the order readers look: sharded, then flat.
+
+    Version tags of a migrated registry point at commits of both layouts.
+    """
+    return prompt_path(name), flat_prompt_path(name)
+
+
+def state_paths(name: str) -> tuple[str, str]:
+    """Where a commit may hold ``name``'s state file: sharded, then flat."""
+    return state_path(name), flat_state_path(name)
+
+
+def paths(name: str, *, flat: bool) -> tuple[str, str]:
+    """``(prompt file, state file)`` of ``name`` in the sharded layout, or the flat one."""
+    if flat:
+        return flat_prompt_path(name), flat_state_path(name)
+    return prompt_path(name), state_path(name)
+
+
 def name_from_path(path: str) -> str | None:
-    """The prompt a ``prompts/`` or ``state/`` path on ``main`` belongs to; None for other paths."""
+    """The prompt a ``prompts/`` or ``state/`` path on ``main`` belongs to; None for other paths.
+
+    Both layouts: ``prompts/<name>.prompt`` and ``prompts/<shard>/<name>.prompt``
+    (only in the name's own shard).
+    """
     for directory, suffix in ((PROMPTS_DIR, PROMPT_SUFFIX), (STATE_DIR, STATE_SUFFIX)):
         if path.startswith(directory + "/") and path.endswith(suffix):
-            name = path[len(directory) + 1 : -len(suffix)]
-            return name if name and "/" not in name else None
+            rest = path[len(directory) + 1 : -len(suffix)]
+            folder, _, name = rest.rpartition("/")
+            if not name or "/" in folder:
+                return None
+            if folder and folder != shard(name):
+                return None
+            return name
     return None
+
+
+def is_flat_path(path: str) -> bool:
+    """Whether ``path`` is a file directly under ``prompts/`` or ``state/`` (the flat layout)."""
+    directory, _, rest = path.partition("/")
+    return directory in (PROMPTS_DIR, STATE_DIR) and bool(rest) and "/" not in rest
 
 
 def tag_name(name: str, version: int) -> str:

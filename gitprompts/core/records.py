@@ -125,6 +125,10 @@ class RecordDecoder(Generic[R]):
             raise make_error(path, f"invalid {self.kind} ({exc})") from None
         except msgspec.DecodeError as exc:
             raise make_error(path, f"not a gitprompts {self.kind} ({exc})") from None
+        except RecursionError:
+            # msgspec stops at its own depth limit (a few hundred levels of a
+            # free-form JSON field, such as a manifest's input_example).
+            raise make_error(path, f"nested too deeply to be a {self.kind}") from None
         if record.schema_version > self.schema_version:
             raise make_error(path, self._newer(record.schema_version))
         return record

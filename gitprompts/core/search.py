@@ -13,8 +13,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import Any, TypeVar
 
-from gitprompts.errors import InvalidFilterError
+from gitprompts.errors import InvalidFilterError, InvalidInputError
+
+T = TypeVar("T")
 
 Predicate = Callable[[str, dict[str, str]], bool]
 
@@ -50,6 +53,8 @@ def compile_filter(filter_string: str | None) -> Predicate:
                 filter_string, f"expected AND before {text[position:]!r} (OR is not supported)"
             )
         position = joiner.end()
+    if len(tests) == 1:
+        return tests[0]  # the usual filter: no all() per prompt (a third of 10,000 checks)
     return lambda name, tags: all(test(name, tags) for test in tests)
 
 
@@ -85,3 +90,48 @@ def _like(pattern: str, *, case_insensitive: bool) -> re.Pattern[str]:
         else:
             parts.append(re.escape(char))
     return re.compile("".join(parts), re.S | (re.I if case_insensitive else 0))
+
+
+# MLflow's order_by keys for prompts (registered models). A prompt's last
+# update here is its latest version's creation: alias and tag moves are not counted.
+_ORDER_KEYS: dict[str, Callable[[Any], Any]] = {
+    "name": lambda p: p.name,
+    "creation_timestamp": lambda p: p.creation_timestamp,
+    "last_updated_timestamp": lambda p: p.creation_timestamp,
+}
+_ORDER = re.compile(r"\s*`?([A-Za-z_.]+)`?(?:\s+(ASC|DESC))?\s*", re.IGNORECASE)
+
+
+def compile_order_by(order_by: list[str] | None) -> Callable[[list[T]], list[T]]:
+    """A sort for MLflow's ``order_by`` clauses; ``name ASC`` breaks ties (and is the default).
+
+    >>> from types import SimpleNamespace as P
+    >>> items = [P(name="b", creation_timestamp=1), P(name="a", creation_timestamp=1)]
+    >>> [p.name for p in compile_order_by(["creation_timestamp DESC"])(items)]
+    ['a', 'b']
+    >>> compile_order_by(["size"])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    gitprompts.errors.InvalidInputError: invalid order_by clause 'size': expected ...
+    """
+    if order_by is None:
+        order_by = []
+    if isinstance(order_by, str) or not isinstance(order_by, (list, tuple)):
+        raise InvalidInputError(f"order_by must be a list such as ['name ASC'], not {order_by!r}")
+    clauses = []
+    for clause in order_by:
+        match = _ORDER.fullmatch(clause) if isinstance(clause, str) else None
+        if match is None or match.group(1) not in _ORDER_KEYS:
+            raise InvalidInputError(
+                f"invalid order_by clause {clause!r}: expected one of "
+                f"{', '.join(sorted(_ORDER_KEYS))}, optionally followed by ASC or DESC"
+            )
+        clauses.append((_ORDER_KEYS[match.group(1)], (match.group(2) or "ASC").upper() == "DESC"))
+
+    def sort(items: list[T]) -> list[T]:
+        # Stable sorts, least significant first: the tie-break, then the clauses in reverse.
+        found = sorted(items, key=_ORDER_KEYS["name"])
+        for key, descending in reversed(clauses):
+            found.sort(key=key, reverse=descending)
+        return found
+
+    return sort

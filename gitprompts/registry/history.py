@@ -24,7 +24,7 @@ from gitprompts.core.layout import (
     MAIN,
     STATE_DIR,
     name_from_path,
-    prompt_path,
+    prompt_paths,
     state_path,
     tag_ref,
 )
@@ -53,10 +53,16 @@ def _decode_state(git: GitRepo, blob: str | None, path: str) -> state.State:
     return state.decode(git.read_blob(blob), path)
 
 
-def _file_tags(git: GitRepo, commit: str | None, path: str) -> dict[str, str]:
-    """The tags in the prompt file at ``commit`` (what a version had before any edit)."""
-    blob = None if commit is None else git.blob_at(commit, path)
-    if blob is None or git.blob_size(blob) > promptfile.max_bytes():
+def _file_tags(git: GitRepo, commit: str | None, name: str) -> dict[str, str]:
+    """The tags in the prompt file at ``commit`` (what a version had before any edit).
+
+    Either layout: a version from before ``gitprompts migrate`` is at the flat path.
+    """
+    found = None if commit is None else git.find_blob(commit, prompt_paths(name))
+    if found is None:
+        return {}
+    path, blob = found
+    if git.blob_size(blob) > promptfile.max_bytes():
         return {}
     try:
         return dict(promptfile.decode(git.read_blob(blob), path).tags)
@@ -156,7 +162,7 @@ def prompt_history(
     index = index if index is not None else HistoryIndex(registry.path)
     touches = index.touches(name)[max(0, skip) : max(0, skip) + max(0, limit)]
     git = GitRepo(registry.path)
-    spath, ppath = state_path(name), prompt_path(name)
+    spath = state_path(name)
     states: dict[str | None, state.State] = {None: state.EMPTY}
 
     def state_of(blob: str | None) -> state.State:
@@ -175,7 +181,7 @@ def prompt_history(
             for number in edited:
                 tag = git.peel_tag(tag_ref(name, number))
                 if tag is not None:
-                    old_tags[number] = _file_tags(git, tag.commit, ppath)
+                    old_tags[number] = _file_tags(git, tag.commit, name)
             changes = state_changes(before, after, new_file=touch.file_changed, old_tags=old_tags)
         except GitPromptsError:
             changes = []

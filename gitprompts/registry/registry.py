@@ -28,25 +28,31 @@ import functools
 import os
 import warnings
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-from gitprompts.core import fields, promptfile, state
+from gitprompts.core import state
 from gitprompts.core.layout import (
+    INDEX_FILE,
     LOCK_FILE,
     MAIN,
     MODELS_NOTES,
     PROMPT_SUFFIX,
     PROMPTS_DIR,
+    STATE_DIR,
+    STATE_SUFFIX,
     default_message,
+    name_from_path,
     next_number,
     note_ids,
     note_text,
+    paths,
     prompt_path,
-    state_path,
+    prompt_paths,
+    state_paths,
     tag_name,
     tag_ref,
 )
@@ -72,11 +78,16 @@ from gitprompts.errors import (
     RegistryError,
     UnreadablePromptWarning,
 )
-from gitprompts.git.repo import GitRepo, TagInfo, init_bare
+from gitprompts.git import maintenance
+from gitprompts.git.refs import read_ref
+from gitprompts.registry import index
 from gitprompts.registry.transaction import Transaction, Upstream
 
 if TYPE_CHECKING:
     import filelock
+
+    from gitprompts.core import promptfile
+    from gitprompts.git.repo import GitRepo, TagInfo
 
 LOCK_TIMEOUT = float(os.environ.get("GITPROMPTS_LOCK_TIMEOUT", "120"))
 
@@ -114,8 +125,16 @@ class Registry:
                 raise NotARegistryError(self.path, "it is not a bare git repository")
             if not create:
                 raise NotARegistryError(self.path, missing=True)
+            from gitprompts.git.repo import init_bare
+
             init_bare(self.path)
-        self._git = GitRepo(self.path)
+        elif not (self.path / "objects").is_dir():
+            raise NotARegistryError(self.path, "it is not a bare git repository")
+        # libgit2 is opened on first use: a listing answered from the index
+        # (``prompts``) never imports pygit2 (90-250 ms on a loaded machine).
+        self._handle: GitRepo | None = None
+        self._flat: tuple[str | None, bool] | None = None
+        self._names: tuple[str | None, list[str]] | None = None
         self._lock_object: filelock.BaseFileLock | None = None
         self._versions: dict[tuple[str, int], _Version] = {}
         self._main: str | None = None
@@ -136,12 +155,23 @@ class Registry:
             return f"Registry({str(self.path)!r}, upstream={self.upstream!r})"
         return f"Registry({str(self.path)!r})"
 
+    @property
+    def _git(self) -> GitRepo:
+        handle = self._handle
+        if handle is None:
+            from gitprompts.git.repo import GitRepo
+
+            handle = self._handle = GitRepo(self.path)
+        return handle
+
     def forget_cache(self) -> None:
         """Drop everything read so far (sync moved refs, possibly renumbering local versions)."""
         self._versions.clear()
         self._made.clear()
         self._states = {}
         self._listing = None
+        self._names = None
+        self._flat = None
         # Both halves of the stat cache go: a main that sync left where it was
         # must be read again, not answered from the cleared value.
         self._main = None
@@ -178,13 +208,18 @@ class Registry:
             return cached
         result = state.EMPTY
         if main is not None:
-            blob = self._git.blob_at(main, state_path(name))
-            if blob is not None:
-                result = self._state_blobs.get(blob) or state.decode(
-                    self._git.read_blob(blob), state_path(name)
-                )
-                self._state_blobs[blob] = result
+            found = self._git.find_blob(main, self._ordered(state_paths(name), main))
+            if found is not None:
+                result = self._state_of(*found)
         self._states[name] = result
+        return result
+
+    def _state_of(self, path: str, blob: str) -> State:
+        """The state file ``blob`` (at ``path``), decoded once per blob id."""
+        result = self._state_blobs.get(blob)
+        if result is None:
+            result = state.decode(self._git.read_blob(blob), path)
+            self._state_blobs[blob] = result
         return result
 
     def _tag_exists(self, name: str, version: int) -> bool:
@@ -234,12 +269,15 @@ class Registry:
         tag = self._git.peel_tag(tag_ref(name, number))
         if tag is None:
             return None
-        path = prompt_path(name)
-        blob = self._git.blob_at(tag.commit, path)
-        if blob is None:
+        found = self._git.find_blob(tag.commit, self._ordered(prompt_paths(name), self._main))
+        if found is None:
             raise RegistryError(
-                f"tag prompts/{name}/{number} points at commit {tag.commit}, which has no {path}"
+                f"tag prompts/{name}/{number} points at commit {tag.commit}, "
+                f"which has no {prompt_path(name)}"
             )
+        path, blob = found
+        from gitprompts.core import promptfile  # yaml: not imported by a listing from the index
+
         parsed = promptfile.decode(self._git.read_blob(blob), f"{path} at prompts/{name}/{number}")
         record = _Version(parsed, tag, blob)
         self._versions[(name, number)] = record
@@ -366,23 +404,35 @@ class Registry:
         return dict(sorted(st.aliases.items()))
 
     def names(self) -> list[str]:
-        """Names of the prompts on ``main``, sorted."""
-        return [name for name, _ in self._main_files(self._refresh())]
+        """Names of the prompts on ``main``, sorted (cached until ``main`` moves)."""
+        main = self._refresh()
+        if self._names is None or self._names[0] != main:
+            # ~30 ms at 10,000 prompts (257 trees); serve asks on every page.
+            self._names = (main, sorted(self._main_files(main)))
+        return list(self._names[1])
 
-    def _main_files(self, main: str | None) -> list[tuple[str, str]]:
-        """``(name, blob id)`` of every ``prompts/<name>.prompt`` on ``main``, sorted by name."""
+    def _main_files(self, main: str | None) -> dict[str, tuple[str, str]]:
+        """``{name: (path, blob id)}`` of every prompt file on ``main`` (both layouts)."""
+        return self._files_under(main, PROMPTS_DIR, PROMPT_SUFFIX)
+
+    def _files_under(
+        self, main: str | None, directory: str, suffix: str
+    ) -> dict[str, tuple[str, str]]:
+        """Each tree read once; a file in another name's shard belongs to no prompt."""
         if main is None:
-            return []
-        return sorted(
-            (n[: -len(PROMPT_SUFFIX)], blob)
-            for n, blob in self._git.tree_entries(main, PROMPTS_DIR)
-            if n.endswith(PROMPT_SUFFIX)
-        )
+            return {}
+        return {
+            name: found
+            for name, found in self._git.files(main, directory, suffix).items()
+            if name_from_path(found[0]) == name
+        }
 
     def _file(self, blob: str, name: str) -> promptfile.PromptFile:
         """A prompt file parsed once per blob id (content-addressed, so never stale)."""
         parsed = self._files.get(blob)
         if parsed is None:
+            from gitprompts.core import promptfile
+
             parsed = promptfile.decode(self._git.read_blob(blob), prompt_path(name))
             self._files[blob] = parsed
         return parsed
@@ -392,51 +442,162 @@ class Registry:
 
         A prompt whose ``.prompt`` or state file cannot be read is left out
         with an ``UnreadablePromptWarning`` naming the file and the reason
-        (once per ``main``); the others are listed.
+        (when the listing is computed); the others are listed. The rows are
+        kept in the listing index (``registry.index``), so a fresh process
+        lists 10,000 prompts without opening libgit2.
         """
+        if self._handle is None and self._listing is None:
+            fast = self._indexed()
+            if fast is not None:
+                return fast
         main = self._refresh()
         if self._listing is not None:
             return self._listing
-        listing = []
-        for name, blob in self._main_files(main):
-            try:
-                found = self._listed(name, blob, main)
-            except GitPromptsError as exc:
-                # One bad file (pushed by plain git past any hook) must not hide
-                # every other prompt: leave it out and say which file and why.
-                if isinstance(exc, CorruptPromptFileError):
-                    path, reason = exc.path, exc.reason
-                else:
-                    path, reason = prompt_path(name), str(exc)
-                warnings.warn(UnreadablePromptWarning(name, path, reason), stacklevel=2)
-                continue
-            if found is not None:
-                listing.append(found)
+        rows = self._rows(main)
+        listing = [_prompt(rows[name]) for name in sorted(rows)]
         self._listing = listing
         return listing
 
-    def _listed(self, name: str, blob: str, main: str | None) -> Prompt | None:
+    def _indexed(self) -> list[Prompt] | None:
+        """The listing from the index when it ends at ``main``'s tip, read without libgit2."""
+        try:
+            info = os.stat(self._main_file)
+            key: tuple[int, int, int] | None = (info.st_ino, info.st_mtime_ns, info.st_size)
+        except FileNotFoundError:
+            key = None
+        # Stat first, then read: a main that moves in between leaves a key
+        # that no longer matches, so the next read looks again.
+        main = read_ref(self.path, MAIN)
+        if main is None:
+            return None
+        loaded = index.load(self.path / INDEX_FILE)
+        if loaded is None or loaded.main != main or loaded.volatile:
+            return None
+        rows = loaded.rows
+        if loaded.replayed > index.COMPACT_AFTER:
+            self._save_index(main, rows, [])
+        listing = [_prompt(rows[name]) for name in sorted(rows)]
+        self._main, self._main_key, self._listing = main, key, listing
+        return listing
+
+    def _rows(self, main: str | None) -> dict[str, index.Row]:
+        """Every listed prompt's row at ``main``: from the index, updated for what changed since."""
+        if main is None:
+            return {}
+        loaded = index.load(self.path / INDEX_FILE)
+        changed = None
+        if loaded is not None and loaded.main == main:
+            if not loaded.volatile:
+                if loaded.replayed > index.COMPACT_AFTER:
+                    self._save_index(main, loaded.rows, [])
+                return loaded.rows
+            changed = loaded.volatile
+        elif loaded is not None and self._git.has_commit(loaded.main):
+            limit = len(loaded.rows) // 2 + 100
+            changed = self._changed_names(loaded.main, main, limit=limit)
+            if changed is not None:
+                changed = sorted({*changed, *loaded.volatile})
+        volatile: set[str] = set()
+        if changed is not None and loaded is not None:
+            rows = dict(loaded.rows)
+            for name in changed:
+                rows.pop(name, None)
+                found = self._git.find_blob(main, self._ordered(prompt_paths(name), main))
+                if found is not None:
+                    self._add_row(rows, volatile, name, found, main, None)
+        else:
+            rows = {}
+            states = self._files_under(main, STATE_DIR, STATE_SUFFIX)
+            for name, found in self._main_files(main).items():
+                self._add_row(rows, volatile, name, found, main, states.get(name))
+        self._save_index(main, rows, sorted(volatile))
+        return rows
+
+    def _add_row(
+        self,
+        rows: dict[str, index.Row],
+        volatile: set[str],
+        name: str,
+        found: tuple[str, str],
+        main: str,
+        state_file: tuple[str, str] | None,
+    ) -> None:
+        """Put ``name``'s row in ``rows``; an unreadable prompt is left out with a warning."""
+        try:
+            st = self._state(name, main) if state_file is None else self._state_of(*state_file)
+            # Its tag may still come without main moving (a recovering writer
+            # finishes a killed one's update): recompute the row next time.
+            # Checked before the row is made: a tag that exists stays.
+            if st.latest and not self._tag_exists(name, st.latest):
+                volatile.add(name)
+            row = self._listed(name, found[1], st)
+        except GitPromptsError as exc:
+            # One bad file (pushed by plain git past any hook) must not hide
+            # every other prompt: leave it out and say which file and why.
+            if isinstance(exc, CorruptPromptFileError):
+                path, reason = exc.path, exc.reason
+            else:
+                path, reason = found[0], str(exc)
+            warnings.warn(UnreadablePromptWarning(name, path, reason), stacklevel=4)
+            return
+        if row is not None:
+            rows[name] = row
+
+    def _changed_names(self, old: str, new: str, *, limit: int) -> list[str] | None:
+        """Prompts whose files differ between two commits; None past ``limit`` (recompute all)."""
+        found = set()
+        for directory in (PROMPTS_DIR, STATE_DIR):
+            for path in self._git.changed_paths(old, new, directory):
+                name = name_from_path(path)
+                if name is not None:
+                    found.add(name)
+            if len(found) > limit:
+                return None
+        return sorted(found)
+
+    def _save_index(self, main: str, rows: dict[str, index.Row], volatile: list[str]) -> None:
+        # A read-only registry lists all the same, computing each time.
+        with suppress(OSError):
+            index.write(self.path / INDEX_FILE, main, rows, volatile)
+
+    def _index_write(self, name: str, before: str | None, after: str, st: State) -> None:
+        """Append ``name``'s row to the index (under the writer lock) if it ends at ``before``."""
+        if before is None:
+            return
+        if st.latest and not self._tag_exists(name, st.latest):
+            return  # not a row to keep (see _add_row): the next reader recomputes it
+        found = self._git.find_blob(after, self._ordered(prompt_paths(name), after))
+        try:
+            row = None if found is None else self._listed(name, found[1], st)
+        except GitPromptsError:
+            row = None
+        with suppress(OSError):
+            index.append(self.path / INDEX_FILE, before, after, name, row)
+
+    def _listed(self, name: str, blob: str, st: State) -> index.Row | None:
         """The listing's row for ``name`` (main's file is ``blob``); None with no live version."""
-        st = self._state(name, main)
         latest = self._latest(name, st)
         if not latest:
             return None
+        tags = st.prompt_tags
         if latest == st.latest and blob == st.latest_blob:
             # main still holds exactly the newest version's file: no need to
-            # read the version commit's (large) prompts/ tree.
+            # read the version commit's tree, nor (with prompt tags recorded)
+            # to parse the file: YAML costs ~0.3 ms, most of a listing.
             tag = self._git.peel_tag(tag_ref(name, latest))
             if tag is None:
                 return None
-            file, created = self._file(blob, name), tag.tagger.time
+            created = tag.tagger.time
+            if tags is None:  # a state from before prompt tags: the latest version's, as then
+                tags = st.version_tags.get(str(latest), self._file(blob, name).tags)
         else:
             record = self._version(name, latest)
             if record is None:
                 return None
-            file, created = record.file, record.tag.tagger.time
-        tags = st.prompt_tags
-        if tags is None:  # a state from before prompt tags: the latest version's, as then
-            tags = st.version_tags.get(str(latest), file.tags)
-        return Prompt(name, latest, dict(sorted(st.aliases.items())), tags, created * 1000)
+            created = record.tag.tagger.time
+            if tags is None:
+                tags = st.version_tags.get(str(latest), record.file.tags)
+        return index.Row(name, latest, dict(sorted(st.aliases.items())), dict(tags), created * 1000)
 
     def prompt_tags(self, name: str) -> dict[str, str]:
         """The prompt-level tags of ``name`` (MLflow's ``get_prompt_tags``).
@@ -536,8 +697,32 @@ class Registry:
             self._git.recover()
             txn = Transaction(self._git, self._refresh(), author)
             yield txn
+        if txn.moved:
+            # Outside the lock: it only looks (~50 µs) and at most starts a
+            # background process, which takes the lock itself to pack refs.
+            maintenance.after_write(self.path)
         if txn.moved and publish and self.upstream is not None:
             self.upstream.after_write(self)
+
+    def _ordered(self, paths: tuple[str, str], main: str | None) -> tuple[str, str]:
+        """``(sharded, flat)`` paths in the order to look them up in a registry at ``main``.
+
+        A flat registry's trees hold 10,000 entries and libgit2 parses such a
+        tree again for every lookup (it caches only small objects): looking
+        at the sharded path first doubled the cost of a register there.
+        """
+        return (paths[1], paths[0]) if self._is_flat(main) else paths
+
+    def _is_flat(self, main: str | None) -> bool:
+        """Whether ``main`` is in the flat layout (a registry not migrated yet): write it flat.
+
+        An empty registry starts sharded; a flat one stays flat until
+        ``gitprompts migrate``, so a teammate on an older gitprompts still
+        reads everything it writes.
+        """
+        if self._flat is None or self._flat[0] != main:
+            self._flat = (main, self._git.has_flat_files(main, (PROMPTS_DIR, STATE_DIR)))
+        return self._flat[1]
 
     def _writer_lock(self) -> Any:
         """The registry's writer lock, held for the ``with`` block.
@@ -563,6 +748,8 @@ class Registry:
     ) -> PromptVersion:
         """Write the next version of ``name`` (creating the prompt if it is new)."""
         validate_name(name)
+        from gitprompts.core import fields  # yaml, for writers only
+
         file = fields.prompt_file(template, commit_message, tags, response_format, model_config)
         data = fields.encode(file)
         blob = self._git.blob_id(data)
@@ -581,16 +768,18 @@ class Registry:
             prompt_tags = {**self._recorded_tags(name, st, self._latest(name, st)), **file.tags}
             new_state = _replace(st, latest=number, latest_blob=blob, prompt_tags=prompt_tags)
             message = commit_message or default_message(name, number)
+            flat = self._is_flat(main)
+            file_path, state_file = paths(name, flat=flat)
             commit = txn.write_commit(
-                {
-                    prompt_path(name): data,
-                    state_path(name): state.encode(new_state, state_path(name)),
-                },
-                message,
+                {file_path: data, state_file: state.encode(new_state, state_file)}, message
             )
             tag = txn.git.write_tag_object(tag_name(name, number), commit, message, txn.author)
             txn.update_refs({tag_ref(name, number): (None, tag), MAIN: (main, commit)}, message)
+            self._flat = (commit, flat)  # our own commit keeps the layout it was written in
+            self._index_write(name, main, commit, new_state)
         # Prime the cache from what was just written instead of reading it back.
+        from gitprompts.git.repo import TagInfo
+
         tag_info = TagInfo(tag, commit, txn.author, message)
         self._versions[(name, number)] = _Version(file, tag_info, blob)
         return self._get(name, number)
@@ -607,9 +796,13 @@ class Registry:
             new = change(st, latest)
             if new == st:
                 return st
-            path = state_path(name)
+            main = txn.main
+            flat = self._is_flat(main)
+            path = paths(name, flat=flat)[1]
             commit = txn.write_commit({path: state.encode(new, path)}, message)
-            txn.update_refs({MAIN: (txn.main, commit)}, message)
+            txn.update_refs({MAIN: (main, commit)}, message)
+            self._flat = (commit, flat)
+            self._index_write(name, main, commit, new)
             return new
 
     def _live(self, name: str, version: object, st: State) -> int:
@@ -670,6 +863,8 @@ class Registry:
 
     def set_version_tag(self, name: str, version: object, key: str, value: object) -> None:
         validate_name(name)
+        from gitprompts.core import fields  # yaml, for writers only
+
         fields.check_tags({key: value})
 
         def change(st: State, latest: int) -> State:
@@ -731,6 +926,8 @@ class Registry:
     def set_prompt_tag(self, name: str, key: str, value: object) -> None:
         """Set tag ``key`` on the prompt itself (not on a version)."""
         validate_name(name)
+        from gitprompts.core import fields  # yaml, for writers only
+
         checked = fields.check_tags({key: value})
 
         def change(st: State, latest: int) -> State:
@@ -756,6 +953,8 @@ class Registry:
     def set_model_config(self, name: str, version: object, model_config: object) -> None:
         """Replace the model config version ``version`` loads with (its file stays as written)."""
         validate_name(name)
+        from gitprompts.core import fields  # yaml, for writers only
+
         config = fields.check_mapping("model_config", model_config)
         if config is None:
             raise InvalidInputError(
@@ -777,6 +976,10 @@ class Registry:
             return _replace(st, model_configs={**st.model_configs, str(number): None})
 
         self._update_state(name, change, f"Delete model config of {name} version {version}")
+
+
+def _prompt(row: index.Row) -> Prompt:
+    return Prompt(row.name, row.latest, dict(row.aliases), dict(row.tags), row.created)
 
 
 def _replace(st: State, **changes: Any) -> State:

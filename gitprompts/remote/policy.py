@@ -40,11 +40,15 @@ from gitprompts.core.layout import (
     STATE_DIR,
     STATE_SUFFIX,
     VERSION_TAGS,
+    is_flat_path,
     name_from_path,
     next_number,
     parse_tag_ref,
     prompt_path,
+    prompt_paths,
+    shard,
     state_path,
+    state_paths,
     tag_name,
     tag_ref,
 )
@@ -117,13 +121,12 @@ def _next_number(repo: GitRepo, name: str) -> int:
     """The number the next version of ``name`` must have (the writer's own rule)."""
     main = repo.ref(MAIN)
     recorded = 0
-    if main is not None:
-        blob = repo.blob_at(main, state_path(name))
-        if blob is not None:
-            try:
-                recorded = state.decode(_read_state(repo, blob, state_path(name))).latest
-            except GitPromptsError:
-                recorded = 0
+    found = None if main is None else repo.find_blob(main, state_paths(name))
+    if found is not None:
+        try:
+            recorded = state.decode(_read_state(repo, found[1], found[0])).latest
+        except GitPromptsError:
+            recorded = 0
     return next_number(recorded, lambda n: repo.ref(tag_ref(name, n)) is not None)
 
 
@@ -163,11 +166,13 @@ def _check_new_versions(
                 f"(git tag -a {tag_name(name, number)} -m MESSAGE), so it records who made it"
             )
             continue
-        path = prompt_path(name)
-        blob = repo.blob_at(info.commit, path)
-        if blob is None:
-            problems.append(f"{ref}: refused: its commit {info.commit[:12]} has no {path}")
+        found = repo.find_blob(info.commit, prompt_paths(name))
+        if found is None:
+            problems.append(
+                f"{ref}: refused: its commit {info.commit[:12]} has no {prompt_path(name)}"
+            )
             continue
+        path, blob = found
         try:
             promptfile.decode(_read_prompt(repo, blob, f"{path} at {ref}"), f"{path} at {ref}")
         except GitPromptsError as exc:
@@ -200,15 +205,26 @@ def _check_main(repo: GitRepo, old: str, new: str, new_tags: set[str]) -> list[s
         return [f"{MAIN}: refused: non-fast-forward (main is never rewritten; {PULL_FIRST})"]
     problems = []
     base = None if old == ZERO else old
+    flat, sharded = repo.layouts(new, (PROMPTS_DIR, STATE_DIR))
+    # Both layouts on one main: the files in the layout main was not in are refused.
+    intruder = None
+    if flat and sharded:
+        intruder = not (base is not None and repo.layouts(base, (PROMPTS_DIR, STATE_DIR))[0])
     for path in repo.changed_paths(base, new, PROMPTS_DIR):
         blob = repo.blob_at(new, path)
         if blob is None:
             continue  # removed
+        if intruder is not None and is_flat_path(path) == intruder:
+            problems.append(f"{MAIN}: refused: {_mixed(path, flat=intruder)}")
+            continue
         if not path.endswith(PROMPT_SUFFIX):
             problems.append(f"{MAIN}: refused: {path} is not a {PROMPT_SUFFIX} file")
             continue
+        if name_from_path(path) is None:
+            problems.append(f"{MAIN}: refused: {_misplaced(path, PROMPT_SUFFIX)}")
+            continue
         try:
-            validate_name(path[len(PROMPTS_DIR) + 1 : -len(PROMPT_SUFFIX)])
+            validate_name(path.rpartition("/")[2][: -len(PROMPT_SUFFIX)])
             promptfile.decode(_read_prompt(repo, blob, path), path)
         except GitPromptsError as exc:
             problems.append(f"{MAIN}: refused: invalid prompt file {path}: {_one_line(exc)}")
@@ -216,9 +232,15 @@ def _check_main(repo: GitRepo, old: str, new: str, new_tags: set[str]) -> list[s
         blob = repo.blob_at(new, path)
         if blob is None:
             continue  # removed
+        if intruder is not None and is_flat_path(path) == intruder:
+            problems.append(f"{MAIN}: refused: {_mixed(path, flat=intruder)}")
+            continue
         name = name_from_path(path)
-        if not path.endswith(STATE_SUFFIX) or name is None:
+        if not path.endswith(STATE_SUFFIX):
             problems.append(f"{MAIN}: refused: {path} is not a {STATE_SUFFIX} file")
+            continue
+        if name is None:
+            problems.append(f"{MAIN}: refused: {_misplaced(path, STATE_SUFFIX)}")
             continue
         try:
             validate_name(name)
@@ -226,7 +248,7 @@ def _check_main(repo: GitRepo, old: str, new: str, new_tags: set[str]) -> list[s
         except GitPromptsError as exc:
             problems.append(f"{MAIN}: refused: invalid state file {path}: {_one_line(exc)}")
             continue
-        before = _state_at(repo, base, path)
+        before = _state_at(repo, base, name)
 
         def exists(number: int, name: str = name) -> bool:
             ref = tag_ref(name, number)
@@ -278,15 +300,41 @@ def _read_state(repo: GitRepo, blob: str, path: str) -> bytes:
     return repo.read_blob(blob)
 
 
-def _state_at(repo: GitRepo, commit: str | None, path: str) -> state.State:
-    """The state file at ``commit`` (empty when absent or unreadable)."""
-    blob = None if commit is None else repo.blob_at(commit, path)
-    if blob is None:
+def _state_at(repo: GitRepo, commit: str | None, name: str) -> state.State:
+    """``name``'s state file at ``commit``, in either layout (empty when absent or unreadable)."""
+    found = None if commit is None else repo.find_blob(commit, state_paths(name))
+    if found is None:
         return state.EMPTY
     try:
-        return state.decode(_read_state(repo, blob, path), path)
+        return state.decode(_read_state(repo, found[1], found[0]), found[0])
     except GitPromptsError:
         return state.EMPTY
+
+
+def _mixed(path: str, *, flat: bool) -> str:
+    """Why ``path`` may not join a main in the other layout."""
+    if flat:
+        return (
+            f"{path} is in the flat layout, but this registry was migrated: a prompt's files "
+            f"are {PROMPTS_DIR}/<shard>/<name>{PROMPT_SUFFIX} and {STATE_DIR}/<shard>/<name>"
+            f"{STATE_SUFFIX}, the shard being the first two hex digits of sha256(name) "
+            f"(gitprompts reads and writes them; upgrade it, then {PULL_FIRST})"
+        )
+    return (
+        f"{path} is in the sharded layout, but this registry is not migrated yet: run "
+        f"gitprompts migrate to move every file at once ({PULL_FIRST})"
+    )
+
+
+def _misplaced(path: str, suffix: str) -> str:
+    """Why ``path`` is no prompt's file, and where that name's file goes."""
+    name = path.rpartition("/")[2][: -len(suffix)]
+    where = f"{path.partition('/')[0]}/{shard(name)}/{name}{suffix}" if name else "nowhere"
+    return (
+        f"{path} is not where a prompt's file goes: a file is {PROMPTS_DIR}/<shard>/<name>"
+        f"{PROMPT_SUFFIX} or {STATE_DIR}/<shard>/<name>{STATE_SUFFIX}, the shard being the "
+        f"first two hex digits of sha256(name) (this one: {where})"
+    )
 
 
 def _untrusted(
@@ -358,6 +406,9 @@ def validate_file(path: str, data: bytes) -> list[str]:
         validate_name(name)
     except GitPromptsError as exc:
         problems.append(f"{path}: {_one_line(exc)}")
+    parts = Path(path).parts
+    if len(parts) >= 3 and parts[-3] == PROMPTS_DIR and parts[-2] != shard(name):
+        problems.append(_misplaced(path, PROMPT_SUFFIX))
     try:
         promptfile.decode(data, path)
     except GitPromptsError as exc:

@@ -29,8 +29,10 @@ from gitprompts.core.merge import RemoteMove, merge_state, renumber
 from gitprompts.core.state import State
 from gitprompts.core.uri import version_uri
 from gitprompts.git.repo import CommitInfo, GitRepo
+from gitprompts.registry.migration import migration_changes
 
 RefUpdates = dict[str, tuple[str | None, str | None]]
+_DIRS = (layout.PROMPTS_DIR, layout.STATE_DIR)
 
 
 @dataclass
@@ -42,13 +44,13 @@ class Plan:
 
 
 def state_at(git: GitRepo, commit: str | None, name: str) -> State:
-    """``state/<name>.json`` at ``commit`` (the empty state when absent)."""
+    """``name``'s state file at ``commit``, in either layout (the empty state when absent)."""
     if commit is None:
         return state.EMPTY
-    path = layout.state_path(name)
-    blob = git.blob_at(commit, path)
-    if blob is None:
+    found = git.find_blob(commit, layout.state_paths(name))
+    if found is None:
         return state.EMPTY
+    path, blob = found
     return state.decode(git.read_blob(blob), path)
 
 
@@ -100,6 +102,14 @@ class _Replay:
         paths += git.changed_paths(parent, commit.oid, layout.STATE_DIR)
         names = sorted({n for n in map(layout.name_from_path, paths) if n is not None})
         changes: dict[str, bytes | None] = {}
+        # A commit is written in the layout of the main it is replayed onto,
+        # except the migration itself (a flat parent, a sharded commit): the
+        # remote main is then migrated on the way, as ``gitprompts migrate``
+        # would (every file moved). Layouts only move forward.
+        flat = git.has_flat_files(self.current, _DIRS)
+        if flat and git.has_flat_files(parent, _DIRS) and not git.has_flat_files(commit.oid, _DIRS):
+            changes.update(migration_changes(git, self.current))
+            flat = False
         created: list[tuple[str, int, int]] = []
         message = commit.message
         for name in names:
@@ -124,10 +134,11 @@ class _Replay:
                 local_at=commit.author.time,
             )
             self.conflicts.update({(name, alias): text for alias, text in conflicts.items()})
-            changes[layout.state_path(name)] = state.encode(merged, layout.state_path(name))
-            if layout.prompt_path(name) in paths:
-                blob = git.blob_at(commit.oid, layout.prompt_path(name))
-                changes[layout.prompt_path(name)] = None if blob is None else git.read_blob(blob)
+            prompt_file, state_file = layout.paths(name, flat=flat)
+            changes[state_file] = state.encode(merged, state_file)
+            if any(path in paths for path in layout.prompt_paths(name)):
+                found = git.find_blob(commit.oid, layout.prompt_paths(name))
+                changes[prompt_file] = None if found is None else git.read_blob(found[1])
         new = git.write_commit(self.current, changes, message, commit.author)
         for name, old, number in created:
             tag = git.peel_tag(layout.tag_ref(name, old))
@@ -165,15 +176,13 @@ class _Replay:
         now = state_at(self.git, self.remote, name).aliases
         moved = {alias for alias in then.keys() | now.keys() if then.get(alias) != now.get(alias)}
         times: dict[str, int] = {}
-        path = layout.state_path(name)
         # Newest first, so the first commit that changes an alias is its last move.
         for commit in self._history() if moved else []:
             if len(times) == len(moved):
                 break
             parent = commit.parents[0] if commit.parents else None
-            blob = self.git.blob_at(commit.oid, path)
-            if blob == (None if parent is None else self.git.blob_at(parent, path)):
-                continue  # the state file did not change: skip decoding it
+            if self._state_blob(commit.oid, name) == self._state_blob(parent, name):
+                continue  # the state file did not change (or only moved, by migration)
             new = state_at(self.git, commit.oid, name).aliases
             old = state_at(self.git, parent, name).aliases
             for alias in moved - times.keys():
@@ -183,6 +192,10 @@ class _Replay:
         found = {alias: RemoteMove(now.get(alias), times.get(alias, 0)) for alias in moved}
         self._remote_moves[name] = found
         return found
+
+    def _state_blob(self, commit: str | None, name: str) -> str | None:
+        found = None if commit is None else self.git.find_blob(commit, layout.state_paths(name))
+        return None if found is None else found[1]
 
     def _history(self) -> list[CommitInfo]:
         """The remote's commits since the base, newest first (walked once per pull)."""
