@@ -142,6 +142,28 @@ def test_an_async_openai_call_gets_its_span_under_the_applications_span(
     assert "user: async?" in str((span.attributes or {})["gen_ai.output.messages"])
 
 
+def test_a_streamed_openai_call_ends_its_span_with_the_reply_put_together(
+    exporter: InMemorySpanExporter, chat: str
+) -> None:
+    import openai
+
+    gitprompts.openai.autolog()
+    client = openai.OpenAI(max_retries=0)
+    stream = client.chat.completions.create(
+        model="m",
+        messages=[{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"}],
+        stream=True,
+        stream_options={"include_usage": True},
+    )
+    assert _named(exporter, "chat ") == []  # still open: nothing read yet
+    text = "".join(c.choices[0].delta.content or "" for c in stream if c.choices)
+    (span,) = _named(exporter, "chat ")
+    a = dict(span.attributes or {})
+    [out] = json.loads(str(a["gen_ai.output.messages"]))
+    assert out["parts"][0]["content"] == text == "system: Be brief.\nuser: Hi"
+    assert (a["gen_ai.usage.output_tokens"], a["gen_ai.response.finish_reasons"]) == (2, ("stop",))
+
+
 def test_an_openai_error_is_recorded_on_the_span(exporter: InMemorySpanExporter, chat: str) -> None:
     import openai
 

@@ -14,8 +14,9 @@ text is in the messages (for a loaded model, the version it pinned).
 A call made by a LangChain model that our LangChain handler traces (``ChatOpenAI``)
 gets no span of its own: the handler's span has it all (``tracing/calls.py``).
 
-A streamed call (``stream=True``) gets its span when ``create`` returns,
-without the reply: the chunks come later, to the caller.
+A streamed call (``stream=True``) ends its span when the caller has read the
+stream to its end (or closed it), with the reply put together from the chunks
+and the usage if the request asked for it (``stream_options``).
 
 Needs the ``tracing`` and ``openai`` extras.
 """
@@ -25,6 +26,7 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Callable
+from types import SimpleNamespace
 from typing import Any
 
 from openai.resources.chat.completions import AsyncCompletions, Completions
@@ -143,6 +145,76 @@ def response_attributes(response: Any) -> dict[str, Any]:
     return found
 
 
+class _Chunks:
+    """What a stream's chunks say, put together as a reply."""
+
+    def __init__(self) -> None:
+        self.texts: dict[int, list[str]] = {}
+        self.reasons: dict[int, str] = {}
+        self.model = ""
+        self.usage: Any = None
+
+    def add(self, chunk: Any) -> None:
+        self.model = getattr(chunk, "model", None) or self.model
+        self.usage = getattr(chunk, "usage", None) or self.usage
+        for choice in getattr(chunk, "choices", None) or []:
+            content = getattr(getattr(choice, "delta", None), "content", None)
+            if isinstance(content, str):
+                self.texts.setdefault(choice.index, []).append(content)
+            if isinstance(getattr(choice, "finish_reason", None), str):
+                self.reasons[choice.index] = choice.finish_reason
+
+    def reply(self) -> Any:
+        """A stand-in with the shape ``response_attributes`` reads."""
+        choices = [
+            SimpleNamespace(
+                message=SimpleNamespace(role="assistant", content="".join(self.texts[i])),
+                finish_reason=self.reasons.get(i),
+            )
+            for i in sorted(self.texts)
+        ]
+        return SimpleNamespace(choices=choices, model=self.model, usage=self.usage)
+
+
+def _streamed(span: Any, response: Any) -> bool:
+    """End ``span`` when the caller has read ``response`` (a ``Stream``) to its end."""
+    source = getattr(response, "_iterator", None)  # openai's Stream/AsyncStream keep it here
+    if source is None:
+        return False
+    chunks = _Chunks()
+    if hasattr(source, "__anext__"):
+
+        async def agen() -> Any:
+            error = None
+            try:
+                async for chunk in source:
+                    chunks.add(chunk)
+                    yield chunk
+            except BaseException as exc:
+                error = exc
+                raise
+            finally:
+                _finish(span, chunks.reply(), error)
+
+        response._iterator = agen()
+    else:
+
+        def gen() -> Any:
+            error = None
+            try:
+                for chunk in source:
+                    chunks.add(chunk)
+                    yield chunk
+            except BaseException as exc:
+                error = exc
+                raise
+            finally:
+                _finish(span, chunks.reply(), error)
+
+        response._iterator = gen()
+    return True
+
+
 def _start(tracer: Tracer, loads: Loads, kwargs: dict[str, Any]) -> Any:
     attributes = request_attributes(kwargs, loads)
     name = f"chat {attributes[attr.REQUEST_MODEL]}".rstrip()
@@ -150,6 +222,8 @@ def _start(tracer: Tracer, loads: Loads, kwargs: dict[str, Any]) -> Any:
 
 
 def _finish(span: Any, response: Any, error: BaseException | None) -> None:
+    if isinstance(error, GeneratorExit):
+        error = None  # the caller closed the stream early: not a failure
     if error is not None:
         span.record_exception(error)
         span.set_attribute(attr.ERROR_TYPE, type(error).__qualname__)
@@ -175,7 +249,8 @@ def _traced(create: Callable[..., Any]) -> Callable[..., Any]:
         except BaseException as error:
             _finish(span, None, error)
             raise
-        _finish(span, response, None)
+        if not (kwargs.get("stream") and _streamed(span, response)):
+            _finish(span, response, None)
         return response
 
     return traced
@@ -197,7 +272,8 @@ def _traced_async(create: Callable[..., Any]) -> Callable[..., Any]:
         except BaseException as error:
             _finish(span, None, error)
             raise
-        _finish(span, response, None)
+        if not (kwargs.get("stream") and _streamed(span, response)):
+            _finish(span, response, None)
         return response
 
     return traced
