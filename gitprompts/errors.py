@@ -49,6 +49,7 @@ should show its traceback.
         ├── PushRejectedError           .remote .rejected
         ├── AuthenticationError         .url .reason
         ├── HookInstallError            .path .reason
+        ├── MLflowServerError           .uri .reason
         └── ArtifactStoreError          .url .reason
             ├── ArtifactStoreUnreachableError  .url .reason
             ├── ArtifactStoreAuthError         .url .reason
@@ -125,6 +126,7 @@ __all__ = [
     "InvalidTraceIdError",
     "InvalidURIError",
     "InvalidVersionError",
+    "MLflowServerError",
     "ManifestError",
     "MissingExtraError",
     "MissingVariablesError",
@@ -632,6 +634,15 @@ class HookInstallError(SyncError):
         super().__init__(
             f"cannot install hooks in {path}: {reason} (expected a git repository, bare or not)"
         )
+
+
+class MLflowServerError(SyncError):
+    """An MLflow server or store (``import``/``export mlflow``) failed or answered nonsense."""
+
+    def __init__(self, uri: str, reason: str) -> None:
+        self.uri = without_password(uri)
+        self.reason = reason
+        super().__init__(f"MLflow at {self.uri}: {reason}")
 
 
 class IdentityWarning(GitPromptsError, UserWarning):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -50,3 +51,17 @@ def served(tmp_path: Path) -> tuple[Path, Path]:
     git("clone", "-q", str(server.path), str(work))
     git("-C", str(work), "fetch", "-q", "origin", "refs/tags/*:refs/tags/*")
     return server.path, work
+
+
+@pytest.fixture(scope="session")
+def mlflow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real ``mlflow server`` (sqlite backend) on 127.0.0.1 for the whole session: its URL.
+
+    Skipped when this Python has no MLflow (the ``test`` extra installs it).
+    Starting one costs about 15-25 s on 2 busy cores (it creates its tables),
+    so every MLflow test shares it and uses prompt names of its own.
+    """
+    from tests.mlflow_tools import start_mlflow_server
+
+    with start_mlflow_server(tmp_path_factory.mktemp("mlflow-server")) as url:
+        yield url

@@ -34,6 +34,8 @@ LAZY_COMMANDS: dict[str, str] = {
     "migrate": "gitprompts.cli.migrate:migrate",
     "traces": "gitprompts.cli.traces:traces",
     "artifacts": "gitprompts.cli.artifacts:artifacts",
+    "import": "gitprompts.cli.interop:import_",
+    "export": "gitprompts.cli.interop:export",
 }
 
 # name -> its one-line summary (at most 60 characters: one line in --help).
@@ -62,4 +64,6 @@ SUMMARIES: dict[str, str] = {
     "migrate": "Move main into the sharded layout (tags stay).",
     "traces": "List and show traces recorded by gitprompts.autolog().",
     "artifacts": "Where logged models travel: a shared S3 or serve store.",
+    "import": "Import prompts from MLflow (every version, tag, alias).",
+    "export": "Export prompts to an MLflow tracking server.",
 }

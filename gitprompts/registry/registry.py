@@ -24,6 +24,7 @@ for news before answering an alias and on a miss, and tells after each write.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 import warnings
@@ -379,6 +380,15 @@ class Registry:
         """The newest live version number of ``name`` (0 when it has none)."""
         validate_name(name)
         return self._latest(name, self._state(name, self._refresh()))
+
+    def top_version(self, name: str) -> int:
+        """The highest number ``name`` has given out, deleted versions included (0: none).
+
+        An import that keeps another registry's numbers needs it: a deleted
+        number is taken, and the next version gets the one after it.
+        """
+        validate_name(name)
+        return self._top(name, self._state(name, self._refresh()))
 
     def versions(self, name: str) -> list[PromptVersion]:
         """Every live version of ``name``, oldest first."""
@@ -745,8 +755,15 @@ class Registry:
         tags: dict[str, Any] | None = None,
         response_format: Any = None,
         model_config: dict[str, Any] | None = None,
+        *,
+        created: int | None = None,
     ) -> PromptVersion:
-        """Write the next version of ``name`` (creating the prompt if it is new)."""
+        """Write the next version of ``name`` (creating the prompt if it is new).
+
+        ``created`` (ms since the epoch) dates the version tag, which is where
+        ``creation_timestamp`` comes from: an import keeps the original time
+        (to the second: git dates have no milliseconds). Default: now.
+        """
         validate_name(name)
         from gitprompts.core import fields  # yaml, for writers only
 
@@ -773,14 +790,19 @@ class Registry:
             commit = txn.write_commit(
                 {file_path: data, state_file: state.encode(new_state, state_file)}, message
             )
-            tag = txn.git.write_tag_object(tag_name(name, number), commit, message, txn.author)
+            tagger = (
+                txn.author
+                if created is None
+                else dataclasses.replace(txn.author, time=created // 1000)
+            )
+            tag = txn.git.write_tag_object(tag_name(name, number), commit, message, tagger)
             txn.update_refs({tag_ref(name, number): (None, tag), MAIN: (main, commit)}, message)
             self._flat = (commit, flat)  # our own commit keeps the layout it was written in
             self._index_write(name, main, commit, new_state)
         # Prime the cache from what was just written instead of reading it back.
         from gitprompts.git.repo import TagInfo
 
-        tag_info = TagInfo(tag, commit, txn.author, message)
+        tag_info = TagInfo(tag, commit, tagger, message)
         self._versions[(name, number)] = _Version(file, tag_info, blob)
         return self._get(name, number)
 

@@ -1,7 +1,8 @@
 """``gitprompts serve``: the web UI and the git smart-HTTP endpoint, on one port.
 
 ``/`` and the pages under it are the UI (``pages``); ``/git/registry.git``
-is the registry for ``git clone``/``fetch``/``push`` (``git_http``). One
+is the registry for ``git clone``/``fetch``/``push`` (``git_http``);
+``/api/2.0/mlflow/...`` is MLflow's prompt REST API (``mlflow_rest``). One
 threaded process: a long clone streams from its own ``git http-backend``
 child and never blocks the UI.
 
@@ -35,6 +36,7 @@ from .git_http import GitApp
 from .hookdir import HookDirs
 from .llm import Endpoint
 from .manage import ManageApp
+from .mlflow_rest import MLflowApp, mounted
 from .pages import UIApp
 
 log = logging.getLogger("gitprompts.serve")
@@ -197,7 +199,7 @@ def make_server(
         raise GitPromptsError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     server.hook_dirs = HookDirs()
     server.idle_timeout = idle_timeout
-    tokens = list(tokens)
+    tokens = list(tokens)  # read by three apps
     git_app = GitApp(registry, tokens=tokens, read_only=read_only, hooks=server.hook_dirs)
     ui_app: WSGIApp = UIApp(registry, clone_url=server.url + GIT_PREFIX)
     if tokens and not read_only:  # sign in, and manage prompts from the UI (manage)
@@ -205,7 +207,15 @@ def make_server(
         ui_app = ManageApp(registry, server.url + GIT_PREFIX, tokens=tokens, endpoint=endpoint)
     # The team's artifact store: this process's local store, beside git and the UI.
     artifacts_app = ArtifactsApp(Store().root, tokens=tokens, read_only=read_only)
-    server.set_app(mount(artifacts_app, mount(git_app, ui_app), prefix=SERVE_ARTIFACTS_PATH))
+    # MLflow's client (MLFLOW_TRACKING_URI=this server) gets its prompt REST API under /api/.
+    mlflow_app = MLflowApp(registry, tokens=tokens, read_only=read_only)
+    server.set_app(
+        mount(
+            artifacts_app,
+            mount(git_app, mounted(mlflow_app, ui_app)),
+            prefix=SERVE_ARTIFACTS_PATH,
+        )
+    )
     return server
 
 
