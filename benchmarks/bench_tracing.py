@@ -5,7 +5,11 @@
 Two workloads with an offline chat model (LangChain's ``FakeListChatModel``):
 ``chain`` (a ChatPromptTemplate from a registry prompt | the chat model | a
 string parser: 4 spans) and ``graph`` (the seed's example 2, a LangGraph
-chatbot: 4 spans). Each side runs in fresh child processes (autolog hooks
+chatbot: 4 spans); and ``openai`` (``--workloads openai``): the real
+``openai`` client's ``chat.completions.create`` against the local stand-in
+server (``examples/_chat_server``, run by this script on 127.0.0.1), a system
+message from a registry prompt, traced by ``gitprompts.openai.autolog()`` and
+``mlflow.openai.autolog()``: 1 span. Each side runs in fresh child processes (autolog hooks
 the whole process, so the two must not share one): the process times
 ``--calls`` invocations without tracing, then turns on
 ``gitprompts.autolog()`` (local trace store, the default) or
@@ -45,7 +49,16 @@ from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
 
 gitprompts.register_prompt("sys", "You are {{ persona }}. Answer in one short paragraph.")
-if workload == "chain":
+if workload == "openai":
+    import openai
+    system = gitprompts.load_prompt("prompts:/sys/1").format(persona="an expert")
+    client = openai.OpenAI(base_url=os.environ["CHAT_URL"], api_key="sk-bench", max_retries=0)
+    class _Client:
+        def invoke(self, messages):
+            return client.chat.completions.create(model="gpt-4o-mini", messages=messages)
+    model = _Client()
+    arg = [{"role": "system", "content": system}, {"role": "user", "content": "Threads?"}]
+elif workload == "chain":
     prompt = gitprompts.load_prompt("prompts:/sys/1")
     model = ChatPromptTemplate.from_messages(
         [("system", prompt.to_single_brace_format()), ("user", "{q}")]
@@ -73,7 +86,7 @@ def timed(n):
 if side == "gitprompts":
     from gitprompts import tracing
     def on():
-        gitprompts.autolog()
+        gitprompts.openai.autolog() if workload == "openai" else gitprompts.autolog()
     def off():
         gitprompts.autolog(disable=True)
     flush = tracing.flush
@@ -81,10 +94,11 @@ else:
     import mlflow
     mlflow.set_tracking_uri("sqlite:///" + os.path.join(os.environ["BENCH_TMP"], "mlflow.db"))
     mlflow.set_experiment("bench")
+    flavor = mlflow.openai if workload == "openai" else mlflow.langchain
     def on():
-        mlflow.langchain.autolog()
+        flavor.autolog()
     def off():
-        mlflow.langchain.autolog(disable=True)
+        flavor.autolog(disable=True)
     def flush():
         try:
             mlflow.flush_trace_async_logging()
@@ -118,10 +132,11 @@ print(json.dumps({
 """
 
 
-def run(python: str, side: str, workload: str, calls: int) -> dict[str, float]:
+def run(python: str, side: str, workload: str, calls: int, chat: str) -> dict[str, float]:
     with tempfile.TemporaryDirectory(prefix=f"bench-tracing-{side}-") as tmp:
         env = {
             **os.environ,
+            "CHAT_URL": chat,
             "GITPROMPTS_HOME": str(Path(tmp) / "home"),
             "BENCH_TMP": tmp,
             "EXAMPLES": str(ROOT / "examples"),
@@ -150,32 +165,38 @@ def main() -> None:
     parser.add_argument("--mlflow-python", default=sys.executable)
     parser.add_argument("--workloads", default="chain,graph")
     args = parser.parse_args()
-    for workload in args.workloads.split(","):
-        found: dict[str, list[dict[str, float]]] = {"gitprompts": [], "mlflow": []}
-        for _ in range(args.rounds):
-            found["gitprompts"].append(run(sys.executable, "gitprompts", workload, args.calls))
-            found["mlflow"].append(run(args.mlflow_python, "mlflow", workload, args.calls))
-        print(f"\n{workload}: {args.calls} calls x {args.rounds} rounds, medians (per call)")
-        print(f"{'':12}{'untraced':>10}{'traced':>10}{'added':>10}{'CPU added':>12}")
-        added = {}
-        for side, rows in found.items():
-            plain = statistics.median(r["plain"] for r in rows)
-            traced = statistics.median(r["traced"] for r in rows)
-            over = statistics.median(r["traced"] - r["plain"] for r in rows)
-            flushed = statistics.median(r["traced_cpu"] - r["plain_cpu"] for r in rows)
-            added[side] = (over, flushed)
-            print(
-                f"{side:12}{plain * 1e3:>8.3f}ms{traced * 1e3:>8.3f}ms"
-                f"{over * 1e3:>8.3f}ms{flushed * 1e3:>10.3f}ms"
-            )
-        ratio = added["mlflow"][0] / added["gitprompts"][0] if added["gitprompts"][0] > 0 else 0
-        ratio_flush = (
-            added["mlflow"][1] / added["gitprompts"][1] if added["gitprompts"][1] > 0 else 0
-        )
+    sys.path.insert(0, str(ROOT / "examples"))
+    from _chat_server import running
+
+    with running() as server:
+        for workload in args.workloads.split(","):
+            compare(workload, args, server.base_url)
+
+
+def compare(workload: str, args: argparse.Namespace, chat: str) -> None:
+    found: dict[str, list[dict[str, float]]] = {"gitprompts": [], "mlflow": []}
+    for _ in range(args.rounds):
+        found["gitprompts"].append(run(sys.executable, "gitprompts", workload, args.calls, chat))
+        found["mlflow"].append(run(args.mlflow_python, "mlflow", workload, args.calls, chat))
+    print(f"\n{workload}: {args.calls} calls x {args.rounds} rounds, medians (per call)")
+    print(f"{'':12}{'untraced':>10}{'traced':>10}{'added':>10}{'CPU added':>12}")
+    added = {}
+    for side, rows in found.items():
+        plain = statistics.median(r["plain"] for r in rows)
+        traced = statistics.median(r["traced"] for r in rows)
+        over = statistics.median(r["traced"] - r["plain"] for r in rows)
+        flushed = statistics.median(r["traced_cpu"] - r["plain_cpu"] for r in rows)
+        added[side] = (over, flushed)
         print(
-            f"MLflow's autolog adds {ratio:.1f}x what gitprompts' does "
-            f"({ratio_flush:.1f}x in CPU time); target >= 5x, <= 1 ms"
+            f"{side:12}{plain * 1e3:>8.3f}ms{traced * 1e3:>8.3f}ms"
+            f"{over * 1e3:>8.3f}ms{flushed * 1e3:>10.3f}ms"
         )
+    ratio = added["mlflow"][0] / added["gitprompts"][0] if added["gitprompts"][0] > 0 else 0
+    ratio_flush = added["mlflow"][1] / added["gitprompts"][1] if added["gitprompts"][1] > 0 else 0
+    print(
+        f"MLflow's autolog adds {ratio:.1f}x what gitprompts' does "
+        f"({ratio_flush:.1f}x in CPU time); target >= 5x, <= 1 ms"
+    )
 
 
 if __name__ == "__main__":

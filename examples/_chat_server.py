@@ -62,6 +62,9 @@ class _Handler(BaseHTTPRequestHandler):
             self.server.requests.append(
                 {"authorization": self.headers.get("Authorization"), "body": body}
             )
+        if body.get("stream"):
+            self._stream(body)
+            return
         self._reply(
             200,
             {
@@ -79,6 +82,25 @@ class _Handler(BaseHTTPRequestHandler):
                 "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
             },
         )
+
+    def _stream(self, body: dict[str, Any]) -> None:
+        """The same answer as server-sent events, a chunk per line, then the usage."""
+        text = answer(body["messages"])
+        base = {"id": "chatcmpl-s", "object": "chat.completion.chunk", "created": 0}
+        base["model"] = body.get("model", "")
+        pieces = [{"role": "assistant", "content": line} for line in text.splitlines(True)]
+        chunks = [{**base, "choices": [{"index": 0, "delta": p}]} for p in pieces]
+        chunks.append({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
+        if (body.get("stream_options") or {}).get("include_usage"):
+            usage = {"prompt_tokens": 1, "completion_tokens": len(pieces), "total_tokens": 0}
+            chunks.append({**base, "choices": [], "usage": usage})
+        data = "".join(f"data: {json.dumps(c)}\n\n" for c in chunks) + "data: [DONE]\n\n"
+        encoded = data.encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Content-Length", str(len(encoded)))
+        self.end_headers()
+        self.wfile.write(encoded)
 
 
 @contextmanager

@@ -109,7 +109,7 @@ _LAZY = {
     # The model half of the API is exactly what gitprompts.models exports.
     **dict.fromkeys(_models.__all__, "gitprompts.models"),
     **dict.fromkeys(["clone", "pull", "push"], "gitprompts.sync"),
-    # Every flavor's calls are LangChain's today: one autolog covers them.
+    # One autolog for every flavor whose library is installed (tracing.FLAVORS).
     "autolog": "gitprompts.tracing",
     # Public submodules: the attribute is the module itself.
     **{

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from gitprompts.core.prompt import PromptVersion
     from gitprompts.models.info import ModelInfo
 
-__all__ = ["load_model", "log_model"]
+__all__ = ["autolog", "load_model", "log_model"]
 
 
 def log_model(
@@ -51,3 +51,18 @@ def load_model(model_uri: str | os.PathLike[str], strict: bool = False) -> Any:
     require("dspy", EXTRA, FEATURE)
     model, pins, info = load_raw(model_uri, strict, flavor="dspy")
     return wrap(model, pins, info)
+
+
+def autolog(disable: bool = False) -> None:
+    """Trace every DSPy module call (``forward``) and LM call, as ``mlflow.dspy.autolog()``
+    does (``disable=True`` stops it).
+
+    Spans carry the GenAI attributes and the registry prompt versions used
+    (for a loaded model, the pinned ones); see ``gitprompts.tracing.autolog``
+    for where they go. Needs the ``tracing`` extra.
+
+    >>> gitprompts.dspy.autolog()   # doctest: +SKIP
+    """
+    from gitprompts import tracing
+
+    tracing.flavor_autolog("dspy", disable=disable)

@@ -19,9 +19,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gitprompts.models import arguments
-from gitprompts.models.api import load_parts, save_local
-from gitprompts.models.api import log_model as _log_model
+from gitprompts.models import facade
 from gitprompts.models.flavors.langchain import wrap
 
 if TYPE_CHECKING:
@@ -65,36 +63,8 @@ def log_model(
     ...     gitprompts.langchain.log_model(chain, name="model",
     ...                                    prompts=["prompts:/summarization-prompt/2"])
     """
-    arguments.check(
-        "langchain.log_model",
-        {
-            "loader_fn": loader_fn,
-            "persist_dir": persist_dir,
-            "model_id": model_id,
-            "registered_model_name": registered_model_name,
-            "await_registration_for": await_registration_for,
-            "resources": resources,
-            "model_type": model_type,
-            "step": step,
-        },
-    )
-    return _log_model(
-        lc_model,
-        arguments.model_name(name, artifact_path),
-        prompts,
-        code_paths,
-        flavor="langchain",
-        params=params,
-        tags=tags,
-        run_id=run_id,
-        signature=signature,
-        input_example=input_example,
-        pip_requirements=pip_requirements,
-        extra_pip_requirements=extra_pip_requirements,
-        conda_env=conda_env,
-        metadata=metadata,
-        model_config=model_config,
-    )
+    given = locals()
+    return facade.log("langchain", given.pop("lc_model"), given)
 
 
 def save_model(
@@ -119,24 +89,8 @@ def save_model(
 
     >>> gitprompts.langchain.save_model(chain, "export/chain")   # doctest: +SKIP
     """
-    arguments.check(
-        "langchain.save_model",
-        {"mlflow_model": mlflow_model, "loader_fn": loader_fn, "persist_dir": persist_dir},
-    )
-    return save_local(
-        lc_model,
-        path,
-        code_paths,
-        flavor="langchain",
-        prompts=prompts,
-        signature=signature,
-        input_example=input_example,
-        pip_requirements=pip_requirements,
-        extra_pip_requirements=extra_pip_requirements,
-        conda_env=conda_env,
-        metadata=metadata,
-        model_config=model_config,
-    )
+    given = locals()
+    return facade.save("langchain", given.pop("lc_model"), given)
 
 
 def load_model(
@@ -151,14 +105,7 @@ def load_model(
 
     >>> graph = gitprompts.langchain.load_model(model_info.model_uri)  # doctest: +SKIP
     """
-    model, pins, info, _ = load_parts(
-        model_uri,
-        strict,
-        flavor="langchain",
-        model_config=model_config,
-        suppress_warnings=suppress_warnings,
-        dst_path=dst_path,
-    )
+    model, pins, info, _ = facade.load("langchain", locals())
     return wrap(model, pins, info)
 
 

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from gitprompts.core.prompt import PromptVersion
     from gitprompts.models.info import ModelInfo
 
-__all__ = ["load_model", "log_model", "prompt_template"]
+__all__ = ["autolog", "load_model", "log_model", "prompt_template"]
 
 
 def log_model(
@@ -77,3 +77,18 @@ def load_model(model_uri: str | os.PathLike[str], strict: bool = False) -> Any:
     require("llama_index.core", EXTRA, FEATURE)
     model, pins, info = load_raw(model_uri, strict, flavor="llama_index")
     return wrap(model, pins, info)
+
+
+def autolog(disable: bool = False) -> None:
+    """Trace LlamaIndex's query, retrieval and LLM steps and every loaded model's
+    ``predict``, as ``mlflow.llama_index.autolog()`` does (``disable=True`` stops it).
+
+    Spans carry the GenAI attributes and the registry prompt versions used
+    (for a loaded model, the pinned ones); see ``gitprompts.tracing.autolog``
+    for where they go. Needs the ``tracing`` extra.
+
+    >>> gitprompts.llama_index.autolog()   # doctest: +SKIP
+    """
+    from gitprompts import tracing
+
+    tracing.flavor_autolog("llama_index", disable=disable)

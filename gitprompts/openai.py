@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from gitprompts.core.prompt import PromptVersion
     from gitprompts.models.info import ModelInfo
 
-__all__ = ["OpenAIModel", "load_model", "log_model"]
+__all__ = ["OpenAIModel", "autolog", "load_model", "log_model"]
 
 
 def log_model(
@@ -73,3 +73,19 @@ def load_model(model_uri: str | os.PathLike[str], strict: bool = False) -> Any:
     require("openai", EXTRA, "the openai flavor")
     model, pins, info = load_raw(model_uri, strict, flavor="openai")
     return wrap(model, pins, info)
+
+
+def autolog(disable: bool = False) -> None:
+    """Trace every chat completion (``openai.OpenAI().chat.completions.create``, sync and
+    async) and every loaded openai model's ``predict``, as ``mlflow.openai.autolog()`` does
+    (``disable=True`` stops it).
+
+    Spans carry the GenAI attributes and the registry prompt versions used
+    (for a loaded model, the pinned ones); see ``gitprompts.tracing.autolog``
+    for where they go. Needs the ``tracing`` extra.
+
+    >>> gitprompts.openai.autolog()   # doctest: +SKIP
+    """
+    from gitprompts import tracing
+
+    tracing.flavor_autolog("openai", disable=disable)

@@ -20,9 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gitprompts.errors import InvalidModelError
-from gitprompts.models import arguments
-from gitprompts.models.api import load_parts, save_local
-from gitprompts.models.api import log_model as _log_model
+from gitprompts.models import facade
 from gitprompts.models.context import PythonModel, PythonModelContext
 from gitprompts.models.flavors.pyfunc import PyFuncModel
 
@@ -87,41 +85,8 @@ def log_model(
         raise InvalidModelError(
             None, "give the model as python_model= (an object or a script path)"
         )
-    arguments.check(
-        "pyfunc.log_model",
-        {
-            "loader_module": loader_module,
-            "data_path": data_path,
-            "model_id": model_id,
-            "infer_code_paths": infer_code_paths,
-            "registered_model_name": registered_model_name,
-            "await_registration_for": await_registration_for,
-            "resources": resources,
-            "auth_policy": auth_policy,
-            "uv_project_path": uv_project_path,
-            "uv_groups": uv_groups,
-            "uv_extras": uv_extras,
-            "model_type": model_type,
-            "step": step,
-        },
-    )
-    return _log_model(
-        python_model,
-        arguments.model_name(name, artifact_path),
-        prompts,
-        code_paths,
-        flavor="pyfunc",
-        params=params,
-        tags=tags,
-        artifacts=artifacts,
-        signature=signature,
-        input_example=input_example,
-        pip_requirements=pip_requirements,
-        extra_pip_requirements=extra_pip_requirements,
-        conda_env=conda_env,
-        metadata=metadata,
-        model_config=model_config,
-    )
+    given = locals()
+    return facade.log("pyfunc", given.pop("python_model"), given)
 
 
 def save_model(
@@ -162,36 +127,8 @@ def save_model(
         raise InvalidModelError(
             None, "give the model as python_model= (an object or a script path)"
         )
-    arguments.check(
-        "pyfunc.save_model",
-        {
-            "loader_module": loader_module,
-            "data_path": data_path,
-            "mlflow_model": mlflow_model,
-            "kwargs": kwargs,
-            "infer_code_paths": infer_code_paths,
-            "resources": resources,
-            "auth_policy": auth_policy,
-            "uv_project_path": uv_project_path,
-            "uv_groups": uv_groups,
-            "uv_extras": uv_extras,
-        },
-    )
-    return save_local(
-        python_model,
-        path,
-        code_paths,
-        flavor="pyfunc",
-        prompts=prompts,
-        artifacts=artifacts,
-        signature=signature,
-        input_example=input_example,
-        pip_requirements=pip_requirements,
-        extra_pip_requirements=extra_pip_requirements,
-        conda_env=conda_env,
-        metadata=metadata,
-        model_config=model_config,
-    )
+    given = locals()
+    return facade.save("pyfunc", given.pop("python_model"), given)
 
 
 def load_model(
@@ -210,12 +147,4 @@ def load_model(
 
     >>> gitprompts.pyfunc.load_model("models:/<id>").predict({"q": "hi"})   # doctest: +SKIP
     """
-    model, pins, info, context = load_parts(
-        model_uri,
-        strict,
-        flavor="pyfunc",
-        model_config=model_config,
-        suppress_warnings=suppress_warnings,
-        dst_path=dst_path,
-    )
-    return PyFuncModel(model, pins, info, context)
+    return PyFuncModel(*facade.load("pyfunc", locals()))

@@ -11,7 +11,10 @@ LLM: ``call(loaded_model)`` and ``predict(pyfunc_model)`` return what the LLM sa
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
@@ -97,6 +100,31 @@ def hides(*modules: str) -> str:
     )
 
 
+def two_versions(name: str, first: str, second: str) -> None:
+    """Register ``name`` v1 and v2 with @production at v1 (a test then moves it to v2)."""
+    gitprompts.register_prompt(name, first)
+    gitprompts.register_prompt(name, second)
+    gitprompts.set_prompt_alias(name, "production", 1)
+
+
+def missing_extra_lines(module: str, call: str) -> list[str]:
+    """What a child process prints when ``call`` raises MissingExtraError, ``module`` hidden.
+
+    ``import gitprompts`` must not import ``module`` (checked in the child too).
+    """
+    code = hides(module) + (
+        "import gitprompts, sys\n"
+        f"assert {module!r} not in sys.modules\n"
+        "try:\n"
+        f"    {call}\n"
+        "except gitprompts.errors.MissingExtraError as exc:\n"
+        "    print(exc)\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    return run.stdout.strip().splitlines()
+
+
 def forge_entry(exported: Path, entry: str, data: bytes) -> None:
     """Replace a model file in an exported directory and re-hash it in the manifest.
 
@@ -118,3 +146,23 @@ def forge_entry(exported: Path, entry: str, data: bytes) -> None:
     ]
     path.write_bytes(manifest.encode(msgspec.structs.replace(old, files=files)))
     (exported / "files" / entry).write_bytes(data)
+
+
+def example_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    """The environment an example runs in: no API key, no home, its own TMPDIR; ``extra`` added."""
+    env = {k: v for k, v in os.environ.items() if k not in ("OPENAI_API_KEY", "GITPROMPTS_HOME")}
+    env["TMPDIR"] = str(tmp_path / "tmp")
+    (tmp_path / "tmp").mkdir(exist_ok=True)
+    env.update(extra)
+    return env
+
+
+def run_example(example: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """``examples/<example>`` run as a script in ``env`` (two minutes at the most)."""
+    return subprocess.run(
+        [sys.executable, str(ROOT / "examples" / example)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -21,6 +22,18 @@ import gitprompts
 if TYPE_CHECKING:
     from gitprompts.serve import Server
 
+# The browser tests' chromium and its flags (no sandbox in a container, no network noise).
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+]
 SOURCE_ROOT = str(Path(__file__).resolve().parent.parent)
 
 HOSTILE = '<script>alert(1)</script> Summarize "{{ text }}" & </pre><img src=x onerror=alert(2)>'

@@ -27,6 +27,7 @@ from gitprompts.models.stores import transfers
 from gitprompts.registry import Registry
 
 from .artifacts_seed import become, cached_files, write_model_script
+from .pty_tools import read_until_closed
 from .serve_seed import start_server, stop_server
 
 TOKEN = "s3cret-artifacts"
@@ -281,20 +282,11 @@ def test_a_large_transfer_draws_a_progress_bar_on_a_terminal(home: Path) -> None
         [sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=follower
     ) as process:
         os.close(follower)
-        chunks = []
-        while True:
-            try:
-                chunk = os.read(leader, 65536)
-            except OSError:  # EIO: the other side closed
-                break
-            if not chunk:
-                break
-            chunks.append(chunk)
-        os.close(leader)
+        output = read_until_closed(leader)
         assert process.stdout is not None
         assert process.stdout.read() == b"done\n"
         assert process.wait(timeout=60) == 0
-    drawn = b"".join(chunks).decode()
+    drawn = output.decode()
     assert "uploading w.bin: 100% (32 MiB)" in drawn
 
 

@@ -22,6 +22,8 @@ from click.testing import CliRunner, Result
 import gitprompts
 from gitprompts.cli import main
 
+from .pty_tools import read_until_closed
+
 # What a terminal acts on: C0 controls but tab and newline, DEL, C1 controls,
 # and a carriage return that does not end a line.
 UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]|\r(?!\n)")
@@ -108,19 +110,10 @@ def test_show_on_a_real_terminal(evil: None, registry: gitprompts.Registry) -> N
         env=env,
     ) as process:
         os.close(follower)
-        chunks = []
-        while True:
-            try:
-                chunk = os.read(leader, 65536)
-            except OSError:  # EIO: the other side closed
-                break
-            if not chunk:
-                break
-            chunks.append(chunk)
-        os.close(leader)
+        output = read_until_closed(leader)
         assert process.wait(timeout=60) == 0, process.stderr.read() if process.stderr else ""
     # The terminal turns "\n" into "\r\n"; click's bold for the URI is ours.
-    text = b"".join(chunks).decode().replace("\r\n", "\n")
+    text = output.decode().replace("\r\n", "\n")
     text = re.sub(r"\x1b\[[0-9;]*m", "", text)
     assert UNSAFE.search(text) is None, repr(text)
     assert "second \\x1b]0;pwned\\x07" in text

@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from .flavor_checks import example_env, run_example
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ["summarization_chain.py", "log_chatbot.py"]
-
-
-def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("OPENAI_API_KEY", "GITPROMPTS_HOME")}
-    env["TMPDIR"] = str(tmp_path / "tmp")
-    (tmp_path / "tmp").mkdir(exist_ok=True)
-    env.update(extra)
-    return env
 
 
 @pytest.mark.parametrize("example", EXAMPLES)
@@ -27,7 +20,7 @@ def test_example_without_langchain_names_the_extra_in_one_line(
 ) -> None:
     # The interpreter as after `pip install .` without the extra: both packages
     # fail to import (a finder placed first on sys.meta_path refuses them).
-    env = _env(tmp_path, PYTHONPATH=str(ROOT))
+    env = example_env(tmp_path, PYTHONPATH=str(ROOT))
     code = (
         "import sys, runpy\n"
         "class Hide:\n"
@@ -53,13 +46,7 @@ def test_example_without_langchain_names_the_extra_in_one_line(
 
 @pytest.mark.parametrize("example", EXAMPLES)
 def test_example_removes_its_scratch_home(example: str, tmp_path: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "examples" / example)],
-        capture_output=True,
-        text=True,
-        env=_env(tmp_path),
-        timeout=120,
-    )
+    result = run_example(example, example_env(tmp_path))
     assert result.returncode == 0, result.stderr
     assert "GITPROMPTS_HOME:" in result.stdout
     assert list((tmp_path / "tmp").glob("gitprompts-example-*")) == []

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +18,7 @@ import dspy
 from dspy.teleprompt import LabeledFewShot
 from dspy.utils import DummyLM
 
-from .flavor_checks import hides, travels
+from .flavor_checks import missing_extra_lines, travels, two_versions
 
 V1 = "Answer like a careful engineer, in one sentence."
 V2 = "Answer like a pirate."
@@ -37,9 +35,7 @@ def lm() -> Iterator[DummyLM]:
 
 @pytest.fixture
 def qa(registry: gitprompts.Registry) -> gitprompts.Registry:
-    gitprompts.register_prompt("qa-instructions", V1)
-    gitprompts.register_prompt("qa-instructions", V2)
-    gitprompts.set_prompt_alias("qa-instructions", "production", 1)
+    two_versions("qa-instructions", V1, V2)
     return registry
 
 
@@ -111,9 +107,7 @@ gitprompts.set_model(program)
 def test_a_program_from_code_with_its_optimized_state_stays_pinned_in_threads_and_tasks(
     qa: gitprompts.Registry, lm: DummyLM, tmp_path: Path
 ) -> None:
-    gitprompts.register_prompt("qa-style", "Be brief.")
-    gitprompts.register_prompt("qa-style", "Shout!")
-    gitprompts.set_prompt_alias("qa-style", "production", 1)
+    two_versions("qa-style", "Be brief.", "Shout!")
     script = tmp_path / "qa_program.py"
     script.write_text(PROGRAM)
     # Optimize the same program here and save its state (what an optimizer run leaves).
@@ -165,16 +159,7 @@ def test_bad_input_is_refused(qa: gitprompts.Registry, lm: DummyLM, home: Path) 
 
 
 def test_without_dspy_one_line_names_the_extra(registry: gitprompts.Registry) -> None:
-    code = hides("dspy") + (
-        "import gitprompts\n"
-        "try:\n"
-        "    gitprompts.dspy.log_model(object())\n"
-        "except gitprompts.errors.MissingExtraError as exc:\n"
-        "    print(exc)\n"
-    )
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-    assert run.returncode == 0, run.stderr
-    assert run.stdout.strip().splitlines() == [
+    assert missing_extra_lines("dspy", "gitprompts.dspy.log_model(object())") == [
         "the dspy flavor needs 'dspy', which is not installed: pip install 'gitprompts[dspy]'"
     ]
 

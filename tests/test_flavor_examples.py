@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import importlib.util
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from .flavor_checks import ROOT, hides
+from .flavor_checks import ROOT, example_env, hides, run_example
 
 # example, the extra it needs, the modules that extra brings, lines its output must have
 EXAMPLES = [
@@ -48,11 +47,7 @@ EXAMPLES = [
 
 
 def _env(tmp_path: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("OPENAI_API_KEY", "GITPROMPTS_HOME")}
-    env["TMPDIR"] = str(tmp_path / "tmp")
-    env["PYTHONPATH"] = str(ROOT)
-    (tmp_path / "tmp").mkdir(exist_ok=True)
-    return env
+    return example_env(tmp_path, PYTHONPATH=str(ROOT))
 
 
 @pytest.mark.parametrize(("example", "extra", "modules", "lines"), EXAMPLES)
@@ -61,13 +56,7 @@ def test_example_runs_offline_and_keeps_the_pinned_prompt(
 ) -> None:
     if importlib.util.find_spec(modules[0]) is None:
         pytest.skip(f"{modules[0]} is not installed")
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "examples" / example)],
-        capture_output=True,
-        text=True,
-        env=_env(tmp_path),
-        timeout=120,
-    )
+    result = run_example(example, _env(tmp_path))
     assert result.returncode == 0, result.stderr
     out = result.stdout.splitlines()
     for line in lines:

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import subprocess
-import sys
 import threading
 import warnings
 from collections.abc import Iterator
@@ -26,7 +24,7 @@ from llama_index.core import Document, Settings, VectorStoreIndex
 from llama_index.core.embeddings import MockEmbedding
 from llama_index.core.llms import MockLLM
 
-from .flavor_checks import hides, travels
+from .flavor_checks import missing_extra_lines, travels, two_versions
 
 V1 = 'Context: {{ context_str }}\nAnswer as JSON {"answer": ...}: {{ query_str }}'
 V2 = "Arr, pirate context {{ context_str }}: {{ query_str }}"
@@ -45,9 +43,7 @@ def mocks() -> Iterator[None]:
 
 @pytest.fixture
 def qa(registry: gitprompts.Registry) -> gitprompts.Registry:
-    gitprompts.register_prompt("qa", V1)
-    gitprompts.register_prompt("qa", V2)
-    gitprompts.set_prompt_alias("qa", "production", 1)
+    two_versions("qa", V1, V2)
     return registry
 
 
@@ -150,9 +146,7 @@ gitprompts.set_model(Answer(timeout=30))
 def test_a_workflow_from_code_keeps_its_prompts_at_import_and_call_time(
     qa: gitprompts.Registry, tmp_path: Path
 ) -> None:
-    gitprompts.register_prompt("style", "Be brief.")
-    gitprompts.register_prompt("style", "Be loud!")
-    gitprompts.set_prompt_alias("style", "production", 1)
+    two_versions("style", "Be brief.", "Be loud!")
     script = tmp_path / "answer_flow.py"
     script.write_text(WORKFLOW)
     # The call-time prompt is not loaded while logging: name it in prompts=.
@@ -189,16 +183,7 @@ def test_engines_are_refused_with_how_to_log_them(
 
 
 def test_without_llama_index_one_line_names_the_extra(registry: gitprompts.Registry) -> None:
-    code = hides("llama_index") + (
-        "import gitprompts\n"
-        "try:\n"
-        "    gitprompts.llama_index.log_model(object())\n"
-        "except gitprompts.errors.MissingExtraError as exc:\n"
-        "    print(exc)\n"
-    )
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-    assert run.returncode == 0, run.stderr
-    assert run.stdout.strip().splitlines() == [
+    assert missing_extra_lines("llama_index", "gitprompts.llama_index.log_model(object())") == [
         "the llama_index flavor needs 'llama_index.core', which is not installed: "
         "pip install 'gitprompts[llama-index]'"
     ]
@@ -214,9 +199,7 @@ def test_gitprompts_log_model_detects_an_index(qa: gitprompts.Registry, mocks: N
 def test_a_chat_engine_gets_its_pinned_system_prompt(
     registry: gitprompts.Registry, mocks: None
 ) -> None:
-    gitprompts.register_prompt("terse", "You are terse; braces {stay} as written.")
-    gitprompts.register_prompt("terse", "You are chatty.")
-    gitprompts.set_prompt_alias("terse", "production", 1)
+    two_versions("terse", "You are terse; braces {stay} as written.", "You are chatty.")
     info = gitprompts.llama_index.log_model(
         _index(),
         engine_type="chat",

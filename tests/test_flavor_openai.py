@@ -21,7 +21,7 @@ from gitprompts import errors
 
 pytest.importorskip("openai")
 
-from .flavor_checks import ROOT, hides, travels
+from .flavor_checks import ROOT, missing_extra_lines, travels, two_versions
 
 sys.path.insert(0, str(ROOT / "examples"))
 from _chat_server import ChatServer, running
@@ -41,9 +41,7 @@ def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[ChatServer]:
 
 @pytest.fixture
 def qa(registry: gitprompts.Registry) -> gitprompts.Registry:
-    gitprompts.register_prompt("qa", V1)
-    gitprompts.register_prompt("qa", V2)
-    gitprompts.set_prompt_alias("qa", "production", 1)
+    two_versions("qa", V1, V2)
     return registry
 
 
@@ -222,17 +220,9 @@ def test_bad_arguments_are_refused_before_anything_is_written(
 def test_without_the_openai_library_one_line_names_the_extra(
     qa: gitprompts.Registry, tmp_path: Path
 ) -> None:
-    code = hides("openai") + (
-        "import gitprompts, sys\n"
-        "assert 'openai' not in sys.modules\n"
-        "try:\n"
-        "    gitprompts.openai.log_model('gpt-4o-mini', 'chat.completions')\n"
-        "except gitprompts.errors.MissingExtraError as exc:\n"
-        "    print(exc)\n"
-    )
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-    assert run.returncode == 0, run.stderr
-    assert run.stdout.strip().splitlines() == [
+    assert missing_extra_lines(
+        "openai", "gitprompts.openai.log_model('gpt-4o-mini', 'chat.completions')"
+    ) == [
         "the openai flavor needs 'openai', which is not installed: pip install 'gitprompts[openai]'"
     ]
 

@@ -9,16 +9,14 @@ to DIR (``GITPROMPTS_SCREENSHOTS=docs`` refreshes the ones shown in the README).
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from .serve_seed import make_env, seed, start_server, stop_server
+from .serve_seed import CHROMIUM, CHROMIUM_FLAGS, make_env, seed, start_server, stop_server
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")
 
 
@@ -28,14 +26,7 @@ def chromium(tmp: Path, *args: str) -> str:
         [
             CHROMIUM,
             "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--hide-scrollbars",
+            *CHROMIUM_FLAGS,
             f"--user-data-dir={tmp / 'chromium-profile'}",
             *args,
         ],

@@ -12,7 +12,6 @@ a screenshot of each page (the ones in the README).
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,24 +22,12 @@ import pytest
 from gitprompts.core import layout
 from gitprompts.registry import Registry
 
-from .serve_seed import running
+from .serve_seed import CHROMIUM, CHROMIUM_FLAGS, running
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")
 sync_api = pytest.importorskip("playwright.sync_api")
 
 TOKEN = "browser-token"
-# The flags test_serve_browser.py gives chromium (no sandbox in a container, no network noise).
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--hide-scrollbars",
-]
 HOSTILE = '<script>alert(1)</script>"{{ text }}"</textarea><img src=x onerror=alert(2)>'
 
 
@@ -83,7 +70,7 @@ def registry(tmp_path: Path) -> Registry:
 @pytest.fixture
 def browser() -> Iterator[Any]:
     with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         try:
             yield chromium
         finally:

@@ -24,7 +24,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from gitprompts import tracing
 from gitprompts.models import pins
 
-from .flavor_checks import ROOT
+from .flavor_checks import ROOT, two_versions
 
 sys.path.insert(0, str(ROOT / "examples"))
 from _chat_server import ChatServer, running
@@ -43,9 +43,7 @@ def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[ChatServer]:
 def test_an_openai_model_predict_span_names_its_pinned_prompt(
     registry: gitprompts.Registry, server: ChatServer
 ) -> None:
-    gitprompts.register_prompt("qa", "You answer questions about {{ topic }} in one line.")
-    gitprompts.register_prompt("qa", "You are a pirate.")
-    gitprompts.set_prompt_alias("qa", "production", 1)
+    two_versions("qa", "You answer questions about {{ topic }} in one line.", "You are a pirate.")
     info = gitprompts.openai.log_model(
         "gpt-4o-mini",
         "chat.completions",

@@ -41,19 +41,13 @@ def import_mlflow(uri: str, token: str | None, as_json: bool) -> None:
     from gitprompts.interop import import_mlflow as run
 
     report = run(uri, token=token)
-    if as_json:
-        emit_json(_plain(report))
-        return
-    for uri_ in report.imported:
-        click.echo(f"imported {uri_}")
-    for uri_ in report.placeholders:
-        click.echo(f"kept {uri_} deleted (MLflow deleted it before the import)")
-    for line in [*report.aliases_set, *report.links]:
-        click.echo(f"set {line}")
-    for name, why in report.refused.items():
-        click.echo(f"warning: left out {for_terminal(name)!r}: {for_terminal(why)}", err=True)
-    if not (report.imported or report.aliases_set or report.tags_set or report.links):
-        click.echo("nothing new to import")
+    lines = [
+        *(f"imported {uri_}" for uri_ in report.imported),
+        *(f"kept {u} deleted (MLflow deleted it before the import)" for u in report.placeholders),
+        *(f"set {line}" for line in [*report.aliases_set, *report.links]),
+    ]
+    changed = report.imported or report.aliases_set or report.tags_set or report.links
+    _show(report, as_json, lines, "" if changed else "nothing new to import")
 
 
 @group("export")
@@ -74,20 +68,24 @@ def export_mlflow(uri: str, token: str | None, as_json: bool) -> None:
     from gitprompts.interop import export_mlflow as run
 
     report = run(uri, token=token)
+    lines = [
+        *(f"exported {uri_}" for uri_ in report.exported),
+        *(f"set {line}" for line in report.aliases_set),
+    ]
+    changed = report.exported or report.aliases_set
+    _show(report, as_json, lines, "" if changed else "nothing new to export")
+
+
+def _show(report: Any, as_json: bool, lines: list[str], nothing: str) -> None:
+    """``report`` as JSON, or its ``lines``, a warning per name left out, then ``nothing``."""
     if as_json:
-        emit_json(_plain(report))
+        import msgspec
+
+        emit_json(msgspec.to_builtins(report))
         return
-    for uri_ in report.exported:
-        click.echo(f"exported {uri_}")
-    for line in report.aliases_set:
-        click.echo(f"set {line}")
+    for line in lines:
+        click.echo(line)
     for name, why in report.refused.items():
         click.echo(f"warning: left out {for_terminal(name)!r}: {for_terminal(why)}", err=True)
-    if not (report.exported or report.aliases_set):
-        click.echo("nothing new to export")
-
-
-def _plain(report: Any) -> Any:
-    import msgspec
-
-    return msgspec.to_builtins(report)
+    if nothing:
+        click.echo(nothing)

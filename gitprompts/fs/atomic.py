@@ -82,24 +82,7 @@ def atomic_write(
     ...     Path(d, "hook").read_bytes(), oct(Path(d, "hook").stat().st_mode & 0o777)
     (b'#!/bin/sh', '0o755')
     """
-    directory = tmp_dir if tmp_dir is not None else path.parent
-    directory.mkdir(parents=True, exist_ok=True)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp, fd = _new_file(directory, path.name)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        if mode is not None:
-            os.chmod(tmp, mode)
-        # No fsync: like git's own ref updates (core.fsync unset) this guards
-        # against a killed process, where os.replace is already atomic. Only a
-        # power cut could expose unflushed data, and an fsync of the file and
-        # its directory on every object, manifest and log write would cost far
-        # more than it buys for data that the registry can re-fetch or rebuild.
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    _write(path, [data], tmp_dir, mode, None)
 
 
 def atomic_write_stream(
@@ -122,6 +105,17 @@ def atomic_write_stream(
     ...     Path(d, "big").read_bytes()
     b'hello'
     """
+    _write(path, pieces, tmp_dir, None, check)
+
+
+def _write(
+    path: Path,
+    pieces: Iterable[bytes],
+    tmp_dir: Path | None,
+    mode: int | None,
+    check: Callable[[], None] | None,
+) -> None:
+    """Both writers: ``pieces`` to a temporary file, ``check()``, ``mode``, then one rename."""
     directory = tmp_dir if tmp_dir is not None else path.parent
     directory.mkdir(parents=True, exist_ok=True)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -132,7 +126,14 @@ def atomic_write_stream(
                 f.write(piece)
         if check is not None:
             check()
-        os.replace(tmp, path)  # no fsync: see atomic_write
+        if mode is not None:
+            os.chmod(tmp, mode)
+        # No fsync: like git's own ref updates (core.fsync unset) this guards
+        # against a killed process, where os.replace is already atomic. Only a
+        # power cut could expose unflushed data, and an fsync of the file and
+        # its directory on every object, manifest and log write would cost far
+        # more than it buys for data that the registry can re-fetch or rebuild.
+        os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

@@ -228,11 +228,11 @@ def _build(
     options: dict[str, Any],
 ) -> tuple[Manifest, dict[str, bytes], dict[tuple[str, int], bytes]]:
     """The model's manifest, its files and its pinned prompt copies."""
-    unknown = sorted(set(options) - _OPTIONS)
+    unknown = sorted(set(options) - OPTIONS)
     if unknown:
         raise InvalidInputError(
             f"log_model got unexpected argument(s) {', '.join(unknown)}; "
-            f"known options: {', '.join(sorted(_OPTIONS))}"
+            f"known options: {', '.join(sorted(OPTIONS))}"
         )
     explicit = _explicit_prompts(prompts)
     auto: list[tuple[str, PromptVersion]] = []
@@ -282,7 +282,8 @@ def _build(
     return manifest, files, copies
 
 
-_OPTIONS = frozenset(
+# MLflow's model options (see models.options.fields); models.facade routes the facades' by it.
+OPTIONS = frozenset(
     {
         "artifacts",
         "signature",

@@ -96,11 +96,12 @@ def _given(name: str, value: object) -> bool:
     return not (name == "kwargs" and isinstance(value, Mapping) and not value)
 
 
-def check(function: str, arguments: Mapping[str, object]) -> None:
+def check(function: str, arguments: Mapping[str, object], stacklevel: int = 3) -> None:
     """Refuse or warn about the MLflow-only ``arguments`` that were given to ``function``.
 
     ``arguments`` maps names to the values the caller passed (None means not
     given). Refusals come first, so a refused call warns about nothing.
+    ``stacklevel`` counts from here to the caller's line (3: check <- facade <- caller).
     """
     for name, value in arguments.items():
         if name in REFUSED and _given(name, value):
@@ -114,7 +115,7 @@ def check(function: str, arguments: Mapping[str, object]) -> None:
                 if name in _warned:
                     continue
                 _warned.add(name)
-            warnings.warn(UnsupportedArgumentWarning(name, IGNORED[name]), stacklevel=3)
+            warnings.warn(UnsupportedArgumentWarning(name, IGNORED[name]), stacklevel=stacklevel)
 
 
 def model_name(name: str | None, artifact_path: str | None) -> str:

@@ -29,10 +29,10 @@ import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from pathlib import Path
 from typing import Any
 
 from gitprompts.errors import InvalidInputError
+from gitprompts.models.config_file import read_yaml
 
 __all__ = ["ModelConfig", "PythonModel", "PythonModelContext"]
 
@@ -76,15 +76,7 @@ class ModelConfig:
             return self._active
         found: object = self._development
         if isinstance(found, (str, os.PathLike)):
-            import yaml
-
-            path = Path(found)
-            try:
-                found = yaml.safe_load(path.read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-                raise InvalidInputError(
-                    f"development_config={str(path)!r} is not a readable YAML or JSON file ({exc})"
-                ) from None
+            found = read_yaml(found, "development_config")
         if not isinstance(found, dict):
             raise InvalidInputError(
                 "no model config: log or load the model with model_config=..., or give "

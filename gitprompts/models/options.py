@@ -27,6 +27,7 @@ import msgspec
 from gitprompts.core.version import __version__
 from gitprompts.errors import InvalidInputError, RequirementsMismatchWarning
 from gitprompts.models import importer, requirements
+from gitprompts.models.config_file import read_yaml
 from gitprompts.models.context import PythonModelContext
 from gitprompts.models.manifest import Manifest
 from gitprompts.models.signature import coerce, example_value, from_type_hints, infer_signature
@@ -41,15 +42,7 @@ def read_config(value: object, argument: str = "model_config") -> dict[str, Any]
     if value is None:
         return None
     if isinstance(value, (str, os.PathLike)):
-        import yaml
-
-        path = Path(value)
-        try:
-            value = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-            raise InvalidInputError(
-                f"{argument}={os.fspath(path)!r} is not a readable YAML or JSON file ({exc})"
-            ) from None
+        value = read_yaml(value, argument)
     if not isinstance(value, dict):
         raise InvalidInputError(
             f"{argument} must be a dict (or the path of a YAML/JSON file), not {value!r}"

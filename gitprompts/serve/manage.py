@@ -295,24 +295,29 @@ class ManageApp(UIApp):
         )
         next_url = _local(forms.one(form, "next") or query.get("next", "/"))
         context = {"nonce": nonce, "next": next_url, "error": "", "name": "", "email": ""}
+
+        def page(status: str, error: str = "") -> Response:
+            return Response(
+                status, self.render("signin.html", **{**context, "error": error}), [cookie]
+            )
+
         if method != "POST":
-            return Response("200 OK", self.render("signin.html", **context), [cookie])
+            return page("200 OK")
         expected = forms.cookies(environ).get(SIGNIN_COOKIE, "")
         given = forms.one(form, "nonce")
         context.update(name=forms.one(form, "name"), email=forms.one(form, "email"))
         if not expected or not hmac.compare_digest(expected.encode(), given.encode()):
-            context["error"] = "this sign-in form has expired or came from elsewhere: try again"
-            return Response("403 Forbidden", self.render("signin.html", **context), [cookie])
+            return page(
+                "403 Forbidden", "this sign-in form has expired or came from elsewhere: try again"
+            )
         try:
             value = self.sessions.sign_in(
                 forms.one(form, "token"), forms.one(form, "name"), forms.one(form, "email")
             )
         except InvalidInputError as exc:
-            context["error"] = str(exc)
-            return Response("400 Bad Request", self.render("signin.html", **context), [cookie])
+            return page("400 Bad Request", str(exc))
         if value is None:
-            context["error"] = "wrong token: give the token the server was started with"
-            return Response("403 Forbidden", self.render("signin.html", **context), [cookie])
+            return page("403 Forbidden", "wrong token: give the token the server was started with")
         return redirect(next_url, self.sessions.cookie_header(value))
 
     # -- new version ---------------------------------------------------------------
@@ -447,7 +452,7 @@ class ManageApp(UIApp):
         form: dict[str, list[str]],
         query: dict[str, str],
     ) -> Response:
-        source = form if method == "POST" else {k: [v] for k, v in query.items()}
+        source = _fields(method, form, query)
         alias = validate_alias(forms.one(source, "alias").strip())
         remove = forms.one(source, "remove") == "1" or forms.one(source, "action") == "remove"
         target = None if remove else _int(forms.one(source, "to") or None, None)
@@ -626,7 +631,7 @@ class ManageApp(UIApp):
         form: dict[str, list[str]],
         query: dict[str, str],
     ) -> Response:
-        source = form if method == "POST" else {k: [v] for k, v in query.items()}
+        source = _fields(method, form, query)
         number = _int(forms.one(source, "v") or None, None)
         with self.pool.registry() as registry:
             shown = registry.get(name, number or registry.latest_version(name))
@@ -667,6 +672,11 @@ class ManageApp(UIApp):
             snippets=snippets(shown, values),
         )
         return Response("200 OK", body)
+
+
+def _fields(method: str, form: dict[str, list[str]], query: dict[str, str]) -> dict[str, list[str]]:
+    """What a page reads its fields from: the form of a POST, else the query string."""
+    return form if method == "POST" else {k: [v] for k, v in query.items()}
 
 
 def _local(url: str) -> str:

@@ -9,6 +9,13 @@ prompt names it (``gen_ai.prompt.name``, ``gitprompts.prompt.*``: the URI as
 written, the version, for a loaded model the *pinned* one, and the file's
 hashes); the root span of a loaded model's call carries its id.
 
+The other flavors' libraries are traced too, each by a module of its own
+(``FLAVORS``): every OpenAI chat completion (``tracing/openai.py``), DSPy
+module and LM call (``tracing/dspy.py``), LlamaIndex step
+(``tracing/llama_index.py``); a library not imported yet is hooked when the
+application imports it (``tracing/imports.py``). ``flavor_autolog`` turns
+one on or off (``gitprompts.openai.autolog()``...).
+
 Where spans go:
 
 - the application's tracer provider, when it set one
@@ -28,6 +35,8 @@ Needs the ``tracing`` extra: ``pip install 'gitprompts[tracing]'``.
 
 from __future__ import annotations
 
+import functools
+import sys
 import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -43,10 +52,17 @@ if TYPE_CHECKING:
     from gitprompts.tracing.usage import Loads
     from gitprompts.tracing.writer import SpanWriter
 
-__all__ = ["autolog", "flush", "is_enabled", "require_langchain"]
+__all__ = ["autolog", "flavor_autolog", "flush", "is_enabled", "require_langchain"]
 
 EXTRA = "pip install 'gitprompts[tracing]'"
 TRACER_NAME = "gitprompts"
+# Flavors whose library calls are traced by a module of ours (LangChain's are the
+# handler's): flavor -> (the library it needs, the module with enable/disable, its extra).
+FLAVORS = {
+    "openai": ("openai", "gitprompts.tracing.openai", "openai"),
+    "dspy": ("dspy", "gitprompts.tracing.dspy", "dspy"),
+    "llama_index": ("llama_index.core", "gitprompts.tracing.llama_index", "llama-index"),
+}
 
 
 @dataclass
@@ -58,6 +74,8 @@ class _State:
     writer: SpanWriter
     loads: Loads
     hook: Any  # the ContextVar LangChain's configure hook reads
+    tracer: Any = None
+    flavors: set[str] | None = None  # traced by FLAVORS modules
 
 
 _lock = threading.Lock()
@@ -83,12 +101,55 @@ def require_langchain() -> None:
 
 
 def _has_langchain() -> bool:
+    return _installed("langchain_core")
+
+
+def _installed(module: str) -> bool:
     import importlib.util
 
     try:
-        return importlib.util.find_spec("langchain_core") is not None
+        return importlib.util.find_spec(module) is not None
     except (ImportError, ValueError):
         return False
+
+
+def _flavor_module(flavor: str) -> Any:
+    import importlib
+
+    return importlib.import_module(FLAVORS[flavor][1])
+
+
+def flavor_autolog(flavor: str, disable: bool = False) -> None:
+    """Turn one flavor's tracing on (starting tracing if it is off) or off; the facades'
+    ``gitprompts.openai.autolog()``, ``gitprompts.dspy.autolog()``... call it.
+
+    >>> gitprompts.tracing.flavor_autolog("openai")   # doctest: +SKIP
+    """
+    library, _, extra = FLAVORS[flavor]
+    if disable:
+        with _lock:
+            state = _state
+            if state is None or state.flavors is None or flavor not in state.flavors:
+                return
+            state.flavors.discard(flavor)
+        _disable_flavor(flavor)
+        return
+    _require()
+    if not _installed(library):
+        raise ModelError(
+            f"tracing {flavor} needs {library}, which is not installed here: "
+            f"pip install 'gitprompts[{extra},tracing]'"
+        )
+    state = _state
+    if state is None:
+        autolog(flavors=(flavor,))
+        return
+    from gitprompts.tracing import imports
+
+    with _lock:
+        if state.flavors is not None:
+            state.flavors.add(flavor)
+    imports.when_imported(library, functools.partial(_late_enable, flavor))
 
 
 def _provider(tracer_provider: TracerProvider | None) -> tuple[Any, bool]:
@@ -113,14 +174,16 @@ def autolog(
     *,
     tracer_provider: TracerProvider | None = None,
     local: bool = True,
+    flavors: tuple[str, ...] | None = None,
 ) -> None:
-    """Trace every LangChain/LangGraph call and pyfunc ``predict`` in this process
-    (``disable=True`` stops it).
+    """Trace every LangChain/LangGraph call, OpenAI chat completion, DSPy module and LM
+    call and every loaded model's ``predict`` in this process (``disable=True`` stops it).
 
     ``tracer_provider``: an OpenTelemetry SDK provider to make spans with
     (default: the global one the application set, else our own, with OTLP
     export when the ``OTEL_*`` variables name an endpoint). ``local``: also
-    keep spans in the local trace store. Calling it again reconfigures.
+    keep spans in the local trace store. ``flavors``: of ``FLAVORS``, those to trace
+    (default: every one whose library is installed). Calling it again reconfigures.
 
     >>> gitprompts.langchain.autolog()   # doctest: +SKIP
     """
@@ -135,7 +198,7 @@ def autolog(
     from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
     from gitprompts.models import pins
-    from gitprompts.tracing import pyfunc
+    from gitprompts.tracing import imports, pyfunc
     from gitprompts.tracing.exporters import StoreExporter, otlp_exporter
     from gitprompts.tracing.store import TraceStore
     from gitprompts.tracing.usage import Loads
@@ -175,8 +238,28 @@ def autolog(
         register_configure_hook(hook, inheritable=True)
     pyfunc.enable(tracer, loads)
     pins.observe(loads)
+    chosen = {f for f in FLAVORS if _installed(FLAVORS[f][0])} if flavors is None else set(flavors)
     with _lock:
-        _state = _State(provider, owned, processors, handler, writer, loads, hook)
+        _state = _State(provider, owned, processors, handler, writer, loads, hook, tracer, chosen)
+    for flavor in sorted(chosen):
+        # A library not imported yet is hooked when the application imports it:
+        # importing DSPy and LlamaIndex here would cost ~3 s.
+        imports.when_imported(FLAVORS[flavor][0], functools.partial(_late_enable, flavor))
+
+
+def _late_enable(flavor: str) -> None:
+    state = _state
+    if state is not None and state.flavors is not None and flavor in state.flavors:
+        _flavor_module(flavor).enable(state.tracer, state.loads)
+
+
+def _disable_flavor(flavor: str) -> None:
+    from gitprompts.tracing import imports
+
+    imports.cancel(FLAVORS[flavor][0])
+    module = sys.modules.get(FLAVORS[flavor][1])  # never imported: nothing to switch off
+    if module is not None:
+        module.disable()
 
 
 def _stop(state: _State) -> None:
@@ -185,6 +268,8 @@ def _stop(state: _State) -> None:
 
     pins.unobserve(state.loads)
     pyfunc.disable()
+    for flavor in sorted(state.flavors or ()):
+        _disable_flavor(flavor)
     if state.handler is not None:
         from langchain_core.tracers import context as lc_context
 

@@ -30,6 +30,7 @@ from opentelemetry import context as otel_context
 
 from gitprompts.models import pins
 from gitprompts.tracing import attributes as attr
+from gitprompts.tracing import calls
 from gitprompts.tracing.messages import message_json
 
 if TYPE_CHECKING:
@@ -68,6 +69,7 @@ class Node:
     outputs: Any = _UNSET
     sent: list[dict[str, Any]] | None = None  # a model call's messages, as sent
     reply: Any = None  # a model call's LLMResult
+    marked: Any = None  # a model call's token from calls.enter_langchain_model
     end_ns: int = 0
     error: BaseException | None = None
     children: list[Node] = field(default_factory=list)
@@ -128,6 +130,8 @@ class SpanHandler(BaseCallbackHandler):
         if node is None:
             return None
         node.end_ns = time.time_ns()
+        if node.marked is not None:
+            calls.leave_langchain_model(node.marked)
         if node.parent is None:
             self.writer.submit(node)
         return node
@@ -209,6 +213,7 @@ class SpanHandler(BaseCallbackHandler):
         node = self._start(run_id, parent_run_id, f"{operation} {model}", kind, tags, attributes)
         if node is not None:
             node.sent = sent
+            node.marked = calls.enter_langchain_model()
 
     def on_chat_model_start(
         self,

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any
 
 from opentelemetry import context as otel_context
@@ -25,6 +26,7 @@ from opentelemetry.trace import Status, StatusCode, Tracer
 from gitprompts.models.flavors.llama_index import LoadedIndex
 from gitprompts.models.flavors.openai import OpenAIModel
 from gitprompts.models.flavors.pyfunc import PyFuncModel
+from gitprompts.models.pins import PinSet
 from gitprompts.tracing import attributes as attr
 from gitprompts.tracing.messages import to_json
 from gitprompts.tracing.usage import Loads, described, matching
@@ -32,6 +34,14 @@ from gitprompts.tracing.usage import Loads, described, matching
 MODEL_CLASSES: tuple[type[Any], ...] = (PyFuncModel, OpenAIModel, LoadedIndex)
 _wrapped: set[type[Any]] = set()
 _active: tuple[Tracer, Loads] | None = None
+# The pins of the model whose traced predict is running in this context: a chat
+# span inside (tracing/openai.py) names the versions they pinned.
+_calling: ContextVar[PinSet | None] = ContextVar("gitprompts_tracing_predict_pins", default=None)
+
+
+def current_pins() -> PinSet | None:
+    """The pins of the loaded model whose ``predict`` is running here (traced), or None."""
+    return _calling.get()
 
 
 def enable(tracer: Tracer, loads: Loads) -> None:
@@ -68,6 +78,7 @@ def _traced(predict: Callable[..., Any]) -> Callable[..., Any]:
             start[attr.REQUEST_MODEL] = model_name
         span = tracer.start_span("predict", attributes=start)
         token = otel_context.attach(trace.set_span_in_context(span))
+        calling = _calling.set(pins)
         result: Any = None
         try:
             result = predict(self, data, params)
@@ -78,6 +89,7 @@ def _traced(predict: Callable[..., Any]) -> Callable[..., Any]:
             span.set_status(Status(StatusCode.ERROR, f"{type(error).__name__}: {error}"))
             raise
         finally:
+            _calling.reset(calling)
             otel_context.detach(token)
             found = {attr.INPUTS: to_json(data), attr.OUTPUTS: to_json(result)}
             # A logged model's pinned prompts are its own: an openai model builds its

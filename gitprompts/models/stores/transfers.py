@@ -166,35 +166,37 @@ def _small(remote: ArtifactStore, key: str, limit: int) -> bytes | None:
 
 def fetch_manifest(store: Store, model_id: str) -> bool:
     """Bring a model's manifest into the cache (checked: it must hash to ``model_id``)."""
-    remote = _remote_for(store)
-    if remote is None:
-        return False
-    key = manifest_key(model_id)
-    data = _small(remote, key, mf.MAX_BYTES)
-    if data is None:
-        return False
-    shown = f"{remote.url}/{key}"
-    got = mf.model_id(mf.decode(data, shown))
-    if got != model_id:
-        raise IntegrityError(shown, model_id, got)
-    atomic_write(store.root / key, data, tmp_dir=store.tmp)
-    return True
+
+    def verify(data: bytes, shown: str) -> None:
+        got = mf.model_id(mf.decode(data, shown))
+        if got != model_id:
+            raise IntegrityError(shown, model_id, got)
+
+    return _fetch(store, manifest_key(model_id), mf.MAX_BYTES, verify)
 
 
 def fetch_run(store: Store, run_id: str) -> bool:
     """Bring a run record into the cache (decoded and checked first)."""
+
+    def verify(data: bytes, shown: str) -> None:
+        record = runs.decode_record(data, shown)
+        if record.run_id != run_id:
+            raise ModelNotFoundError(
+                f"runs:/{run_id}", f"{shown} is the record of run {record.run_id}"
+            )
+
+    return _fetch(store, run_key(run_id), runs.MAX_BYTES, verify)
+
+
+def _fetch(store: Store, key: str, limit: int, verify: Callable[[bytes, str], None]) -> bool:
+    """Bring the small record at ``key`` into the cache once ``verify(data, where)`` passes."""
     remote = _remote_for(store)
     if remote is None:
         return False
-    key = run_key(run_id)
-    data = _small(remote, key, runs.MAX_BYTES)
+    data = _small(remote, key, limit)
     if data is None:
         return False
-    record = runs.decode_record(data, f"{remote.url}/{key}")
-    if record.run_id != run_id:
-        raise ModelNotFoundError(
-            f"runs:/{run_id}", f"{remote.url}/{key} is the record of run {record.run_id}"
-        )
+    verify(data, f"{remote.url}/{key}")
     atomic_write(store.root / key, data, tmp_dir=store.tmp)
     return True
 
