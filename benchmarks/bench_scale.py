@@ -57,12 +57,23 @@ def template(i: int, v: int) -> str:
     )
 
 
-def version_files(name: str, i: int, v: int, *, flat: bool) -> list[tuple[str, bytes]]:
+def one_level_paths(name: str) -> tuple[str, str]:
+    """The one-level layout main had before (``prompts/<2 hex>/<name>.prompt``): --levels."""
+    folder = hashlib.sha256(name.encode()).hexdigest()[:2]
+    return (
+        f"{layout.PROMPTS_DIR}/{folder}/{name}{layout.PROMPT_SUFFIX}",
+        f"{layout.STATE_DIR}/{folder}/{name}{layout.STATE_SUFFIX}",
+    )
+
+
+def version_files(
+    name: str, i: int, v: int, *, flat: bool, one_level: bool = False
+) -> list[tuple[str, bytes]]:
     """The two files ``register_prompt(name, template(i, v), model_config=...)`` writes."""
     data = fields.encode(fields.prompt_file(template(i, v), model_config={"temperature": 0.2}))
     blob = hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
     st = state.State(latest=v, latest_blob=blob, prompt_tags={})
-    prompt_path, state_path = layout.paths(name, flat=flat)
+    prompt_path, state_path = one_level_paths(name) if one_level else layout.paths(name, flat=flat)
     return [(prompt_path, data), (state_path, state.encode(st, state_path))]
 
 
@@ -70,7 +81,9 @@ def _data(payload: bytes) -> bytes:
     return b"data %d\n%s\n" % (len(payload), payload)
 
 
-def build(out: Path, prompts: int, versions: int, *, flat: bool = False) -> float:
+def build(
+    out: Path, prompts: int, versions: int, *, flat: bool = False, one_level: bool = False
+) -> float:
     """A registry of ``prompts`` x ``versions`` (v1 of every prompt, then v2, ...); seconds."""
     start = time.perf_counter()
     if out.exists():
@@ -98,7 +111,7 @@ def build(out: Path, prompts: int, versions: int, *, flat: bool = False) -> floa
                 b"author %s %s\ncommitter %s %s\n" % (AUTHOR.encode(), when, AUTHOR.encode(), when)
             )
             buf.append(_data(message))
-            for path, payload in version_files(name, i, v, flat=flat):
+            for path, payload in version_files(name, i, v, flat=flat, one_level=one_level):
                 buf.append(b"M 100644 inline %s\n" % path.encode())
                 buf.append(_data(payload))
             buf.append(b"\n")
@@ -343,10 +356,83 @@ def disk_from_scratch(base: Path, prompts: int, cache: Path) -> None:
 
 
 def clone_seconds(registry: Path, target: Path) -> float:
+    return clone_times(registry, target)[0]
+
+
+def clone_times(registry: Path, target: Path) -> tuple[float, float]:
+    """``(wall, cpu)`` seconds of ``git clone --bare``; cpu (user + sys of git and its
+    children) is what the clone costs itself, steadier than wall on a loaded machine."""
     shutil.rmtree(target, ignore_errors=True)
+    before = os.times()
     start = time.perf_counter()
     subprocess.run(["git", "clone", "-q", "--bare", f"file://{registry}", str(target)], check=True)
-    return time.perf_counter() - start
+    wall = time.perf_counter() - start
+    after = os.times()
+    cpu = (after.children_user - before.children_user) + (
+        after.children_system - before.children_system
+    )
+    return wall, cpu
+
+
+def compare_levels(base: Path, rounds: int, *, rebuild: bool) -> None:
+    """``git clone --bare`` of both shapes, one-level shards vs two-level, alternating.
+
+    The one-level registries are written with ``one_level_paths`` (what main
+    had before); only git reads them here, so this one gitprompts need not.
+    Sources are ``git gc``'d first, as the maintenance leaves them.
+    """
+    sources = []
+    for prompts, versions in [(10_000, 10), (100, 1000)]:
+        for one_level in (True, False):
+            tag = "l1" if one_level else "l2"
+            path = base / f"{tag}-r{prompts}x{versions}.git"
+            if rebuild or not path.exists():
+                took = build(path, prompts, versions, one_level=one_level)
+                subprocess.run(["git", "--git-dir", str(path), "gc", "--quiet"], check=True)
+                print(f"built {path.name} in {took:.0f} s, {du(path) / 2**20:.0f} MiB", flush=True)
+            sources.append(path)
+    times: dict[str, list[tuple[float, float]]] = {p.name: [] for p in sources}
+    for round_ in range(rounds):
+        order = sources if round_ % 2 == 0 else sources[::-1]  # the load moves
+        for source in order:
+            wall, cpu = clone_times(source, base / "clone.git")
+            times[source.name].append((wall, cpu))
+            print(
+                f"round {round_ + 1}: git clone --bare {source.name}: {wall:.1f} s "
+                f"(cpu {cpu:.1f} s, load {os.getloadavg()[0]:.1f})",
+                flush=True,
+            )
+    wall_median = {name: statistics.median(w for w, _ in t) for name, t in times.items()}
+    cpu_median = {name: statistics.median(c for _, c in t) for name, t in times.items()}
+    for name in times:
+        print(f"{name}: median {wall_median[name]:.1f} s (cpu {cpu_median[name]:.1f} s)")
+    for tag in ("l1", "l2"):
+        big, small = f"{tag}-r10000x10.git", f"{tag}-r100x1000.git"
+        print(
+            f"{tag}: clone 10,000 x 10 / 100 x 1,000 = "
+            f"{wall_median[big] / wall_median[small]:.2f}x wall, "
+            f"{cpu_median[big] / cpu_median[small]:.2f}x cpu"
+        )
+
+
+def compare_register(base: Path, cache: Path, rounds: int) -> None:
+    """``register_prompt`` median of 50 at 10,000 prompts and at 50, alternating (--register)."""
+    big, small = base / "l2-r10000x10.git", base / "r50.git"
+    if not big.exists():
+        build(big, 10_000, 10)
+    if not small.exists():
+        build(small, 50, 10)
+    times: dict[int, list[float]] = {10_000: [], 50: []}
+    for round_ in range(rounds):
+        for prompts, path in [(10_000, big), (50, small)][:: 1 if round_ % 2 == 0 else -1]:
+            took = register_median(path, prompts, cache)
+            times[prompts].append(took)
+            print(f"round {round_ + 1}: register at {prompts:,}: {took:.2f} ms", flush=True)
+    at_big, at_small = statistics.median(times[10_000]), statistics.median(times[50])
+    print(
+        f"register median: {at_big:.2f} ms at 10,000, {at_small:.2f} ms at 50 "
+        f"({at_big / at_small:.2f}x; load {os.getloadavg()[0]:.1f})"
+    )
 
 
 def pull_seconds(server: Path, client: Path, cache: Path) -> float:
@@ -445,6 +531,10 @@ def main() -> None:
     parser.add_argument("--clones", type=int, help="clone both built registries N times each")
     parser.add_argument("--gc-first", action="store_true", help="git gc both before --clones")
     parser.add_argument("--reads-only", action="store_true")
+    parser.add_argument("--register", type=int, help="register at 10,000 vs 50, N rounds")
+    parser.add_argument(
+        "--levels", type=int, help="clone one-level vs two-level shards, N rounds alternating"
+    )
     args = parser.parse_args()
     base = args.dir
     base.mkdir(parents=True, exist_ok=True)
@@ -459,6 +549,12 @@ def main() -> None:
         return
     if args.disk:
         disk_from_scratch(base, args.disk, cache)
+        return
+    if args.register:
+        compare_register(base, cache, args.register)
+        return
+    if args.levels:
+        compare_levels(base, args.levels, rebuild=not args.skip_build)
         return
     if args.clones:
         # Side by side, alternating, each source as maintenance leaves it (git gc'd).

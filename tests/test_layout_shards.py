@@ -46,18 +46,25 @@ def _tree(path: Path, rev: str = "main") -> list[str]:
 
 def test_the_path_of_a_name_is_one_line_of_shell() -> None:
     for name in ("greet", "summarize-v2", "a", "x" * 248, "Ünïcode.ok"):
+        # printf %s NAME | sha256sum | cut -c1   (and cut -c2)
         digest = subprocess.run(
             ["sha256sum"], input=name.encode(), capture_output=True, check=True
-        ).stdout[:2]
-        assert (
-            layout.shard(name) == digest.decode() == hashlib.sha256(name.encode()).hexdigest()[:2]
-        )
-        assert layout.prompt_path(name) == f"prompts/{digest.decode()}/{name}.prompt"
-        assert layout.state_path(name) == f"state/{digest.decode()}/{name}.json"
+        ).stdout.decode()
+        h1, h2 = digest[0], digest[1]
+        assert layout.shard(name) == f"{h1}/{h2}"
+        assert hashlib.sha256(name.encode()).hexdigest()[:2] == h1 + h2
+        assert layout.prompt_path(name) == f"prompts/{h1}/{h2}/{name}.prompt"
+        assert layout.state_path(name) == f"state/{h1}/{h2}/{name}.json"
         assert layout.name_from_path(layout.prompt_path(name)) == name
+        assert layout.name_from_path(layout.state_path(name)) == name
         assert layout.name_from_path(layout.flat_state_path(name)) == name
-    assert layout.name_from_path("prompts/zz/greet.prompt") is None  # not greet's shard
-    assert layout.name_from_path("prompts/a/b/greet.prompt") is None
+        assert layout.name_from_path(layout.flat_prompt_path(name)) == name
+        # The one-level layout (never released) and other depths are no prompt's file.
+        assert layout.name_from_path(f"prompts/{h1}{h2}/{name}.prompt") is None
+        assert layout.name_from_path(f"prompts/{h1}/{name}.prompt") is None
+        assert layout.name_from_path(f"prompts/{h1}/{h2}/x/{name}.prompt") is None
+    assert layout.name_from_path("prompts/z/z/greet.prompt") is None  # not greet's shard
+    assert layout.name_from_path("prompts/3/2/greet.prompt") is None  # digits swapped
 
 
 def test_a_new_registry_is_sharded_and_no_tree_has_one_entry_per_prompt(tmp_path: Path) -> None:
@@ -75,17 +82,22 @@ def test_a_new_registry_is_sharded_and_no_tree_has_one_entry_per_prompt(tmp_path
         for line in entries:
             kind, path = line.split()[1], line.split("\t")[1]
             parent = path.rpartition("/")[0]
-            if parent == directory:
-                assert kind == "tree", path  # nothing but shard directories under it
+            if parent != directory and not parent.startswith(directory + "/"):
+                continue
+            if parent.count("/") < 2:
+                assert kind == "tree", path  # nothing but shard directories above a file
+            else:
+                assert kind == "blob" and parent.count("/") == 2, path
             per_tree[parent] = per_tree.get(parent, 0) + 1
-        assert per_tree[directory] <= 256
-        biggest = max(n for tree, n in per_tree.items() if tree.startswith(directory + "/"))
+        assert per_tree[directory] <= 16
+        assert max(n for tree, n in per_tree.items() if tree.count("/") == 1) <= 16
+        biggest = max(n for tree, n in per_tree.items() if tree.count("/") == 2)
         assert biggest < 10  # ~0.6 a shard at 150 prompts
-    # One version changes two files; the trees it rewrites are root, 2 dirs, 2 shards.
+    # One version changes two files; the trees it rewrites are root, 2 x (dir, h1, h2).
     changed = git(
         "--git-dir", str(reg.path), "diff-tree", "-r", "-t", "--name-only", "main~1", "main"
     )
-    assert len(changed.split()) == 6  # prompts, prompts/xx, its file; state, state/xx, its file
+    assert len(changed.split()) == 8  # prompts, prompts/h1, prompts/h1/h2, its file; state, ...
     assert reg.get("p0042", 1).template == "Hello p0042"
     assert [p.name for p in reg.prompts()] == names
 
@@ -174,7 +186,13 @@ def test_a_hand_made_version_in_the_new_layout_loads(tmp_path: Path) -> None:
     assert fresh.latest_version("greet") == 2
     assert [(p.name, p.latest_version) for p in fresh.prompts()] == [("greet", 2)]
     assert validate_file(layout.prompt_path("greet"), path.read_bytes()) == []
-    assert "not where a prompt's file goes" in validate_file("prompts/00/greet.prompt", b"x")[0]
+    for wrong in (
+        "prompts/0/0/greet.prompt",
+        "prompts/23/greet.prompt",
+        "x/prompts/2/greet.prompt",
+    ):
+        assert "not where a prompt's file goes" in validate_file(wrong, b"x")[0], wrong
+    assert validate_file("x/prompts/2/3/greet.prompt", path.read_bytes()) == []
 
 
 def test_the_hook_refuses_a_file_in_the_wrong_shard_or_both_layouts(tmp_path: Path) -> None:
@@ -183,18 +201,21 @@ def test_the_hook_refuses_a_file_in_the_wrong_shard_or_both_layouts(tmp_path: Pa
     work = tmp_path / "work"
     git("clone", "-q", str(reg.path), str(work))
     old = git("-C", str(work), "rev-parse", "HEAD").strip()
-    (work / "prompts" / "00").mkdir(exist_ok=True)
-    (work / "prompts" / "00" / "greet.prompt").write_text("misplaced")
+    (work / "prompts" / "0" / "0").mkdir(parents=True, exist_ok=True)
+    (work / "prompts" / "0" / "0" / "greet.prompt").write_text("misplaced")
+    one_level = f"prompts/{layout.shard('greet').replace('/', '')}/greet.prompt"  # never released
+    (work / one_level).parent.mkdir()
+    (work / one_level).write_text("one level")
     git("-C", str(work), "add", "-A")
     git("-C", str(work), "commit", "-qm", "misplaced")
     new = git("-C", str(work), "rev-parse", "HEAD").strip()
     git("-C", str(work), "push", "-q", str(reg.path), "HEAD:refs/heads/wrong")
     problems = check_push(reg.path, [(old, new, "refs/heads/main")])
-    assert (
-        len(problems) == 1
-        and f"this one: prompts/{layout.shard('greet')}/greet.prompt" in problems[0]
-    )
-    git("-C", str(work), "rm", "-q", "prompts/00/greet.prompt")
+    assert len(problems) == 2
+    for problem, path in zip(problems, ["prompts/0/0/greet.prompt", one_level], strict=True):
+        assert problem.startswith(f"refs/heads/main: refused: {path} is not where")
+        assert f"this one: prompts/{layout.shard('greet')}/greet.prompt" in problem
+    git("-C", str(work), "rm", "-q", "prompts/0/0/greet.prompt", one_level)
     (work / "prompts" / "flat.prompt").write_text("flat")
     git("-C", str(work), "add", "-A")
     git("-C", str(work), "commit", "-qm", "flat file on a sharded main")

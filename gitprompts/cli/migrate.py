@@ -11,9 +11,9 @@ from ._common import command
 
 @command("migrate")
 def migrate() -> None:
-    """One commit on main moves every prompts/NAME.prompt to prompts/SHARD/NAME.prompt and
-    every state/NAME.json to state/SHARD/NAME.json (SHARD: the first two hex digits of
-    sha256(NAME)). Version tags and their commits stay as they are: every version loads as
+    """One commit on main moves every prompts/NAME.prompt to prompts/H1/H2/NAME.prompt and
+    every state/NAME.json to state/H1/H2/NAME.json (H1, H2: the first and second hex digit
+    of sha256(NAME)). Version tags and their commits stay as they are: every version loads as
     before. A team upgrades gitprompts everywhere (it reads both layouts), then one person
     runs migrate and push; the others pull."""
     from gitprompts.registry.migration import migrate as run

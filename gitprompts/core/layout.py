@@ -4,13 +4,14 @@ Plain git users and other tools rely on this layout, and the writer, the
 reader, sync and the server hook must agree on it to the letter, so every
 path, ref name and numbering rule is spelled here and nowhere else:
 
-- ``main`` holds ``prompts/<shard>/<name>.prompt`` (the newest version's
-  file) and ``state/<shard>/<name>.json`` (aliases, deleted versions, edited
-  tags, the highest number given out), where ``<shard>`` is the first two hex
-  digits of the SHA-256 of the name (``shard``): 256 directories, so no tree
-  has one entry per prompt and a version rewrites a bounded number of tree
-  entries. A registry from before (``prompts/<name>.prompt``, ``state/<name>.json``:
-  the flat layout) is still read, and written flat until ``gitprompts migrate``;
+- ``main`` holds ``prompts/<h1>/<h2>/<name>.prompt`` (the newest version's
+  file) and ``state/<h1>/<h2>/<name>.json`` (aliases, deleted versions, edited
+  tags, the highest number given out), where ``<h1>`` and ``<h2>`` are the
+  first and the second hex digit of the SHA-256 of the name (``shard``):
+  16 × 16 directories, so no tree has one entry per prompt and a version
+  rewrites a bounded number of tree entries. A registry from before
+  (``prompts/<name>.prompt``, ``state/<name>.json``: the flat layout) is
+  still read, and written flat until ``gitprompts migrate``;
 - version N of ``name`` is the annotated tag ``prompts/<name>/<N>``;
 - which models use a version is a git note in ``refs/notes/gitprompts-models``;
 - a remote's ``main`` and notes are tracked under ``refs/remotes/<remote>/``.
@@ -22,10 +23,12 @@ path, ref name and numbering rule is spelled here and nowhere else:
 >>> parse_tag_ref("refs/tags/prompts/greet/03") is None
 True
 >>> prompt_path("greet")
-'prompts/23/greet.prompt'
->>> name_from_path("state/23/greet.json"), name_from_path("state/greet.json")
+'prompts/2/3/greet.prompt'
+>>> name_from_path("state/2/3/greet.json"), name_from_path("state/greet.json")
 ('greet', 'greet')
->>> name_from_path("state/00/greet.json") is None   # not greet's shard
+>>> name_from_path("state/0/0/greet.json") is None   # not greet's shard
+True
+>>> name_from_path("state/23/greet.json") is None    # one level: never a layout
 True
 >>> next_number(2, lambda n: n == 3)
 4
@@ -53,13 +56,17 @@ LOCK_FILE = "gitprompts.lock"
 TXN_FILE = "gitprompts.txn"
 
 
-# The directory level between prompts/ (state/) and a prompt's file: two hex
-# digits, 256 directories. At 10,000 prompts a shard holds ~40 files, so a
-# version rewrites ~600 tree entries instead of 20,000; measured in
-# benchmarks/bench_scale.py (README "Scale"). A hash, not the name's first
-# letters (crates.io, Homebrew): prompt names share prefixes ("team-..."), and
-# a prefix shard would put them all in one tree again.
-SHARD_HEX = 2
+# The directory levels between prompts/ (state/) and a prompt's file: one hex
+# digit each, two levels, 16 × 16 = 256 leaf directories. At 10,000 prompts a
+# leaf holds ~40 files, so a version rewrites 16 + 16 + ~40 entries per side
+# instead of 20,000 (flat) or 256 + ~40 (one level of two hex digits, which
+# made a clone of 10,000 × 10 versions 1.7× the clone of 100 × 1,000: clone
+# inflates and hashes every tree of every commit); measured side by side in
+# benchmarks/bench_scale.py --levels (README "Scale"). A hash, not the name's
+# first letters (crates.io, Homebrew): prompt names share prefixes
+# ("team-..."), and a prefix shard would put them all in one tree again.
+SHARD_LEVELS = 2
+SHARD_HEX = 1  # hex digits per level
 # Files inside the bare repository that only gitprompts readers use: the
 # listing index (derived from main, never the source of truth) and when
 # maintenance last started.
@@ -68,23 +75,24 @@ MAINTENANCE_FILE = "gitprompts.maintenance"
 
 
 def shard(name: str) -> str:
-    """The shard directory of ``name``: the first two hex digits of sha256(name).
+    """The shard directories of ``name``: ``<h1>/<h2>``, the first two hex digits of sha256(name).
 
-    The same as ``printf %s NAME | sha256sum | cut -c1-2`` in a shell.
+    The same as ``printf %s NAME | sha256sum | cut -c1`` and ``cut -c2`` in a shell.
 
     >>> shard("greet")
-    '23'
+    '2/3'
     """
-    return hashlib.sha256(name.encode()).hexdigest()[:SHARD_HEX]
+    digest = hashlib.sha256(name.encode()).hexdigest()
+    return "/".join(digest[i * SHARD_HEX : (i + 1) * SHARD_HEX] for i in range(SHARD_LEVELS))
 
 
 def prompt_path(name: str) -> str:
-    """``prompts/<shard>/<name>.prompt``: the newest version's file on ``main``."""
+    """``prompts/<h1>/<h2>/<name>.prompt``: the newest version's file on ``main``."""
     return f"{PROMPTS_DIR}/{shard(name)}/{name}{PROMPT_SUFFIX}"
 
 
 def state_path(name: str) -> str:
-    """``state/<shard>/<name>.json``: what changes about a prompt after its versions are written."""
+    """``state/<h1>/<h2>/<name>.json``: what changes about a prompt after its versions are made."""
     return f"{STATE_DIR}/{shard(name)}/{name}{STATE_SUFFIX}"
 
 
@@ -121,14 +129,14 @@ def paths(name: str, *, flat: bool) -> tuple[str, str]:
 def name_from_path(path: str) -> str | None:
     """The prompt a ``prompts/`` or ``state/`` path on ``main`` belongs to; None for other paths.
 
-    Both layouts: ``prompts/<name>.prompt`` and ``prompts/<shard>/<name>.prompt``
-    (only in the name's own shard).
+    Both layouts: ``prompts/<name>.prompt`` and ``prompts/<h1>/<h2>/<name>.prompt``
+    (only in the name's own shard; any other depth is no prompt's file).
     """
     for directory, suffix in ((PROMPTS_DIR, PROMPT_SUFFIX), (STATE_DIR, STATE_SUFFIX)):
         if path.startswith(directory + "/") and path.endswith(suffix):
             rest = path[len(directory) + 1 : -len(suffix)]
             folder, _, name = rest.rpartition("/")
-            if not name or "/" in folder:
+            if not name:
                 return None
             if folder and folder != shard(name):
                 return None

@@ -207,42 +207,44 @@ class GitRepo:
                 return path, str(entry.id)
         return None
 
-    def files(self, commit: str, directory: str, suffix: str) -> dict[str, tuple[str, str]]:
-        """``{name: (path, blob id)}`` of every ``directory/[<dir>/]<name><suffix>`` in ``commit``.
+    def files(
+        self, commit: str, directory: str, suffix: str, depth: int = 1
+    ) -> dict[str, tuple[str, str]]:
+        """``{name: (path, blob id)}`` of every ``directory/[<dirs>/]<name><suffix>`` in ``commit``.
 
         Each tree is read once (the listing used to look every prompt up by
         path, re-reading a 10,000-entry tree each time). Both layouts: files
-        directly under ``directory`` and one level down; where a name has
-        both, the deeper (sharded) one wins. Which deeper files belong to
-        which name is the caller's rule (``core.layout.name_from_path``).
+        directly under ``directory`` and up to ``depth`` levels down; where a
+        name has several, the deepest (sharded) one wins. Which deeper files
+        belong to which name is the caller's rule (``core.layout.name_from_path``).
         """
         found: dict[str, tuple[str, str]] = {}
         top = self._subtree(self._repo[commit].peel(pygit2.Tree), directory)
         if top is None:
             return found
-        for entry in top:
-            name = entry.name
-            if name is None:
-                continue
-            if entry.type == ObjectType.BLOB:
-                if name.endswith(suffix):
-                    found.setdefault(name[: -len(suffix)], (f"{directory}/{name}", str(entry.id)))
-                continue
-            sub = self._repo[entry.id]
-            if not isinstance(sub, pygit2.Tree):
-                continue
-            for child in sub:
-                file = child.name
-                if child.type == ObjectType.BLOB and file is not None and file.endswith(suffix):
-                    path = f"{directory}/{name}/{file}"
-                    found[file[: -len(suffix)]] = (path, str(child.id))
+        level: list[tuple[str, pygit2.Tree]] = [(directory, top)]
+        for down in range(depth + 1):
+            deeper: list[tuple[str, pygit2.Tree]] = []
+            for prefix, tree in level:
+                for entry in tree:
+                    name = entry.name
+                    if name is None:
+                        continue
+                    if entry.type == ObjectType.BLOB:
+                        if name.endswith(suffix):
+                            found[name[: -len(suffix)]] = (f"{prefix}/{name}", str(entry.id))
+                    elif down < depth:
+                        sub = self._repo[entry.id]
+                        if isinstance(sub, pygit2.Tree):
+                            deeper.append((f"{prefix}/{name}", sub))
+            level = deeper
         return found
 
     def has_flat_files(self, commit: str | None, directories: Iterable[str]) -> bool:
         """Whether ``commit`` holds a file directly under one of ``directories`` (the flat layout).
 
         Stops at the first file: a flat registry answers at once, a sharded
-        one after its 256 + 256 directory entries (~0.1 ms).
+        one after its 16 + 16 directory entries.
         """
         if commit is None:
             return False

@@ -1,8 +1,8 @@
 """``gitprompts migrate``: move a flat registry's ``main`` into the sharded layout.
 
 One commit on ``main`` moves every ``prompts/<name>.prompt`` to
-``prompts/<shard>/<name>.prompt`` and every ``state/<name>.json`` to
-``state/<shard>/<name>.json`` (``core.layout``), bytes unchanged. Nothing
+``prompts/<h1>/<h2>/<name>.prompt`` and every ``state/<name>.json`` to
+``state/<h1>/<h2>/<name>.json`` (``core.layout``), bytes unchanged. Nothing
 else moves: version tags and the commits they name are published history,
 and readers find a version's file in either layout, so ``prompts/x/3`` made
 before the migration loads as before. ``git log --follow`` sees a rename.

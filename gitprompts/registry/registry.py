@@ -43,6 +43,7 @@ from gitprompts.core.layout import (
     MODELS_NOTES,
     PROMPT_SUFFIX,
     PROMPTS_DIR,
+    SHARD_LEVELS,
     STATE_DIR,
     STATE_SUFFIX,
     default_message,
@@ -417,7 +418,7 @@ class Registry:
         """Names of the prompts on ``main``, sorted (cached until ``main`` moves)."""
         main = self._refresh()
         if self._names is None or self._names[0] != main:
-            # ~30 ms at 10,000 prompts (257 trees); serve asks on every page.
+            # ~30 ms at 10,000 prompts (273 trees); serve asks on every page.
             self._names = (main, sorted(self._main_files(main)))
         return list(self._names[1])
 
@@ -433,7 +434,7 @@ class Registry:
             return {}
         return {
             name: found
-            for name, found in self._git.files(main, directory, suffix).items()
+            for name, found in self._git.files(main, directory, suffix, SHARD_LEVELS).items()
             if name_from_path(found[0]) == name
         }
 

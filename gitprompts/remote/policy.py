@@ -37,6 +37,7 @@ from gitprompts.core.layout import (
     MODELS_NOTES,
     PROMPT_SUFFIX,
     PROMPTS_DIR,
+    SHARD_LEVELS,
     STATE_DIR,
     STATE_SUFFIX,
     VERSION_TAGS,
@@ -316,8 +317,8 @@ def _mixed(path: str, *, flat: bool) -> str:
     if flat:
         return (
             f"{path} is in the flat layout, but this registry was migrated: a prompt's files "
-            f"are {PROMPTS_DIR}/<shard>/<name>{PROMPT_SUFFIX} and {STATE_DIR}/<shard>/<name>"
-            f"{STATE_SUFFIX}, the shard being the first two hex digits of sha256(name) "
+            f"are {PROMPTS_DIR}/<h1>/<h2>/<name>{PROMPT_SUFFIX} and {STATE_DIR}/<h1>/<h2>/<name>"
+            f"{STATE_SUFFIX}, h1 and h2 being the first and second hex digit of sha256(name) "
             f"(gitprompts reads and writes them; upgrade it, then {PULL_FIRST})"
         )
     return (
@@ -331,9 +332,9 @@ def _misplaced(path: str, suffix: str) -> str:
     name = path.rpartition("/")[2][: -len(suffix)]
     where = f"{path.partition('/')[0]}/{shard(name)}/{name}{suffix}" if name else "nowhere"
     return (
-        f"{path} is not where a prompt's file goes: a file is {PROMPTS_DIR}/<shard>/<name>"
-        f"{PROMPT_SUFFIX} or {STATE_DIR}/<shard>/<name>{STATE_SUFFIX}, the shard being the "
-        f"first two hex digits of sha256(name) (this one: {where})"
+        f"{path} is not where a prompt's file goes: a file is {PROMPTS_DIR}/<h1>/<h2>/<name>"
+        f"{PROMPT_SUFFIX} or {STATE_DIR}/<h1>/<h2>/<name>{STATE_SUFFIX}, h1 and h2 being the "
+        f"first and second hex digit of sha256(name) (this one: {where})"
     )
 
 
@@ -406,9 +407,14 @@ def validate_file(path: str, data: bytes) -> list[str]:
         validate_name(name)
     except GitPromptsError as exc:
         problems.append(f"{path}: {_one_line(exc)}")
+    # A file one to SHARD_LEVELS directories below a prompts/ directory must
+    # be in its name's shard (directly under prompts/ is the flat layout).
     parts = Path(path).parts
-    if len(parts) >= 3 and parts[-3] == PROMPTS_DIR and parts[-2] != shard(name):
-        problems.append(_misplaced(path, PROMPT_SUFFIX))
+    for depth in range(1, SHARD_LEVELS + 1):
+        if len(parts) >= depth + 2 and parts[-depth - 2] == PROMPTS_DIR:
+            if "/".join(parts[-depth - 1 : -1]) != shard(name):
+                problems.append(_misplaced(path, PROMPT_SUFFIX))
+            break
     try:
         promptfile.decode(data, path)
     except GitPromptsError as exc:
