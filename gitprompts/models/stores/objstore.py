@@ -74,6 +74,13 @@ class ObjectStore:
         self.url = url
         self._obstore = obstore
         kwargs: dict[str, Any] = {}
+        if url.startswith("s3://"):
+            # Sign headers, not the body (UNSIGNED-PAYLOAD, what boto3 does over
+            # https): otherwise every part is hashed once more only to sign it.
+            # Integrity does not rest on it: every object is named by its
+            # sha256 and readers verify that before use. 100 MB to moto, same
+            # run: signed 0.99 s, unsigned 0.87 s, boto3 upload_file 0.89 s.
+            kwargs["unsigned_payload"] = True
         profile = os.environ.get("AWS_PROFILE") and not os.environ.get("AWS_ACCESS_KEY_ID")
         if url.startswith("s3://") and profile:
             kwargs["credential_provider"] = _profile_provider(url)
