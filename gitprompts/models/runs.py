@@ -46,7 +46,7 @@ from gitprompts.errors import (
 from gitprompts.fs.atomic import atomic_write
 from gitprompts.models import arguments, current
 from gitprompts.models.manifest import RUN_ID, SHA256
-from gitprompts.models.store import Store, read_at_most, sha256
+from gitprompts.models.store import Store, read_at_most, run_key, sha256
 from gitprompts.remote.location import home
 
 SCHEMA_VERSION = 1
@@ -198,7 +198,7 @@ def decode_record(data: bytes, path: str) -> RunRecord:
 
 
 def _path(store: Store, run_id: str) -> Path:
-    return store.root / "runs" / f"{run_id}.json"
+    return store.root / run_key(run_id)
 
 
 def _digests_path(run_id: str) -> Path:

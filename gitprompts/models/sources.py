@@ -28,7 +28,14 @@ from gitprompts.fs.atomic import atomic_write, staged_directory, write_files
 from gitprompts.models import manifest as mf
 from gitprompts.models import runs
 from gitprompts.models.manifest import FileEntry, Manifest, PromptEntry
-from gitprompts.models.store import Store, git_blob_id, read_at_most, verified
+from gitprompts.models.store import (
+    Store,
+    git_blob_id,
+    manifest_key,
+    read_at_most,
+    run_key,
+    verified,
+)
 from gitprompts.models.stores import transfers
 
 _ARTIFACT_NAME = re.compile(r"[A-Za-z0-9_.\-]{1,255}")
@@ -122,7 +129,7 @@ def _read_verified(path: Path, digest: str) -> bytes:
 
 
 def manifest_path(store: Store, model_id: str) -> Path:
-    return store.root / "models" / f"{model_id}.json"
+    return store.root / manifest_key(model_id)
 
 
 def locate(model_uri: object, store: Store | None = None) -> Located:
@@ -147,7 +154,7 @@ def locate(model_uri: object, store: Store | None = None) -> Located:
         run_id, _, name = model_uri[len("runs:/") :].partition("/")
         if not mf.RUN_ID.fullmatch(run_id) or not _ARTIFACT_NAME.fullmatch(name):
             raise ModelNotFoundError(model_uri, "a run id is 32 hex digits, then '/<name>'")
-        if store.shared and not (store.root / transfers.run_key(run_id)).is_file():
+        if store.shared and not (store.root / run_key(run_id)).is_file():
             transfers.fetch_run(store, run_id)
         model_id = runs.resolve(store, run_id, name)
         located = _from_store(model_uri, store, model_id)

@@ -30,6 +30,25 @@ from gitprompts.fs.atomic import atomic_write
 from gitprompts.remote.location import home
 
 
+def object_key(digest: str) -> str:
+    """Where the file with sha256 ``digest`` lives, in this store and in a shared one.
+
+    >>> object_key("ab" + "0" * 62) == "objects/ab/" + "0" * 62
+    True
+    """
+    return f"objects/{digest[:2]}/{digest[2:]}"
+
+
+def manifest_key(model_id: str) -> str:
+    """Where the manifest of ``model_id`` lives."""
+    return f"models/{model_id}.json"
+
+
+def run_key(run_id: str) -> str:
+    """Where the record of run ``run_id`` lives."""
+    return f"runs/{run_id}.json"
+
+
 def default_root() -> Path:
     """``$GITPROMPTS_ARTIFACTS``, or ``$GITPROMPTS_HOME/artifacts``.
 
@@ -92,7 +111,7 @@ class Store:
         return self.root / "tmp"
 
     def object_path(self, digest: str) -> Path:
-        return self.root / "objects" / digest[:2] / digest[2:]
+        return self.root / object_key(digest)
 
     def put(self, data: bytes) -> str:
         """Store ``data`` (once) and return its sha256."""

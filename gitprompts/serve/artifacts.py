@@ -25,6 +25,7 @@ from gitprompts.errors import GitPromptsError
 from gitprompts.fs.atomic import atomic_write, atomic_write_stream
 from gitprompts.models import manifest as mf
 from gitprompts.models import runs
+from gitprompts.models.store import object_key
 
 from .auth import check_token
 from .git_http import READ_ONLY_MESSAGE, text_response
@@ -133,7 +134,7 @@ class ArtifactsApp:
                 if got != name:
                     raise _Refused("422 Unprocessable Content", f"{key} hashes to model {got}")
                 digests = {f.sha256 for f in manifest.files} | {p.sha256 for p in manifest.prompts}
-                missing = [d for d in sorted(digests) if not (self.root / _object(d)).is_file()]
+                missing = [d for d in sorted(digests) if not (self.root / object_key(d)).is_file()]
                 if missing:
                     raise _Refused(
                         "409 Conflict",
@@ -170,10 +171,6 @@ class ArtifactsApp:
                 )
 
         atomic_write_stream(self.root / key, pieces(), tmp_dir=self.root / "tmp", check=check)
-
-
-def _object(digest: str) -> str:
-    return f"objects/{digest[:2]}/{digest[2:]}"
 
 
 def _read_exactly(body: Any, length: int) -> bytes:

@@ -33,7 +33,7 @@ from gitprompts.fs.atomic import atomic_write, atomic_write_stream
 from gitprompts.git import command
 from gitprompts.models import manifest as mf
 from gitprompts.models import runs
-from gitprompts.models.store import Store, read_at_most
+from gitprompts.models.store import Store, manifest_key, object_key, read_at_most, run_key
 from gitprompts.models.stores.base import CHUNK, ArtifactStore
 from gitprompts.models.stores.location import shared_store
 from gitprompts.registry import Registry
@@ -56,18 +56,6 @@ class Sent:
     objects: int = 0
     bytes: int = 0
     models: list[str] = field(default_factory=list)
-
-
-def object_key(digest: str) -> str:
-    return f"objects/{digest[:2]}/{digest[2:]}"
-
-
-def manifest_key(model_id: str) -> str:
-    return f"models/{model_id}.json"
-
-
-def run_key(run_id: str) -> str:
-    return f"runs/{run_id}.json"
 
 
 class Bar:
